@@ -1,0 +1,3 @@
+module github.com/balancebot/balancebot
+
+go 1.26.8

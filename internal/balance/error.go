@@ -1,0 +1,72 @@
+package balance
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. A user sees the message of an Invalid error; any other error
+// is a fault of ours, shown as "internal error" and logged.
+const (
+	EInvalid  = "invalid"
+	ENotFound = "not_found"
+	EInternal = "internal"
+)
+
+// Error is an error a user can act on: it names what was wrong (the file
+// and row, where it applies) and says how to fix it.
+type Error struct {
+	Code    string
+	File    string
+	Row     int
+	Message string
+}
+
+func (e *Error) Error() string {
+	switch {
+	case e.File != "" && e.Row > 0:
+		return fmt.Sprintf("%s, row %d: %s", e.File, e.Row, e.Message)
+	case e.File != "":
+		return fmt.Sprintf("%s: %s", e.File, e.Message)
+	}
+	return e.Message
+}
+
+// Errorf returns an Invalid error about no file in particular.
+func Errorf(format string, args ...any) *Error {
+	return &Error{Code: EInvalid, Message: fmt.Sprintf(format, args...)}
+}
+
+// FileErrorf returns an Invalid error about file.
+func FileErrorf(file string, format string, args ...any) *Error {
+	return &Error{Code: EInvalid, File: file, Message: fmt.Sprintf(format, args...)}
+}
+
+// RowErrorf returns an Invalid error about a row of file.
+func RowErrorf(file string, row int, format string, args ...any) *Error {
+	return &Error{Code: EInvalid, File: file, Row: row, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err: that of an *Error in its chain, or
+// EInternal.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.Code
+	}
+	return EInternal
+}
+
+// ErrorMessage returns what a user may be shown for err: the message of an
+// *Error in its chain, or "internal error" for anything else.
+func ErrorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.Error()
+	}
+	return "internal error"
+}

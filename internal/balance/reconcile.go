@@ -1,0 +1,1143 @@
+package balance
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Options are a user's choices for one reconciliation.
+type Options struct {
+	// Period limits dates of service; an unset bound comes from the reports.
+	Period Period
+	// Location names the location of reports that carry none.
+	Location string
+}
+
+// dosPairWindow is how far apart, in days, an EMR-only and a billing-only
+// visit of one patient may be and still be read as one visit whose date of
+// service was changed on one side.
+const dosPairWindow = 7
+
+// Reconcile balances the visits of the EMR reports against those of the
+// billing reports, by location and date of service, and explains every
+// visit that is on one side only. It reads nothing and writes nothing: the
+// reports are already parsed.
+//
+// An *Error with code EInvalid is returned when the reports cannot be
+// balanced as given (no EMR side, no billing side, a location that cannot be
+// told, periods that share no dates).
+func Reconcile(reports []*Report, opt Options) (*Result, error) {
+	rc := &reconciler{reports: reports, opt: opt}
+	if err := rc.checkSides(); err != nil {
+		return nil, err
+	}
+	if err := rc.resolveLocations(); err != nil {
+		return nil, err
+	}
+	if err := rc.resolvePeriod(); err != nil {
+		return nil, err
+	}
+	rc.applyReplacement()
+	rc.filterPeriod()
+	res := &Result{From: rc.period.From, To: rc.period.To, Balanced: true}
+	for _, loc := range rc.locationOrder() {
+		l, err := rc.balanceLocation(loc)
+		if err != nil {
+			return nil, err
+		}
+		res.Balanced = res.Balanced && l.Balanced
+		res.Locations = append(res.Locations, *l)
+	}
+	rc.reportWarnings()
+	rc.resultWarnings(res)
+	res.Warnings = rc.warnings
+	if res.Warnings == nil {
+		res.Warnings = []Warning{}
+	}
+	res.Inputs = rc.inputs()
+	return res, nil
+}
+
+// rvisit is a visit with its location resolved, tagged with its report.
+type rvisit struct {
+	rep int
+	loc string // LocationKey; "" on a check report means every location
+	v   *Visit
+}
+
+type reconciler struct {
+	reports []*Report
+	opt     Options
+	period  Period
+	// visits holds every report's visits with resolved locations; after
+	// applyReplacement and filterPeriod, only those that count.
+	visits [][]rvisit
+	// locName is the display name of each location key.
+	locName  map[string]string
+	locSeen  []string
+	warnings []Warning
+	outside  []int // per report: visits left out as outside the period
+}
+
+func (rc *reconciler) warn(w Warning) { rc.warnings = append(rc.warnings, w) }
+
+func (rc *reconciler) has(k Kind) bool {
+	for _, r := range rc.reports {
+		if r.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+func (rc *reconciler) checkSides() error {
+	var emr, bill bool
+	for _, r := range rc.reports {
+		if r.Kind.Role() == RoleVisits {
+			emr = emr || r.Kind.Side() == SideEMR
+			bill = bill || r.Kind.Side() == SideBilling
+		}
+	}
+	if emr && bill {
+		return nil
+	}
+	var given []string
+	for _, r := range rc.reports {
+		given = append(given, fmt.Sprintf("%s (%s)", r.Name, r.Kind.Title()))
+	}
+	got := "No files were given."
+	if len(given) > 0 {
+		got = "Given: " + strings.Join(given, ", ") + "."
+	}
+	if !emr {
+		return Errorf("No EMR side to balance: add an EMR Billing Report (SOAP 1.0: %s) or a Documented Visits report (SOAP 2.0: %s). %s",
+			KindEMRBillingReport.HowToPull(), KindDocumentedVisits.HowToPull(), got)
+	}
+	return Errorf("No billing side to balance: add the Charge Audit Summary (%s). %s",
+		KindChargeAuditSummary.HowToPull(), got)
+}
+
+// resolveLocations gives every visit a location: its row's, its report's,
+// the user's, or the one location the other reports name.
+func (rc *reconciler) resolveLocations() error {
+	rc.locName = map[string]string{}
+	note := func(l string) {
+		k := LocationKey(l)
+		if k == "" {
+			return
+		}
+		if _, ok := rc.locName[k]; !ok {
+			rc.locName[k] = strings.TrimSpace(l)
+			rc.locSeen = append(rc.locSeen, k)
+		}
+	}
+	// Visit reports decide which locations are being balanced; check reports
+	// often span every location and must not make the choice ambiguous.
+	for _, r := range rc.reports {
+		if r.Kind.Role() == RoleVisits {
+			note(r.Location)
+			for i := range r.Visits {
+				note(r.Visits[i].Location)
+			}
+		}
+	}
+	fallback := ""
+	switch {
+	case rc.opt.Location != "":
+		note(rc.opt.Location)
+		fallback = LocationKey(rc.opt.Location)
+	case len(rc.locSeen) == 1:
+		fallback = rc.locSeen[0]
+	}
+	rc.visits = make([][]rvisit, len(rc.reports))
+	for ri, r := range rc.reports {
+		own := LocationKey(r.Location)
+		vs := make([]rvisit, len(r.Visits))
+		for i := range r.Visits {
+			v := &r.Visits[i]
+			loc := LocationKey(v.Location)
+			if loc == "" {
+				loc = own
+			}
+			if loc == "" && r.Kind.Role() == RoleVisits {
+				if fallback == "" && len(rc.locSeen) > 1 {
+					return FileErrorf(r.Name, "this %s names no location, and the other files name several (%s). Say which location it is for: --location NAME on the command line, or \"location: NAME\" in the Slack message with the upload.",
+						r.Kind.Title(), rc.locList())
+				}
+				loc = fallback
+			}
+			vs[i] = rvisit{rep: ri, loc: loc, v: v}
+		}
+		rc.visits[ri] = vs
+	}
+	return nil
+}
+
+func (rc *reconciler) locList() string {
+	names := make([]string, len(rc.locSeen))
+	for i, k := range rc.locSeen {
+		names[i] = rc.locName[k]
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// resolvePeriod settles the dates being balanced: the user's, else what the
+// reports state (the dates both sides share), else the dates found.
+func (rc *reconciler) resolvePeriod() error {
+	p := rc.opt.Period
+	if !p.From.IsZero() && !p.To.IsZero() {
+		if p.To < p.From {
+			return Errorf("The period ends (%s) before it starts (%s).", p.To, p.From)
+		}
+		rc.period = p
+		return nil
+	}
+	var stated, found [2]Period
+	side := func(r *Report) int {
+		if r.Kind.Side() == SideEMR {
+			return 0
+		}
+		return 1
+	}
+	for ri, r := range rc.reports {
+		if r.Kind.Role() != RoleVisits {
+			continue
+		}
+		s := side(r)
+		if !r.Period.From.IsZero() && !r.Period.To.IsZero() {
+			stated[s] = union(stated[s], r.Period)
+		}
+		for _, rv := range rc.visits[ri] {
+			found[s] = union(found[s], Period{rv.v.DOS, rv.v.DOS})
+		}
+	}
+	var q Period
+	switch {
+	case !stated[0].IsZero() && !stated[1].IsZero():
+		q = Period{max(stated[0].From, stated[1].From), min(stated[0].To, stated[1].To)}
+		if q.To < q.From {
+			return Errorf("The EMR reports cover %s and the billing reports cover %s: they share no dates. Pull both for the same dates, or give the dates to balance (--from and --to).",
+				stated[0], stated[1])
+		}
+		if stated[0] != stated[1] {
+			rc.warn(Warning{Code: WarnPeriodsDisagree,
+				Message: fmt.Sprintf("The EMR reports cover %s but the billing reports cover %s; balancing the dates they share, %s. Run both for the same dates to balance the whole range.",
+					stated[0], stated[1], q)})
+		}
+	case !stated[0].IsZero():
+		q = stated[0]
+	case !stated[1].IsZero():
+		q = stated[1]
+	default:
+		q = union(found[0], found[1])
+	}
+	if !p.From.IsZero() {
+		q.From = p.From
+	}
+	if !p.To.IsZero() {
+		q.To = p.To
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && q.To < q.From {
+		return Errorf("The period ends (%s) before it starts (%s).", q.To, q.From)
+	}
+	rc.period = q
+	return nil
+}
+
+func union(a, b Period) Period {
+	if a.IsZero() {
+		return b
+	}
+	if b.IsZero() {
+		return a
+	}
+	return Period{min(a.From, b.From), max(a.To, b.To)}
+}
+
+// applyReplacement keeps, for each kind, location and date, only the last
+// report that covers it: a newer export of the same report replaces the
+// older one instead of counting its visits twice.
+func (rc *reconciler) applyReplacement() {
+	type slot struct {
+		kind Kind
+		loc  string
+		dos  Date
+	}
+	owner := map[slot]int{}
+	covered := func(ri int, fn func(s slot)) {
+		r := rc.reports[ri]
+		locs := map[string]bool{}
+		for _, rv := range rc.visits[ri] {
+			locs[rv.loc] = true
+		}
+		if l := LocationKey(r.Location); l != "" {
+			locs[l] = true
+		}
+		if !r.Period.From.IsZero() && !r.Period.To.IsZero() && r.Period.Days() <= 3700 {
+			for l := range locs {
+				for d := r.Period.From; d <= r.Period.To; d++ {
+					fn(slot{r.Kind, l, d})
+				}
+			}
+		}
+		for _, rv := range rc.visits[ri] {
+			fn(slot{r.Kind, rv.loc, rv.v.DOS})
+		}
+	}
+	for ri := range rc.reports {
+		covered(ri, func(s slot) { owner[s] = ri })
+	}
+	type pair struct{ old, new int }
+	replaced := map[pair]Period{}
+	var order []pair
+	for ri := range rc.reports {
+		covered(ri, func(s slot) {
+			if o := owner[s]; o != ri {
+				pr := pair{ri, o}
+				if _, ok := replaced[pr]; !ok {
+					order = append(order, pr)
+				}
+				replaced[pr] = union(replaced[pr], Period{s.dos, s.dos})
+			}
+		})
+		kept := rc.visits[ri][:0]
+		for _, rv := range rc.visits[ri] {
+			if owner[slot{rc.reports[ri].Kind, rv.loc, rv.v.DOS}] == ri {
+				kept = append(kept, rv)
+			}
+		}
+		rc.visits[ri] = kept
+	}
+	for _, pr := range order {
+		o, n := rc.reports[pr.old], rc.reports[pr.new]
+		rc.warn(Warning{Code: WarnReplaced, File: o.Name,
+			Message: fmt.Sprintf("%s and %s are both a %s for %s; the later one, %s, is used for those dates.",
+				o.Name, n.Name, o.Kind.Title(), replaced[pr], n.Name)})
+	}
+}
+
+// filterPeriod leaves out visits dated outside the period.
+func (rc *reconciler) filterPeriod() {
+	rc.outside = make([]int, len(rc.reports))
+	for ri := range rc.reports {
+		kept := rc.visits[ri][:0]
+		for _, rv := range rc.visits[ri] {
+			if rc.period.Contains(rv.v.DOS) {
+				kept = append(kept, rv)
+			} else {
+				rc.outside[ri] += rv.v.Count
+			}
+		}
+		rc.visits[ri] = kept
+	}
+}
+
+// locationOrder lists the locations to balance: those the visit reports
+// name or carry, sorted by name.
+func (rc *reconciler) locationOrder() []string {
+	seen := map[string]bool{}
+	var locs []string
+	for ri, r := range rc.reports {
+		if r.Kind.Role() != RoleVisits {
+			continue
+		}
+		if l := LocationKey(r.Location); l != "" && !seen[l] {
+			seen[l] = true
+			locs = append(locs, l)
+		}
+		for _, rv := range rc.visits[ri] {
+			if !seen[rv.loc] {
+				seen[rv.loc] = true
+				locs = append(locs, rv.loc)
+			}
+		}
+	}
+	if len(locs) == 0 {
+		// Nothing in the period: still answer for the one location the
+		// files are about.
+		if len(rc.locSeen) == 1 {
+			locs = append(locs, rc.locSeen[0])
+		} else {
+			locs = append(locs, "")
+		}
+	}
+	sort.Slice(locs, func(i, j int) bool { return rc.locName[locs[i]] < rc.locName[locs[j]] })
+	return locs
+}
+
+// identity says how patients are told apart at one location.
+type identity int
+
+const (
+	byName identity = iota
+	byAccount
+	byPatientID
+	byDay // billing carries no patient at all: balance day by day
+)
+
+// side collects one side's visits at a location, per identity and date.
+type sideVisits struct {
+	keys  map[patientDay]*keyVisits
+	units float64
+	ie    float64
+	// ieSameDay is the IE units beyond one per patient and day.
+	ieSameDay float64
+	hasUnits  bool
+	hasIE     bool
+}
+
+type patientDay struct {
+	who string
+	dos Date
+}
+
+type keyVisits struct {
+	count   int
+	flags   Flag
+	patient Patient
+	// emrKinds notes which EMR visit kinds counted the key, so a key two
+	// kinds both count is counted once (the larger count).
+	byKind map[Kind]int
+}
+
+func (rc *reconciler) balanceLocation(loc string) (*Location, error) {
+	out := &Location{Location: rc.locName[loc], Reasons: map[Reason]int{}}
+	id, err := rc.identityAt(loc)
+	if err != nil {
+		return nil, err
+	}
+	who := func(p Patient) string {
+		switch id {
+		case byAccount:
+			return normID(p.Account)
+		case byPatientID:
+			return normID(p.ID)
+		}
+		return NameKey(p.Name)
+	}
+	billWho := who
+	if id == byDay {
+		// Billing has no patients; the EMR keeps its own, so its visits can
+		// still be told apart and explained.
+		billWho = func(Patient) string { return "" }
+	}
+	emr := rc.collect(loc, SideEMR, who)
+	bill := rc.collect(loc, SideBilling, billWho)
+	if emr.hasUnits {
+		out.EMRUnits = ptr(emr.units)
+	} else if u, ok := rc.checkUnits(loc); ok {
+		out.EMRUnits = ptr(u)
+	}
+	if bill.hasUnits {
+		out.BillingUnits = ptr(bill.units)
+	}
+	out.NewPatients = rc.newPatients(loc, emr)
+
+	checks := rc.checkIndex(loc)
+	days := map[Date]*Day{}
+	day := func(d Date) *Day {
+		if days[d] == nil {
+			days[d] = &Day{Date: d}
+		}
+		return days[d]
+	}
+	keys := make([]patientDay, 0, len(emr.keys)+len(bill.keys))
+	for k := range emr.keys {
+		keys = append(keys, k)
+	}
+	for k := range bill.keys {
+		if emr.keys[k] == nil {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(a, b patientDay) int {
+		return cmp.Or(cmp.Compare(a.dos, b.dos), cmp.Compare(a.who, b.who))
+	})
+
+	var pending []pendingMismatch
+	if id == byDay {
+		pending = rc.matchByDay(out, keys, emr, bill, checks, day)
+	} else {
+		pending = rc.matchByKey(out, keys, emr, bill, checks, day)
+	}
+	pairDOS(pending)
+	for _, p := range pending {
+		m := p.m
+		if m.Reason == "" {
+			switch {
+			case p.other != 0:
+				m.Reason = ReasonDOSMismatch
+				m.OtherDate = p.other
+			case m.Side == SideBilling && p.emrCount > 0:
+				m.Reason = ReasonDuplicate
+			default:
+				m.Reason = ReasonUnexplained
+			}
+		}
+		m.NeedsAction = m.Reason.NeedsAction()
+		out.Reasons[m.Reason]++
+		out.Mismatches = append(out.Mismatches, m)
+	}
+	rank := map[Reason]int{}
+	for i, r := range Reasons {
+		rank[r] = i
+	}
+	slices.SortStableFunc(out.Mismatches, func(a, b Mismatch) int {
+		return cmp.Or(cmp.Compare(rank[a.Reason], rank[b.Reason]), cmp.Compare(a.DateOfService, b.DateOfService),
+			cmp.Compare(a.Side, b.Side), cmp.Compare(a.Patient, b.Patient))
+	})
+	if out.Mismatches == nil {
+		out.Mismatches = []Mismatch{}
+	}
+	for _, d := range days {
+		out.Days = append(out.Days, *d)
+	}
+	slices.SortFunc(out.Days, func(a, b Day) int { return cmp.Compare(a.Date, b.Date) })
+	if out.Days == nil {
+		out.Days = []Day{}
+	}
+	out.Balanced = out.ActionCount() == 0
+	if id == byDay {
+		out.PerDay = true
+	}
+	return out, nil
+}
+
+// pendingMismatch is a mismatch whose reason may still be dos_mismatch,
+// duplicate or unexplained.
+type pendingMismatch struct {
+	m        Mismatch
+	who      string
+	emrCount int  // EMR visits for the key (for duplicate)
+	other    Date // the paired date, once paired
+	pairable bool
+}
+
+func (rc *reconciler) matchByKey(out *Location, keys []patientDay, emr, bill *sideVisits, checks *checkIndex, day func(Date) *Day) []pendingMismatch {
+	var pending []pendingMismatch
+	for _, k := range keys {
+		var e, b int
+		ek, bk := emr.keys[k], bill.keys[k]
+		if ek != nil {
+			e = ek.count
+		}
+		if bk != nil {
+			b = bk.count
+		}
+		if e == 0 && b == 0 {
+			continue
+		}
+		m := min(e, b)
+		out.EMRVisits += e
+		out.BillingVisits += b
+		out.MatchedVisits += m
+		d := day(k.dos)
+		d.EMRVisits += e
+		d.BillingVisits += b
+		d.MatchedVisits += m
+		for range e - m {
+			reason := rc.emrReason(ek, b, checks, k.dos)
+			pending = append(pending, pendingMismatch{
+				m:        mismatch(SideEMR, ek.patient, k.dos, reason),
+				who:      k.who,
+				emrCount: e,
+				pairable: reason == "",
+			})
+		}
+		for range b - m {
+			pending = append(pending, pendingMismatch{
+				m:        mismatch(SideBilling, bk.patient, k.dos, ""),
+				who:      k.who,
+				emrCount: e,
+				pairable: true,
+			})
+		}
+	}
+	return pending
+}
+
+// matchByDay balances a location whose billing export has no patients: per
+// day, the smaller count matches; on a day EMR is higher, the EMR visits
+// with an expected reason are listed, and the rest of the difference is
+// counted as unexplained but cannot be listed.
+func (rc *reconciler) matchByDay(out *Location, keys []patientDay, emr, bill *sideVisits, checks *checkIndex, day func(Date) *Day) []pendingMismatch {
+	perDay := map[Date][2]int{}
+	var dates []Date
+	for _, k := range keys {
+		c, seen := perDay[k.dos]
+		if !seen {
+			dates = append(dates, k.dos)
+		}
+		if ek := emr.keys[k]; ek != nil {
+			c[0] += ek.count
+		}
+		if bk := bill.keys[k]; bk != nil {
+			c[1] += bk.count
+		}
+		perDay[k.dos] = c
+	}
+	slices.Sort(dates)
+	var pending []pendingMismatch
+	for _, dos := range dates {
+		c := perDay[dos]
+		e, b := c[0], c[1]
+		m := min(e, b)
+		out.EMRVisits += e
+		out.BillingVisits += b
+		out.MatchedVisits += m
+		d := day(dos)
+		d.EMRVisits, d.BillingVisits, d.MatchedVisits = d.EMRVisits+e, d.BillingVisits+b, d.MatchedVisits+m
+		listed := 0
+		if e > b {
+			for _, k := range keys {
+				ek := emr.keys[k]
+				if k.dos != dos || ek == nil {
+					continue
+				}
+				// A patient with several notes that day is billed once.
+				for i := range ek.count {
+					billed := 0
+					if i > 0 {
+						billed = 1
+					}
+					if reason := rc.emrReason(ek, billed, checks, dos); reason != "" {
+						pending = append(pending, pendingMismatch{m: mismatch(SideEMR, ek.patient, dos, reason)})
+						listed++
+					}
+				}
+			}
+		}
+		side, rest := SideEMR, e-b-listed
+		if b > e {
+			side, rest = SideBilling, b-e
+		}
+		for range max(rest, 0) {
+			pending = append(pending, pendingMismatch{m: Mismatch{Side: side, DateOfService: dos}})
+		}
+	}
+	return pending
+}
+
+func mismatch(s Side, p Patient, dos Date, r Reason) Mismatch {
+	return Mismatch{Side: s, Patient: p.Name, PatientID: p.ID, Account: p.Account, DateOfService: dos, Reason: r}
+}
+
+// emrReason is the first reason before dos_mismatch that explains an EMR
+// visit billing lacks, or "" when none does. billed is billing's count for
+// the key.
+func (rc *reconciler) emrReason(k *keyVisits, billed int, checks *checkIndex, dos Date) Reason {
+	flags := k.flags | checks.flags(k.patient, dos, KindDocumentedUnits)
+	dnbKnown := checks.has(KindDocumentedUnits, k.patient, dos)
+	switch {
+	case flags&FlagNORCM != 0:
+		return ReasonNORCM
+	case flags&FlagNoCharge != 0:
+		return ReasonNoCharge
+	case flags&FlagDoNotBill != 0:
+		return ReasonDoNotBill
+	case dnbKnown && flags&FlagBilledUnits == 0:
+		return ReasonZeroUnits
+	case billed > 0:
+		return ReasonSameDay
+	}
+	if checks.flags(k.patient, dos, KindBillingExceptions)&FlagException != 0 {
+		return ReasonBillingException
+	}
+	cf := checks.flags(k.patient, dos, KindClaimsFeed)
+	switch {
+	case cf&FlagNotRebilled != 0:
+		return ReasonNotRebilled
+	case cf&FlagNotSent != 0:
+		return ReasonNotSent
+	}
+	return ""
+}
+
+// pairDOS gives dos_mismatch to EMR-only and billing-only visits of one
+// patient within dosPairWindow days of each other, nearest dates first.
+func pairDOS(pending []pendingMismatch) {
+	type cand struct{ e, b, dist int }
+	byWho := map[string][2][]int{}
+	for i, p := range pending {
+		if !p.pairable || p.who == "" {
+			continue
+		}
+		s := byWho[p.who]
+		if p.m.Side == SideEMR {
+			s[0] = append(s[0], i)
+		} else {
+			s[1] = append(s[1], i)
+		}
+		byWho[p.who] = s
+	}
+	for _, s := range byWho {
+		if len(s[0]) == 0 || len(s[1]) == 0 {
+			continue
+		}
+		var cands []cand
+		for _, e := range s[0] {
+			for _, b := range s[1] {
+				dist := int(pending[e].m.DateOfService - pending[b].m.DateOfService)
+				if dist < 0 {
+					dist = -dist
+				}
+				if dist <= dosPairWindow {
+					cands = append(cands, cand{e, b, dist})
+				}
+			}
+		}
+		slices.SortFunc(cands, func(x, y cand) int {
+			return cmp.Or(cmp.Compare(x.dist, y.dist),
+				cmp.Compare(pending[x.e].m.DateOfService, pending[y.e].m.DateOfService),
+				cmp.Compare(pending[x.b].m.DateOfService, pending[y.b].m.DateOfService),
+				cmp.Compare(x.e, y.e), cmp.Compare(x.b, y.b))
+		})
+		for _, c := range cands {
+			if pending[c.e].other != 0 || pending[c.b].other != 0 {
+				continue
+			}
+			pending[c.e].other = pending[c.b].m.DateOfService
+			pending[c.b].other = pending[c.e].m.DateOfService
+		}
+	}
+}
+
+// identityAt decides how patients are matched at loc: by an id when every
+// visit report on both sides carries the same kind of id, else by name.
+func (rc *reconciler) identityAt(loc string) (identity, error) {
+	var emrReps, billReps []*Report
+	for ri, r := range rc.reports {
+		if r.Kind.Role() != RoleVisits || !rc.reportAt(ri, loc) {
+			continue
+		}
+		if r.Kind.Side() == SideEMR {
+			emrReps = append(emrReps, r)
+		} else {
+			billReps = append(billReps, r)
+		}
+	}
+	all := func(rs []*Report, f func(Columns) bool) bool {
+		for _, r := range rs {
+			if !f(r.Columns) {
+				return false
+			}
+		}
+		return len(rs) > 0
+	}
+	name := func(c Columns) bool { return c.Name }
+	acct := func(c Columns) bool { return c.Account }
+	pid := func(c Columns) bool { return c.PatientID }
+	anyPatient := func(c Columns) bool { return c.Name || c.Account || c.PatientID }
+	switch {
+	case len(billReps) > 0 && !all(billReps, anyPatient):
+		return byDay, nil
+	case all(emrReps, acct) && all(billReps, acct):
+		return byAccount, nil
+	case all(emrReps, pid) && all(billReps, pid):
+		return byPatientID, nil
+	case (len(emrReps) == 0 || all(emrReps, name)) && (len(billReps) == 0 || all(billReps, name)):
+		return byName, nil
+	}
+	var noName []string
+	for _, r := range append(emrReps, billReps...) {
+		if !r.Columns.Name {
+			noName = append(noName, r.Name)
+		}
+	}
+	return byName, Errorf("Cannot tell patients apart at %s: %s carry no patient name, and the EMR patient id and the billing account number are different numbers for the same patient. Export the reports with the Patient Name column.",
+		rc.displayLoc(loc), strings.Join(noName, " and "))
+}
+
+func (rc *reconciler) displayLoc(loc string) string {
+	if n := rc.locName[loc]; n != "" {
+		return n
+	}
+	return "the location"
+}
+
+// reportAt reports whether report ri counts visits at loc, or states loc.
+func (rc *reconciler) reportAt(ri int, loc string) bool {
+	if LocationKey(rc.reports[ri].Location) == loc {
+		return true
+	}
+	for _, rv := range rc.visits[ri] {
+		if rv.loc == loc {
+			return true
+		}
+	}
+	return false
+}
+
+// collect gathers one side's visits at loc per identity and date.
+func (rc *reconciler) collect(loc string, side Side, who func(Patient) string) *sideVisits {
+	sv := &sideVisits{keys: map[patientDay]*keyVisits{}}
+	ieByKey := map[patientDay]float64{}
+	for ri, r := range rc.reports {
+		if r.Kind.Role() != RoleVisits || r.Kind.Side() != side {
+			continue
+		}
+		sv.hasUnits = sv.hasUnits || r.Columns.Units
+		sv.hasIE = sv.hasIE || r.Columns.CPT
+		for _, rv := range rc.visits[ri] {
+			if rv.loc != loc {
+				continue
+			}
+			v := rv.v
+			k := patientDay{who(v.Patient), v.DOS}
+			kv := sv.keys[k]
+			if kv == nil {
+				kv = &keyVisits{patient: v.Patient, byKind: map[Kind]int{}}
+				sv.keys[k] = kv
+			}
+			kv.byKind[r.Kind] += v.Count
+			kv.flags |= v.Flags
+			fillPatient(&kv.patient, v.Patient)
+			sv.units += v.Units
+			sv.ie += v.IEUnits
+			ieByKey[k] += v.IEUnits
+		}
+	}
+	for _, kv := range sv.keys {
+		for _, c := range kv.byKind {
+			kv.count = max(kv.count, c)
+		}
+	}
+	for _, ie := range ieByKey {
+		if ie > 1 {
+			sv.ieSameDay += ie - 1
+		}
+	}
+	return sv
+}
+
+func fillPatient(dst *Patient, src Patient) {
+	if dst.Name == "" {
+		dst.Name = src.Name
+	}
+	if dst.ID == "" {
+		dst.ID = src.ID
+	}
+	if dst.Account == "" {
+		dst.Account = src.Account
+	}
+}
+
+// checkUnits sums the Documented Units report's units at loc, for SOAP 2.0
+// clinics whose EMR visit report carries none.
+func (rc *reconciler) checkUnits(loc string) (float64, bool) {
+	var u float64
+	ok := false
+	for ri, r := range rc.reports {
+		if r.Kind != KindDocumentedUnits || !r.Columns.Units {
+			continue
+		}
+		ok = true
+		for _, rv := range rc.visits[ri] {
+			if rv.loc == loc || rv.loc == "" {
+				u += rv.v.Units
+			}
+		}
+	}
+	return u, ok
+}
+
+func (rc *reconciler) newPatients(loc string, emr *sideVisits) *NewPatients {
+	var billing float64
+	found := false
+	for _, r := range rc.reports {
+		if r.Kind != KindInsuranceClassSummary {
+			continue
+		}
+		for l, n := range r.NewPatients {
+			k := LocationKey(l)
+			if k == "" {
+				k = LocationKey(r.Location)
+			}
+			if k == "" && (rc.opt.Location != "" || len(rc.locSeen) <= 1) {
+				k = loc
+			}
+			if k == loc {
+				billing += n
+				found = true
+			}
+		}
+	}
+	if !found {
+		return nil
+	}
+	np := &NewPatients{Billing: billing}
+	switch {
+	case emr.hasIE:
+		np.EMR = emr.ie
+		np.SameDay = min(emr.ieSameDay, max(emr.ie-billing, 0))
+	default:
+		// SOAP 2.0: initial evaluations come from the Documented Units report.
+		ie := map[patientDay]float64{}
+		for ri, r := range rc.reports {
+			if r.Kind != KindDocumentedUnits {
+				continue
+			}
+			for _, rv := range rc.visits[ri] {
+				if rv.loc == loc || rv.loc == "" {
+					np.EMR += rv.v.IEUnits
+					ie[patientDay{NameKey(rv.v.Patient.Name) + "\x00" + rv.v.Patient.ID, rv.v.DOS}] += rv.v.IEUnits
+				}
+			}
+		}
+		var same float64
+		for _, n := range ie {
+			if n > 1 {
+				same += n - 1
+			}
+		}
+		np.SameDay = min(same, max(np.EMR-billing, 0))
+	}
+	return np
+}
+
+// checkIndex finds the check reports' items for a patient and date.
+type checkIndex struct {
+	items map[checkSlot][]checkItem
+}
+
+type checkSlot struct {
+	kind Kind
+	dos  Date
+}
+
+type checkItem struct {
+	patient Patient
+	nameKey string
+	flags   Flag
+}
+
+func (rc *reconciler) checkIndex(loc string) *checkIndex {
+	ci := &checkIndex{items: map[checkSlot][]checkItem{}}
+	for ri, r := range rc.reports {
+		if r.Kind.Role() != RoleCheck || r.Kind == KindInsuranceClassSummary {
+			continue
+		}
+		for _, rv := range rc.visits[ri] {
+			if rv.loc != loc && rv.loc != "" {
+				continue
+			}
+			s := checkSlot{r.Kind, rv.v.DOS}
+			ci.items[s] = append(ci.items[s], checkItem{rv.v.Patient, NameKey(rv.v.Patient.Name), rv.v.Flags})
+		}
+	}
+	return ci
+}
+
+func (ci *checkIndex) flags(p Patient, dos Date, k Kind) Flag {
+	var f Flag
+	items := ci.items[checkSlot{k, dos}]
+	if len(items) == 0 {
+		return 0
+	}
+	nk := NameKey(p.Name)
+	for _, it := range items {
+		if samePatient(p, nk, it.patient, it.nameKey) {
+			f |= it.flags
+		}
+	}
+	return f
+}
+
+func (ci *checkIndex) has(k Kind, p Patient, dos Date) bool {
+	items := ci.items[checkSlot{k, dos}]
+	nk := NameKey(p.Name)
+	for _, it := range items {
+		if samePatient(p, nk, it.patient, it.nameKey) {
+			return true
+		}
+	}
+	return false
+}
+
+// samePatient decides whether two rows are the same patient: by an id when
+// both carry the same kind, else by name.
+func samePatient(a Patient, aKey string, b Patient, bKey string) bool {
+	switch {
+	case a.Account != "" && b.Account != "":
+		return normID(a.Account) == normID(b.Account)
+	case a.ID != "" && b.ID != "":
+		return normID(a.ID) == normID(b.ID)
+	}
+	return aKey != "" && aKey == bKey
+}
+
+// normID compares ids without case, spaces or leading zeros ("00123" is
+// "123"), as spreadsheets often drop them.
+func normID(s string) string {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	t := strings.TrimLeft(s, "0")
+	if t == "" && s != "" {
+		return "0"
+	}
+	return t
+}
+
+func ptr(f float64) *float64 { return &f }
+
+// reportWarnings adds what the reports themselves say the user should look
+// at: open exceptions, claims not sent, totals that disagree, the wrong
+// date basis, rows outside the period.
+func (rc *reconciler) reportWarnings() {
+	var exceptions, notSent, notRebilled int
+	for ri, r := range rc.reports {
+		switch r.Kind {
+		case KindBillingExceptions:
+			exceptions += r.VisitCount()
+		case KindClaimsFeed:
+			for i := range r.Visits {
+				v := &r.Visits[i]
+				if v.Flags&FlagNotSent != 0 {
+					notSent++
+				}
+				if v.Flags&FlagNotRebilled != 0 {
+					notRebilled++
+				}
+			}
+		}
+		if r.DateBasis != "" && !isDOSBasis(r.DateBasis) {
+			rc.warn(Warning{Code: WarnDateBasis, File: r.Name,
+				Message: fmt.Sprintf("%s was run by %s, not by Date of Service, so its visits will not line up day by day. Run it again with Date Type = Date of Service.", r.Name, r.DateBasis)})
+		}
+		if r.Kind.Role() == RoleVisits {
+			rc.totalsWarning(r, "header", r.Stated)
+			rc.totalsWarning(r, "grand total row", r.GrandTotal)
+		}
+		if n := rc.outside[ri]; n > 0 && r.Kind.Role() == RoleVisits {
+			rc.warn(Warning{Code: WarnOutsidePeriod, File: r.Name, Count: n,
+				Message: fmt.Sprintf("%s has %d %s dated outside %s; %s left out.", r.Name, n, plural(n, "visit", "visits"), rc.period, plural(n, "it was", "they were"))})
+		}
+	}
+	if exceptions > 0 {
+		rc.warn(Warning{Code: WarnBillingExceptions, Count: exceptions,
+			Message: fmt.Sprintf("%d %s held on the Billing Exceptions Report. Resolve each in WebPT Billing so it imports, then balance again.", exceptions, plural(exceptions, "charge is", "charges are"))})
+	}
+	if notSent > 0 {
+		rc.warn(Warning{Code: WarnClaimsNotSent, Count: notSent,
+			Message: fmt.Sprintf("%d Claims Feed %s Not Sent. Re-send them before trusting the balance.", notSent, plural(notSent, "item is", "items are"))})
+	}
+	if notRebilled > 0 {
+		rc.warn(Warning{Code: WarnClaimsNotRebilled, Count: notRebilled,
+			Message: fmt.Sprintf("%d Claims Feed %s Not Re-Billed. Open each note and use Finalize and Re-Bill.", notRebilled, plural(notRebilled, "item is", "items are"))})
+	}
+}
+
+func isDOSBasis(s string) bool {
+	k := LocationKey(s)
+	return k == "dateofservice" || k == "dos" || k == "servicedate" || k == "visitdate"
+}
+
+func (rc *reconciler) totalsWarning(r *Report, where string, t Totals) {
+	if t.Visits != nil {
+		if got := float64(r.VisitCount()); math.Abs(got-*t.Visits) > 0.001 {
+			rc.warn(Warning{Code: WarnHeaderTotals, File: r.Name,
+				Message: fmt.Sprintf("%s: its %s says %s visits, but its rows give %s. Check that the export was not cut short or filtered, and pull it again if so.",
+					r.Name, where, num(*t.Visits), num(got))})
+		}
+	}
+	if t.Units != nil {
+		if got := r.UnitCount(); math.Abs(got-*t.Units) > 0.001 {
+			rc.warn(Warning{Code: WarnHeaderTotals, File: r.Name,
+				Message: fmt.Sprintf("%s: its %s says %s units, but its rows give %s. Check that the export was not cut short or filtered, and pull it again if so.",
+					r.Name, where, num(*t.Units), num(got))})
+		}
+	}
+}
+
+// num formats a count without a needless ".0".
+func num(f float64) string {
+	if f == math.Trunc(f) {
+		return fmt.Sprintf("%d", int64(f))
+	}
+	return fmt.Sprintf("%.2f", f)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func (rc *reconciler) inputs() []Input {
+	out := make([]Input, len(rc.reports))
+	for i, r := range rc.reports {
+		locs := r.Locations()
+		if locs == nil {
+			locs = []string{}
+		}
+		p := r.Period
+		if p.IsZero() {
+			p = r.DateSpan()
+		}
+		out[i] = Input{File: r.Name, Kind: r.Kind, Side: r.Kind.Side(), Locations: locs,
+			From: p.From, To: p.To, Rows: r.Rows, Visits: r.VisitCount()}
+	}
+	return out
+}
+
+// resultWarnings adds what the balance itself shows the user should look
+// at: day-only billing, new patients that differ, and check reports that
+// might explain what is left unexplained.
+func (rc *reconciler) resultWarnings(res *Result) {
+	emrUnexplained := 0
+	for i := range res.Locations {
+		l := &res.Locations[i]
+		name := l.Location
+		if name == "" {
+			name = "the location"
+		}
+		if l.PerDay {
+			n := l.Reasons[ReasonUnexplained]
+			rc.warn(Warning{Code: WarnPerDay, Location: l.Location, Count: n,
+				Message: fmt.Sprintf("Billing for %s has visit counts per day, not per patient, so only day totals could be compared and %d unexplained %s cannot be listed by patient. Export the Charge Audit Summary with patient rows to list them.",
+					name, n, plural(n, "visit", "visits"))})
+		}
+		if np := l.NewPatients; np != nil && math.Abs(np.EMR-np.Billing) > 0.001 {
+			if np.SameDay > 0 && math.Abs(np.EMR-np.SameDay-np.Billing) < 0.001 {
+				rc.warn(Warning{Code: WarnNewPatientsSameDay, Location: l.Location, Count: int(np.SameDay),
+					Message: fmt.Sprintf("New patients at %s: the EMR shows %s initial evaluations and billing %s new patients. The difference is patients evaluated by more than one discipline the same day (PT and OT, say), whom billing counts once. Nothing to fix.",
+						name, num(np.EMR), num(np.Billing))})
+			} else {
+				rc.warn(Warning{Code: WarnNewPatients, Location: l.Location, Count: int(math.Abs(np.EMR - np.Billing)),
+					Message: fmt.Sprintf("New patients at %s: the EMR shows %s initial-evaluation units but billing %s new patients. Check that each evaluated patient was set up as new in billing.",
+						name, num(np.EMR), num(np.Billing))})
+			}
+		}
+		for _, m := range l.Mismatches {
+			if m.Side == SideEMR && m.Reason == ReasonUnexplained {
+				emrUnexplained++
+			}
+		}
+	}
+	if rc.has(KindInsuranceClassSummary) && !slices.ContainsFunc(res.Locations, func(l Location) bool { return l.NewPatients != nil }) {
+		rc.warn(Warning{Code: WarnNewPatientsLocation,
+			Message: fmt.Sprintf("The Insurance Class Summary names no location and the files name several (%s), so new patients were not compared. Run it for one location.", rc.locList())})
+	}
+	if emrUnexplained == 0 {
+		return
+	}
+	suggest := func(k Kind, why string) {
+		if !rc.has(k) {
+			rc.warn(Warning{Code: WarnCheckMissing, Count: emrUnexplained,
+				Message: fmt.Sprintf("%d EMR %s unexplained and no %s was given; %s Pull it: %s.",
+					emrUnexplained, plural(emrUnexplained, "visit is", "visits are"), k.Title(), why, k.HowToPull())})
+		}
+	}
+	suggest(KindBillingExceptions, "a charge held there would explain a visit missing from billing.")
+	if rc.has(KindEMRBillingReport) {
+		suggest(KindClaimsFeed, "a Not Sent or Not Re-Billed item would explain a visit missing from billing.")
+	}
+	if rc.has(KindDocumentedVisits) {
+		suggest(KindDocumentedUnits, "a Do Not Bill or 0-unit note would explain a visit missing from billing.")
+	}
+}

@@ -1,0 +1,560 @@
+package balance
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// day returns a date in November 2026, the month the tests balance.
+func day(d int) Date { return DateOf(2026, 11, d) }
+
+// line is a row of a test report: "Smith, John" on day 16 at "" location.
+func line(name string, d int, mods ...func(*Line)) Line {
+	l := Line{Patient: Patient{Name: name}, DOS: day(d)}
+	for _, m := range mods {
+		m(&l)
+	}
+	return l
+}
+
+func cpt(code string, units float64) func(*Line) {
+	return func(l *Line) { l.CPT, l.Units = code, units }
+}
+func visits(n float64) func(*Line) { return func(l *Line) { l.Visits = n } }
+func at(loc string) func(*Line)    { return func(l *Line) { l.Location = loc } }
+func dnb(l *Line)                  { l.DoNotBill = true }
+func status(s ClaimStatus) func(*Line) {
+	return func(l *Line) { l.Status = s }
+}
+func acct(a string) func(*Line) { return func(l *Line) { l.Patient.Account = a } }
+
+// build folds lines into a report of kind k, with the columns such a report
+// has by default.
+func build(name string, k Kind, lines ...Line) *Report {
+	cols := Columns{Name: true}
+	switch k {
+	case KindEMRBillingReport, KindDocumentedUnits:
+		cols.CPT, cols.Units = true, true
+	case KindChargeAuditSummary:
+		cols.Units = true
+		for _, l := range lines {
+			if l.Visits != 0 {
+				cols.Visits = true
+			}
+		}
+	}
+	b := NewBuilder(name, k, cols, nil)
+	for _, l := range lines {
+		b.Add(l)
+	}
+	return b.Report()
+}
+
+func emr(lines ...Line) *Report  { return build("emr.csv", KindEMRBillingReport, lines...) }
+func bill(lines ...Line) *Report { return build("cas.csv", KindChargeAuditSummary, lines...) }
+
+// mismatchList renders mismatches compactly: "emr 16 Smith, John norcm".
+func mismatchList(l Location) []string {
+	var out []string
+	for _, m := range l.Mismatches {
+		_, _, d := m.DateOfService.Civil()
+		s := fmt.Sprintf("%s %d %s %s", m.Side, d, m.Patient, m.Reason)
+		if m.OtherDate != 0 {
+			_, _, o := m.OtherDate.Civil()
+			s += fmt.Sprintf(" (other %d)", o)
+		}
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestReconcileReasons(t *testing.T) {
+	tests := []struct {
+		name     string
+		reports  []*Report
+		balanced bool
+		counts   [3]int // emr, billing, matched
+		want     []string
+	}{
+		{
+			name: "all matched",
+			reports: []*Report{
+				emr(line("Smith, John", 16, cpt("97110", 2)), line("Doe, Jane", 16, cpt("97140", 1))),
+				bill(line("John Smith", 16, cpt("97110", 2)), line("Jane Doe", 16, cpt("97140", 1))),
+			},
+			balanced: true, counts: [3]int{2, 2, 2},
+		},
+		{
+			name: "CPT lines of one visit count once",
+			reports: []*Report{
+				emr(line("Smith, John", 16, cpt("97110", 2)), line("Smith, John", 16, cpt("97140", 1)), line("Smith, John", 16, cpt("97530", 1))),
+				bill(line("John Smith", 16, cpt("97110", 2)), line("John Smith", 16, cpt("97140", 1))),
+			},
+			balanced: true, counts: [3]int{1, 1, 1},
+		},
+		{
+			name: "Last, First M. against FIRST LAST",
+			reports: []*Report{
+				emr(line("Smith, John M.", 16, cpt("97110", 1))),
+				bill(line("JOHN SMITH", 16, cpt("97110", 1))),
+			},
+			balanced: true, counts: [3]int{1, 1, 1},
+		},
+		{
+			name: "norcm",
+			reports: []*Report{
+				emr(line("Smith, John", 16, cpt("NORCM", 0)), line("Smith, John", 16, cpt("97110", 2)), line("Doe, Jane", 16, cpt("97110", 1))),
+				bill(line("Jane Doe", 16, cpt("97110", 1))),
+			},
+			balanced: true, counts: [3]int{2, 1, 1},
+			want: []string{"emr 16 Smith, John norcm"},
+		},
+		{
+			name: "no_charge",
+			reports: []*Report{
+				emr(line("Smith, John", 17, cpt("NC001", 0)), line("Doe, Jane", 17, cpt("97110", 1))),
+				bill(line("Jane Doe", 17, cpt("97110", 1))),
+			},
+			balanced: true, counts: [3]int{2, 1, 1},
+			want: []string{"emr 17 Smith, John no_charge"},
+		},
+		{
+			name: "do_not_bill from Documented Units",
+			reports: []*Report{
+				build("dv.csv", KindDocumentedVisits, line("Smith, John", 16), line("Doe, Jane", 16)),
+				build("du.csv", KindDocumentedUnits, line("Smith, John", 16, cpt("97110", 2), dnb)),
+				bill(line("Jane Doe", 16, cpt("97110", 1))),
+			},
+			balanced: true, counts: [3]int{2, 1, 1},
+			want: []string{"emr 16 Smith, John do_not_bill"},
+		},
+		{
+			name: "zero_units when every line has 0 units",
+			reports: []*Report{
+				build("dv.csv", KindDocumentedVisits, line("Smith, John", 16), line("Doe, Jane", 16)),
+				build("du.csv", KindDocumentedUnits, line("Smith, John", 16, cpt("97110", 0)), line("Smith, John", 16, cpt("97140", 0)),
+					line("Doe, Jane", 16, cpt("97110", 1))),
+				bill(line("Jane Doe", 16, cpt("97110", 1))),
+			},
+			balanced: true, counts: [3]int{2, 1, 1},
+			want: []string{"emr 16 Smith, John zero_units"},
+		},
+		{
+			name: "same_day: two notes, billing counts the date once",
+			reports: []*Report{
+				build("dv.csv", KindDocumentedVisits, line("Smith, John", 16), line("Smith, John", 16)),
+				bill(line("John Smith", 16, visits(1))),
+			},
+			balanced: true, counts: [3]int{2, 1, 1},
+			want: []string{"emr 16 Smith, John same_day"},
+		},
+		{
+			name: "billing_exception",
+			reports: []*Report{
+				emr(line("Smith, John", 18, cpt("97110", 1))),
+				bill(),
+				build("ex.csv", KindBillingExceptions, line("John Smith", 18)),
+			},
+			balanced: false, counts: [3]int{1, 0, 0},
+			want: []string{"emr 18 Smith, John billing_exception"},
+		},
+		{
+			name: "claims feed: not re-billed before not sent",
+			reports: []*Report{
+				emr(line("Smith, John", 18, cpt("97110", 1)), line("Doe, Jane", 18, cpt("97110", 1))),
+				bill(),
+				build("cf.csv", KindClaimsFeed, line("Smith, John", 18, status(StatusNotSent)), line("Smith, John", 18, status(StatusNotRebilled)),
+					line("Doe, Jane", 18, status(StatusNotSent))),
+			},
+			balanced: false, counts: [3]int{2, 0, 0},
+			want: []string{"emr 18 Doe, Jane claims_feed_not_sent", "emr 18 Smith, John claims_feed_not_rebilled"},
+		},
+		{
+			name: "dos_mismatch pairs both sides",
+			reports: []*Report{
+				emr(line("Smith, John", 17, cpt("97110", 1))),
+				bill(line("John Smith", 18, cpt("97110", 1))),
+			},
+			balanced: false, counts: [3]int{1, 1, 0},
+			want: []string{"billing 18 John Smith dos_mismatch (other 17)", "emr 17 Smith, John dos_mismatch (other 18)"},
+		},
+		{
+			name: "dos_mismatch pairs nearest dates first",
+			reports: []*Report{
+				emr(line("Smith, John", 16, cpt("97110", 1)), line("Smith, John", 20, cpt("97110", 1))),
+				bill(line("John Smith", 19, cpt("97110", 1))),
+			},
+			balanced: false, counts: [3]int{2, 1, 0},
+			want: []string{"billing 19 John Smith dos_mismatch (other 20)", "emr 16 Smith, John unexplained", "emr 20 Smith, John dos_mismatch (other 19)"},
+		},
+		{
+			name: "dos_mismatch only within 7 days",
+			reports: []*Report{
+				emr(line("Smith, John", 2, cpt("97110", 1))),
+				bill(line("John Smith", 10, cpt("97110", 1))),
+			},
+			balanced: false, counts: [3]int{1, 1, 0},
+			want: []string{"billing 10 John Smith unexplained", "emr 2 Smith, John unexplained"},
+		},
+		{
+			name: "duplicate: billing counts more visits than the EMR",
+			reports: []*Report{
+				emr(line("Smith, John", 16, cpt("97110", 1))),
+				bill(line("John Smith", 16, visits(2))),
+			},
+			balanced: false, counts: [3]int{1, 2, 1},
+			want: []string{"billing 16 John Smith duplicate"},
+		},
+		{
+			name: "a zero-visit billing row (a fee) is no visit",
+			reports: []*Report{
+				emr(line("Smith, John", 16, cpt("97110", 1))),
+				bill(line("John Smith", 16, visits(1)), line("Doe, Jane", 16, visits(0))),
+			},
+			balanced: true, counts: [3]int{1, 1, 1},
+		},
+		{
+			name: "unexplained on both sides",
+			reports: []*Report{
+				emr(line("Smith, John", 16, cpt("97110", 1))),
+				bill(line("Jane Doe", 16, cpt("97110", 1))),
+			},
+			balanced: false, counts: [3]int{1, 1, 0},
+			want: []string{"billing 16 Jane Doe unexplained", "emr 16 Smith, John unexplained"},
+		},
+		{
+			name: "precedence: norcm beats a held exception and is never paired",
+			reports: []*Report{
+				emr(line("Smith, John", 16, cpt("NORCM", 0))),
+				bill(line("John Smith", 17, cpt("97110", 1))),
+				build("ex.csv", KindBillingExceptions, line("John Smith", 16)),
+			},
+			balanced: false, counts: [3]int{1, 1, 0},
+			want: []string{"billing 17 John Smith unexplained", "emr 16 Smith, John norcm"},
+		},
+		{
+			name: "precedence: same_day beats exception; exception beats claims feed and dos_mismatch",
+			reports: []*Report{
+				build("dv.csv", KindDocumentedVisits, line("Smith, John", 16), line("Smith, John", 16), line("Doe, Jane", 16)),
+				build("du.csv", KindDocumentedUnits, line("Smith, John", 16, cpt("97110", 1)), line("Doe, Jane", 16, cpt("97110", 1))),
+				bill(line("John Smith", 16, visits(1)), line("Jane Doe", 17, visits(1))),
+				build("ex.csv", KindBillingExceptions, line("Smith, John", 16), line("Doe, Jane", 16)),
+				build("cf.csv", KindClaimsFeed, line("Doe, Jane", 16, status(StatusNotSent))),
+			},
+			balanced: false, counts: [3]int{3, 2, 1},
+			want: []string{"billing 17 Jane Doe unexplained", "emr 16 Doe, Jane billing_exception", "emr 16 Smith, John same_day"},
+		},
+		{
+			name: "precedence: dos_mismatch beats duplicate",
+			reports: []*Report{
+				emr(line("Smith, John", 16, cpt("97110", 1)), line("Smith, John", 17, cpt("97110", 1))),
+				bill(line("John Smith", 16, visits(2))),
+			},
+			balanced: false, counts: [3]int{2, 2, 1},
+			want: []string{"billing 16 John Smith dos_mismatch (other 17)", "emr 17 Smith, John dos_mismatch (other 16)"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Reconcile(tc.reports, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Locations) != 1 {
+				t.Fatalf("got %d locations, want 1", len(res.Locations))
+			}
+			l := res.Locations[0]
+			if got := [3]int{l.EMRVisits, l.BillingVisits, l.MatchedVisits}; got != tc.counts {
+				t.Errorf("emr, billing, matched = %v, want %v", got, tc.counts)
+			}
+			if got := mismatchList(l); !slices.Equal(got, tc.want) {
+				t.Errorf("mismatches:\n got %q\nwant %q", got, tc.want)
+			}
+			if l.Balanced != tc.balanced || res.Balanced != tc.balanced {
+				t.Errorf("balanced = %v (location %v), want %v", res.Balanced, l.Balanced, tc.balanced)
+			}
+			// The counts must add up: every visit is matched or a mismatch.
+			var emrMis, billMis, reasons int
+			for _, m := range l.Mismatches {
+				if m.Side == SideEMR {
+					emrMis++
+				} else {
+					billMis++
+				}
+				if m.NeedsAction != m.Reason.NeedsAction() {
+					t.Errorf("%v: needs_action %v disagrees with its reason", m, m.NeedsAction)
+				}
+			}
+			for _, n := range l.Reasons {
+				reasons += n
+			}
+			if l.MatchedVisits+emrMis != l.EMRVisits || l.MatchedVisits+billMis != l.BillingVisits || reasons != len(l.Mismatches) {
+				t.Errorf("counts do not add up: %+v", l)
+			}
+		})
+	}
+}
+
+func TestReconcileTwoLocationsInOneFile(t *testing.T) {
+	res, err := Reconcile([]*Report{
+		emr(line("Smith, John", 16, at("Downtown"), cpt("97110", 1)), line("Smith, John", 16, at("Uptown"), cpt("97110", 1)),
+			line("Doe, Jane", 16, at("Uptown"), cpt("97110", 1))),
+		bill(line("John Smith", 16, at("DOWNTOWN"), cpt("97110", 1)), line("John Smith", 16, at("uptown"), cpt("97110", 1))),
+	}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Locations) != 2 {
+		t.Fatalf("got %d locations, want 2", len(res.Locations))
+	}
+	down, up := res.Locations[0], res.Locations[1]
+	if down.Location != "Downtown" || up.Location != "Uptown" {
+		t.Fatalf("locations %q, %q", down.Location, up.Location)
+	}
+	if !down.Balanced || down.MatchedVisits != 1 {
+		t.Errorf("Downtown: %+v", down)
+	}
+	if up.Balanced || up.EMRVisits != 2 || up.BillingVisits != 1 || !slices.Equal(mismatchList(up), []string{"emr 16 Doe, Jane unexplained"}) {
+		t.Errorf("Uptown: %+v", up)
+	}
+	if res.Balanced {
+		t.Error("the result is balanced although Uptown is not")
+	}
+}
+
+func TestReconcileLocationResolution(t *testing.T) {
+	named := emr(line("Smith, John", 16, cpt("97110", 1)))
+	named.Location = "Downtown"
+	unnamed := bill(line("John Smith", 16, cpt("97110", 1)))
+	res, err := Reconcile([]*Report{named, unnamed}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Locations) != 1 || res.Locations[0].Location != "Downtown" || !res.Balanced {
+		t.Fatalf("a file without a location should take the one the others name: %+v", res.Locations)
+	}
+
+	two := emr(line("Smith, John", 16, at("Downtown"), cpt("97110", 1)), line("Doe, Jane", 16, at("Uptown"), cpt("97110", 1)))
+	_, err = Reconcile([]*Report{two, bill(line("John Smith", 16, cpt("97110", 1)))}, Options{})
+	var e *Error
+	if !errors.As(err, &e) || e.Code != EInvalid || e.File != "cas.csv" || !strings.Contains(e.Message, "Downtown, Uptown") || !strings.Contains(e.Message, "--location") {
+		t.Fatalf("want an invalid-input error naming cas.csv and both locations, got %v", err)
+	}
+	res, err = Reconcile([]*Report{two, bill(line("John Smith", 16, cpt("97110", 1)))}, Options{Location: "downtown"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Locations[0].Location != "Downtown" || !res.Locations[0].Balanced || res.Locations[1].Balanced {
+		t.Errorf("--location downtown: %+v", res.Locations)
+	}
+}
+
+func TestReconcileSides(t *testing.T) {
+	for _, tc := range []struct {
+		reports []*Report
+		want    string
+	}{
+		{[]*Report{bill(line("John Smith", 16))}, "No EMR side"},
+		{[]*Report{emr(line("John Smith", 16)), build("ex.csv", KindBillingExceptions, line("John Smith", 16))}, "No billing side"},
+		{nil, "No EMR side"},
+	} {
+		_, err := Reconcile(tc.reports, Options{})
+		if ErrorCode(err) != EInvalid || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("got %v, want an invalid-input error saying %q", err, tc.want)
+		}
+	}
+}
+
+func TestReconcilePeriod(t *testing.T) {
+	e := emr(line("Smith, John", 15, cpt("97110", 1)), line("Smith, John", 16, cpt("97110", 1)), line("Doe, Jane", 21, cpt("97110", 1)))
+	b := bill(line("John Smith", 16, cpt("97110", 1)))
+
+	res, err := Reconcile([]*Report{e, b}, Options{Period: Period{day(16), day(20)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := res.Locations[0]
+	if !res.Balanced || l.EMRVisits != 1 || res.From != day(16) || res.To != day(20) {
+		t.Errorf("with --from/--to: balanced %v, emr %d, %s..%s", res.Balanced, l.EMRVisits, res.From, res.To)
+	}
+	if w := findWarning(res, WarnOutsidePeriod); w == nil || w.Count != 2 || w.File != "emr.csv" {
+		t.Errorf("want a warning about 2 visits outside the period, got %+v", res.Warnings)
+	}
+
+	// Stated ranges that disagree: the dates both share, with a warning.
+	e.Period = Period{day(16), day(20)}
+	b.Period = Period{day(16), day(22)}
+	res, err = Reconcile([]*Report{e, b}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.From != day(16) || res.To != day(20) || findWarning(res, WarnPeriodsDisagree) == nil {
+		t.Errorf("stated ranges: %s..%s, warnings %+v", res.From, res.To, res.Warnings)
+	}
+
+	// Ranges that share nothing cannot be balanced.
+	b.Period = Period{day(23), day(27)}
+	if _, err := Reconcile([]*Report{e, b}, Options{}); ErrorCode(err) != EInvalid || !strings.Contains(err.Error(), "share no dates") {
+		t.Errorf("disjoint ranges: got %v", err)
+	}
+
+	// Without any stated range, the dates found.
+	res, err = Reconcile([]*Report{emr(line("A, B", 15)), bill(line("B A", 17))}, Options{})
+	if err != nil || res.From != day(15) || res.To != day(17) {
+		t.Errorf("found dates: %v %s..%s", err, res.From, res.To)
+	}
+}
+
+func TestReconcileReplacement(t *testing.T) {
+	old := build("cas-monday-v1.csv", KindChargeAuditSummary, line("John Smith", 16, cpt("97110", 1)))
+	old.Period = Period{day(16), day(16)}
+	newer := build("cas-monday-v2.csv", KindChargeAuditSummary, line("John Smith", 16, cpt("97110", 1)), line("Jane Doe", 16, cpt("97110", 1)))
+	newer.Period = Period{day(16), day(16)}
+	tuesday := build("cas-tuesday.csv", KindChargeAuditSummary, line("Jane Doe", 17, cpt("97110", 1)))
+	tuesday.Period = Period{day(17), day(17)}
+	e := emr(line("Smith, John", 16, cpt("97110", 1)), line("Doe, Jane", 16, cpt("97110", 1)), line("Doe, Jane", 17, cpt("97110", 1)))
+	res, err := Reconcile([]*Report{e, old, newer, tuesday}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := res.Locations[0]
+	if !res.Balanced || l.BillingVisits != 3 || l.EMRVisits != 3 {
+		t.Errorf("a newer export should replace the older for its dates and keep other days: %+v", l)
+	}
+	w := findWarning(res, WarnReplaced)
+	if w == nil || w.File != "cas-monday-v1.csv" || !strings.Contains(w.Message, "cas-monday-v2.csv") {
+		t.Errorf("want a replacement warning, got %+v", res.Warnings)
+	}
+}
+
+func TestReconcilePerDayBilling(t *testing.T) {
+	b := NewBuilder("cas-days.csv", KindChargeAuditSummary, Columns{Visits: true}, nil)
+	b.Add(Line{DOS: day(16), Visits: 2})
+	b.Add(Line{DOS: day(17), Visits: 1})
+	res, err := Reconcile([]*Report{
+		emr(line("Smith, John", 16, cpt("97110", 1)), line("Doe, Jane", 16, cpt("NORCM", 0)), line("Roe, Rick", 16, cpt("97110", 1)),
+			line("Smith, John", 17, cpt("97110", 1)), line("Doe, Jane", 17, cpt("97110", 1))),
+		b.Report(),
+	}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := res.Locations[0]
+	if !l.PerDay || l.MatchedVisits != 3 || l.EMRVisits != 5 || l.BillingVisits != 3 {
+		t.Fatalf("per-day: %+v", l)
+	}
+	if l.Reasons[ReasonNORCM] != 1 || l.Reasons[ReasonUnexplained] != 1 || l.Balanced {
+		t.Errorf("day 16 is explained by NORCM, day 17 is not: reasons %v", l.Reasons)
+	}
+	if w := findWarning(res, WarnPerDay); w == nil || w.Count != 1 {
+		t.Errorf("want a per-day warning, got %+v", res.Warnings)
+	}
+}
+
+func TestReconcileByAccount(t *testing.T) {
+	// Both sides carry account numbers, so they decide, not the names:
+	// two different patients with one name are kept apart.
+	e := emr(line("Smith, John", 16, acct("1001"), cpt("97110", 1)), line("Smith, John", 16, acct("2002"), cpt("97110", 1)))
+	e.Columns.Account = true
+	b := bill(line("John Smith", 16, acct("001001"), cpt("97110", 1)))
+	b.Columns.Account = true
+	res, err := Reconcile([]*Report{e, b}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := res.Locations[0]
+	if l.MatchedVisits != 1 || len(l.Mismatches) != 1 || l.Mismatches[0].Account != "2002" {
+		t.Errorf("by account: %+v", l)
+	}
+}
+
+func TestReconcileNewPatients(t *testing.T) {
+	ics := func(n float64) *Report {
+		return build("ics.csv", KindInsuranceClassSummary, Line{NewPatients: n})
+	}
+	e := emr(line("Smith, John", 16, cpt("97161", 1)), line("Smith, John", 16, cpt("97165", 1)),
+		line("Doe, Jane", 16, cpt("97162", 1)), line("Roe, Rick", 16, cpt("97164", 1)))
+	b := bill(line("John Smith", 16), line("Jane Doe", 16), line("Rick Roe", 16))
+
+	res, err := Reconcile([]*Report{e, b, ics(2)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	np := res.Locations[0].NewPatients
+	if np == nil || np.EMR != 3 || np.Billing != 2 || np.SameDay != 1 {
+		t.Fatalf("new patients = %+v, want EMR 3 (re-eval not counted), billing 2, 1 same-day", np)
+	}
+	if findWarning(res, WarnNewPatientsSameDay) == nil || findWarning(res, WarnNewPatients) != nil {
+		t.Errorf("a same-day PT+OT evaluation is an explained difference: %+v", res.Warnings)
+	}
+
+	res, _ = Reconcile([]*Report{e, b, ics(1)}, Options{})
+	if findWarning(res, WarnNewPatients) == nil {
+		t.Errorf("3 evaluations against 1 new patient is not explained: %+v", res.Warnings)
+	}
+	res, _ = Reconcile([]*Report{e, b}, Options{})
+	if res.Locations[0].NewPatients != nil {
+		t.Error("without an Insurance Class Summary new_patients must be null")
+	}
+}
+
+func TestReconcileWarnings(t *testing.T) {
+	e := emr(line("Smith, John", 16, cpt("97110", 2)), line("Doe, Jane", 16, cpt("97110", 1)))
+	e.Stated = Totals{Visits: ptr(3), Units: ptr(3)}
+	e.DateBasis = "Finalized Date"
+	b := bill(line("John Smith", 16, cpt("97110", 2)))
+	b.GrandTotal = Totals{Units: ptr(2)}
+	ex := build("ex.csv", KindBillingExceptions, line("Roe, Rick", 10), line("Roe, Rick", 11))
+	cf := build("cf.csv", KindClaimsFeed, line("Roe, Rick", 16, status(StatusNotSent)), line("Doe, Jane", 16, status(StatusNotRebilled)))
+	res, err := Reconcile([]*Report{e, b, ex, cf}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := map[string]int{}
+	for _, w := range res.Warnings {
+		codes[w.Code]++
+		if w.Message == "" {
+			t.Errorf("warning %s has no message", w.Code)
+		}
+	}
+	want := map[string]int{WarnHeaderTotals: 1, WarnDateBasis: 1, WarnBillingExceptions: 1, WarnClaimsNotSent: 1, WarnClaimsNotRebilled: 1}
+	if !maps.Equal(codes, want) {
+		t.Errorf("warning codes = %v, want %v", codes, want)
+	}
+	if w := findWarning(res, WarnBillingExceptions); w.Count != 2 {
+		t.Errorf("billing exceptions count = %d, want 2", w.Count)
+	}
+	if m := mismatchList(res.Locations[0]); !slices.Equal(m, []string{"emr 16 Doe, Jane claims_feed_not_rebilled"}) {
+		t.Errorf("mismatches %q", m)
+	}
+
+	// An unexplained EMR visit with no exceptions report suggests pulling it.
+	res, _ = Reconcile([]*Report{emr(line("Smith, John", 16, cpt("97110", 1))), bill()}, Options{})
+	if n := countWarnings(res, WarnCheckMissing); n != 2 {
+		t.Errorf("want suggestions for Billing Exceptions and Claims Feed, got %+v", res.Warnings)
+	}
+}
+
+func findWarning(res *Result, code string) *Warning {
+	for i := range res.Warnings {
+		if res.Warnings[i].Code == code {
+			return &res.Warnings[i]
+		}
+	}
+	return nil
+}
+
+func countWarnings(res *Result, code string) int {
+	n := 0
+	for _, w := range res.Warnings {
+		if w.Code == code {
+			n++
+		}
+	}
+	return n
+}

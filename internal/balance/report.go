@@ -1,0 +1,379 @@
+package balance
+
+import (
+	"math"
+	"sort"
+	"strings"
+)
+
+// Patient is who a visit is for, as one report writes it. Name is kept as
+// written for display; matching uses NameKey(Name), or an id when both
+// sides carry the same kind of id.
+type Patient struct {
+	Name    string `json:"name,omitempty"`
+	ID      string `json:"id,omitempty"`      // EMR patient id (MRN)
+	Account string `json:"account,omitempty"` // billing account number
+}
+
+// Line is one data row of an export, decoded into what the balance uses.
+// Readers produce Lines; a Builder folds them into a Report.
+type Line struct {
+	Location string
+	Patient  Patient
+	DOS      Date
+	// CPT is the procedure code without modifiers, upper case ("97110",
+	// "NORCM", "NC001"); empty when the report has no CPT column.
+	CPT   string
+	Units float64
+	// Visits is the row's Visits column, when the report has one.
+	Visits    float64
+	DoNotBill bool
+	Status    ClaimStatus
+	// NewPatients is the Insurance Class Summary's New Patients cell.
+	NewPatients float64
+}
+
+// ClaimStatus is a Claims Feed transmission status, reduced to what the
+// balance distinguishes.
+type ClaimStatus uint8
+
+// Claims Feed statuses.
+const (
+	StatusOther ClaimStatus = iota
+	StatusNotSent
+	StatusNotRebilled
+)
+
+// Flag marks what is known about a visit from the reports that mention it.
+type Flag uint16
+
+// Visit flags.
+const (
+	FlagNORCM       Flag = 1 << iota // a NORCM line on the EMR Billing Report
+	FlagNoCharge                     // an NC001 line (No Charges this Visit)
+	FlagDoNotBill                    // Documented Units: note finalized Do Not Bill
+	FlagBilledUnits                  // Documented Units: some line has units > 0
+	FlagNotSent                      // Claims Feed: Not Sent
+	FlagNotRebilled                  // Claims Feed: Not Re-Billed
+	FlagException                    // Billing Exceptions lists it
+)
+
+// Visit is what one report says about one visit key: a patient at a
+// location on a date of service. A report holds one Visit per distinct key,
+// so its size grows with visits, not with rows.
+type Visit struct {
+	Location string  `json:"location,omitempty"`
+	Patient  Patient `json:"patient"`
+	DOS      Date    `json:"dos"`
+	// Count is how many visits the report counts for the key: 1 for a
+	// distinct key of an EMR Billing Report or a line-layout Charge Audit
+	// Summary, the rows of a Documented Visits report, the sum of the Visits
+	// column of a visit-layout Charge Audit Summary, items of a check report.
+	Count   int     `json:"count"`
+	Lines   int     `json:"lines"`
+	Units   float64 `json:"units,omitempty"`
+	IEUnits float64 `json:"ie_units,omitempty"`
+	Flags   Flag    `json:"flags,omitempty"`
+}
+
+// Columns says which optional columns a report carries. Whether both sides
+// carry the same kind of patient id decides how patients are matched.
+type Columns struct {
+	Name      bool `json:"name,omitempty"`
+	PatientID bool `json:"patient_id,omitempty"`
+	Account   bool `json:"account,omitempty"`
+	Location  bool `json:"location,omitempty"`
+	Units     bool `json:"units,omitempty"`
+	Visits    bool `json:"visits,omitempty"`
+	CPT       bool `json:"cpt,omitempty"`
+}
+
+// Totals are visit and unit totals; nil fields are unknown.
+type Totals struct {
+	Visits *float64 `json:"visits,omitempty"`
+	Units  *float64 `json:"units,omitempty"`
+}
+
+// Report is one export, read and folded per visit key. It is what the
+// readers produce, what the store keeps and what Reconcile consumes.
+type Report struct {
+	// Name is the file name, used in every message about the report.
+	Name string `json:"name"`
+	Kind Kind   `json:"kind"`
+	// Location is the location the report states for all its rows (in its
+	// preamble, or given by the user); rows may carry their own.
+	Location string `json:"location,omitempty"`
+	// Period is the date range the report states it was run for.
+	Period Period `json:"period"`
+	// DateBasis is the date type the report says it was run by, when it
+	// says; anything but date of service draws a warning.
+	DateBasis string  `json:"date_basis,omitempty"`
+	Columns   Columns `json:"columns"`
+	// Stated holds the totals the report prints in its preamble, and
+	// GrandTotal those of its grand-total row: both are checked against the
+	// rows.
+	Stated     Totals `json:"stated"`
+	GrandTotal Totals `json:"grand_total"`
+	// Rows counts the data rows read; Removed the Standard Extract rows
+	// flagged removed (export_flag 3), which are not visits.
+	Rows    int     `json:"rows"`
+	Removed int     `json:"removed,omitempty"`
+	Visits  []Visit `json:"visits"`
+	// NewPatients is the New Patients column total per location ("" for
+	// rows without one), from an Insurance Class Summary.
+	NewPatients map[string]float64 `json:"new_patients,omitempty"`
+}
+
+// VisitCount is the number of visits the report counts, over all keys.
+func (r *Report) VisitCount() int {
+	n := 0
+	for i := range r.Visits {
+		n += r.Visits[i].Count
+	}
+	return n
+}
+
+// UnitCount is the sum of units over all rows.
+func (r *Report) UnitCount() float64 {
+	var u float64
+	for i := range r.Visits {
+		u += r.Visits[i].Units
+	}
+	return u
+}
+
+// Locations lists the distinct locations the report's rows carry, or its
+// stated location.
+func (r *Report) Locations() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(l string) {
+		if l != "" && !seen[LocationKey(l)] {
+			seen[LocationKey(l)] = true
+			out = append(out, l)
+		}
+	}
+	add(r.Location)
+	for i := range r.Visits {
+		add(r.Visits[i].Location)
+	}
+	for l := range r.NewPatients {
+		add(l)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// DateSpan is the first and last date of service among the report's visits.
+func (r *Report) DateSpan() Period {
+	var p Period
+	for i := range r.Visits {
+		d := r.Visits[i].DOS
+		if p.From.IsZero() || d < p.From {
+			p.From = d
+		}
+		if d > p.To {
+			p.To = d
+		}
+	}
+	return p
+}
+
+// LocationKey is how location names compare: case, spacing and punctuation
+// do not matter ("DOWNTOWN clinic" is "Downtown Clinic").
+func LocationKey(l string) string {
+	var b strings.Builder
+	for _, c := range strings.ToLower(l) {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c > 127 {
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}
+
+// CodeSet is a set of CPT codes, compared without modifiers and case.
+type CodeSet map[string]bool
+
+// NewCodeSet builds a set from codes such as "97161" or "97161-GP".
+func NewCodeSet(codes ...string) CodeSet {
+	s := CodeSet{}
+	for _, c := range codes {
+		if base, _ := SplitCPT(c); base != "" {
+			s[base] = true
+		}
+	}
+	return s
+}
+
+// Has reports whether base is in the set.
+func (s CodeSet) Has(base string) bool { return s[base] }
+
+// Codes lists the set, sorted.
+func (s CodeSet) Codes() []string {
+	out := make([]string, 0, len(s))
+	for c := range s {
+		out = append(out, c)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// DefaultIECodes are the initial-evaluation codes counted as new patients:
+// PT 97161-97163, OT 97165-97167, SLP 92521-92524 and 92610. Re-evaluations
+// (97164, 97168, 97172) never count.
+var DefaultIECodes = NewCodeSet("97161", "97162", "97163", "97165", "97166", "97167",
+	"92521", "92522", "92523", "92524", "92610")
+
+// SplitCPT separates a CPT cell into its code and inline modifiers:
+// "97110-GP" gives ("97110", "GP"), "97110 GP 59" gives ("97110", "GP 59"),
+// "97110:59" gives ("97110", "59"). The code is upper-cased.
+func SplitCPT(cell string) (code, modifiers string) {
+	s := strings.TrimSpace(cell)
+	i := 0
+	for i < len(s) && isAlnum(s[i]) {
+		i++
+	}
+	code = strings.ToUpper(s[:i])
+	rest := strings.TrimLeft(s[i:], " -:/,")
+	return code, strings.TrimSpace(rest)
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// Builder folds the Lines of one export into a Report, keeping one Visit
+// per distinct key. It is not safe for concurrent use.
+type Builder struct {
+	report  Report
+	ieCodes CodeSet
+	index   map[visitKey]int
+	// last remembers the key of the previous line: CPT lines of one visit
+	// come together, so most lines skip the map lookup.
+	last    visitKey
+	lastIdx int
+	units   float64
+}
+
+// visitKey identifies a visit within one report. It keeps every identity
+// the report carries; which of them decides is chosen when reports meet.
+type visitKey struct {
+	location string
+	name     string
+	id       string
+	account  string
+	dos      Date
+}
+
+// NewBuilder starts a report of kind k for the file called name. ieCodes is
+// the initial-evaluation code set (nil means DefaultIECodes).
+func NewBuilder(name string, k Kind, cols Columns, ieCodes CodeSet) *Builder {
+	if ieCodes == nil {
+		ieCodes = DefaultIECodes
+	}
+	return &Builder{
+		report:  Report{Name: name, Kind: k, Columns: cols},
+		ieCodes: ieCodes,
+		index:   map[visitKey]int{},
+		lastIdx: -1,
+	}
+}
+
+// Header sets what the report states about itself in its preamble.
+func (b *Builder) Header(location string, p Period, dateBasis string, stated Totals) {
+	b.report.Location = location
+	b.report.Period = p
+	b.report.DateBasis = dateBasis
+	b.report.Stated = stated
+}
+
+// GrandTotal records the report's own grand-total row.
+func (b *Builder) GrandTotal(t Totals) { b.report.GrandTotal = t }
+
+// Removed counts a row the export flags as removed.
+func (b *Builder) Removed() { b.report.Removed++ }
+
+// Add folds one data row into the report.
+func (b *Builder) Add(l Line) {
+	r := &b.report
+	r.Rows++
+	if r.Kind == KindInsuranceClassSummary {
+		if r.NewPatients == nil {
+			r.NewPatients = map[string]float64{}
+		}
+		r.NewPatients[l.Location] += l.NewPatients
+		return
+	}
+	k := visitKey{location: l.Location, id: l.Patient.ID, account: l.Patient.Account, dos: l.DOS}
+	if l.Patient.Name != "" {
+		if b.lastIdx >= 0 && b.last.location == l.Location && b.last.dos == l.DOS &&
+			b.last.id == k.id && b.last.account == k.account && r.Visits[b.lastIdx].Patient.Name == l.Patient.Name {
+			k.name = b.last.name
+		} else {
+			k.name = NameKey(l.Patient.Name)
+		}
+	}
+	idx := b.lastIdx
+	if idx < 0 || k != b.last {
+		var ok bool
+		idx, ok = b.index[k]
+		if !ok {
+			idx = len(r.Visits)
+			r.Visits = append(r.Visits, Visit{Location: l.Location, Patient: l.Patient, DOS: l.DOS})
+			b.index[k] = idx
+		}
+		b.last, b.lastIdx = k, idx
+	}
+	v := &r.Visits[idx]
+	v.Lines++
+	v.Units += l.Units
+	switch r.Kind {
+	case KindEMRBillingReport:
+		v.Count = 1
+		switch l.CPT {
+		case "NORCM":
+			v.Flags |= FlagNORCM
+		case "NC001":
+			v.Flags |= FlagNoCharge
+		}
+		if b.ieCodes.Has(l.CPT) {
+			v.IEUnits += l.Units
+		}
+	case KindDocumentedVisits:
+		v.Count++
+	case KindChargeAuditSummary:
+		if r.Columns.Visits {
+			v.Count += int(math.Round(l.Visits))
+		} else {
+			v.Count = 1
+		}
+	case KindDocumentedUnits:
+		v.Count = 1
+		if l.DoNotBill {
+			v.Flags |= FlagDoNotBill
+		}
+		if l.Units > 0 {
+			v.Flags |= FlagBilledUnits
+		}
+		if b.ieCodes.Has(l.CPT) {
+			v.IEUnits += l.Units
+		}
+	case KindClaimsFeed:
+		v.Count++
+		switch l.Status {
+		case StatusNotSent:
+			v.Flags |= FlagNotSent
+		case StatusNotRebilled:
+			v.Flags |= FlagNotRebilled
+		}
+	case KindBillingExceptions:
+		v.Count++
+		v.Flags |= FlagException
+	}
+}
+
+// Report returns the folded report. The Builder must not be used after.
+func (b *Builder) Report() *Report {
+	b.index = nil
+	return &b.report
+}
