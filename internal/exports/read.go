@@ -1,0 +1,589 @@
+// Package exports reads the report exports users drop into the channel: CSV
+// and XLSX files whose layouts vary with how the report was run. It finds
+// the header by content, maps columns through aliases, reads the preamble,
+// skips group and total rows, recognises the report kind and folds the rows
+// into a balance.Report as it streams, so memory grows with visits, not
+// with file size.
+package exports
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/balancebot/balancebot/internal/balance"
+)
+
+// Options tune how a file is read.
+type Options struct {
+	// Kind forces the report kind instead of recognising it.
+	Kind balance.Kind
+	// Location is the location of a file that names none itself.
+	Location string
+	// IECodes is the initial-evaluation code set; nil means the default.
+	IECodes balance.CodeSet
+	// MaxRows refuses files with more data rows; 0 means no limit.
+	MaxRows int
+	// MaxUnzip limits what an XLSX may unpack to; 0 means 1 GiB.
+	MaxUnzip int64
+}
+
+// ReadFile reads the export at path. Messages name the file by its base
+// name, as the user knows it.
+func ReadFile(path string, opt Options) (*balance.Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, balance.FileErrorf(filepath.Base(path), "cannot open the file: %v", errors.Unwrap(err))
+	}
+	defer f.Close()
+	return Read(filepath.Base(path), f, opt)
+}
+
+// Read reads one export called name from r.
+//
+// Every error that is the user's to fix is a *balance.Error naming the file
+// (and row, where it applies) and saying how to fix it.
+func Read(name string, r io.Reader, opt Options) (rep *balance.Report, err error) {
+	defer func() {
+		// A reader must never take the bot down, whatever the file holds.
+		// It is our fault, not the user's (EInternal), but the user still
+		// gets an answer that names the file.
+		if p := recover(); p != nil {
+			rep, err = nil, &balance.Error{Code: balance.EInternal, File: name,
+				Message: fmt.Sprintf("balancebot failed while reading this file (%v). Please report it; meanwhile, try saving it as CSV.", p)}
+		}
+	}()
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, err := br.Peek(sniffLen)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, balance.FileErrorf(name, "cannot read the file: %v", err)
+	}
+	switch f := sniff(head); f {
+	case formatCSV:
+		src, err := newCSVSource(br)
+		if err != nil {
+			return nil, err
+		}
+		return readTable(name, src, opt)
+	case formatXLSX:
+		return readWorkbook(name, br, opt)
+	default:
+		return nil, formatError(name, f)
+	}
+}
+
+func readWorkbook(name string, r io.Reader, opt Options) (*balance.Report, error) {
+	lim := xlsxLimits{unzip: opt.MaxUnzip, xml: 16 << 20}
+	if lim.unzip <= 0 {
+		lim.unzip = 1 << 30
+	}
+	f, err := openXLSX(name, r, lim)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, balance.FileErrorf(name, "the workbook has no sheets. Export the report again.")
+	}
+	var first error
+	for _, sheet := range sheets {
+		src, err := newXLSXSource(f, sheet)
+		if err != nil {
+			continue
+		}
+		rep, err := readTable(name, src, opt)
+		if err == nil {
+			return rep, nil
+		}
+		// The first sheet with a header is the report; a cover sheet or
+		// notes before it are passed over.
+		var ne *noHeaderError
+		if !errors.As(err, &ne) {
+			return nil, err
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return nil, first
+}
+
+// noHeaderError is returned when no row looks like a header.
+type noHeaderError struct{ err *balance.Error }
+
+func (e *noHeaderError) Error() string { return e.err.Error() }
+func (e *noHeaderError) Unwrap() error { return e.err }
+
+// tableReader reads one table (a CSV file or a sheet) row by row.
+type tableReader struct {
+	name string
+	opt  Options
+	src  rowSource
+	hdr  *header
+	kind balance.Kind
+	b    *balance.Builder
+	// ctx holds values of labelled group rows ("Location: Uptown"), which
+	// apply to the rows under them.
+	ctx [numFields]string
+	// prev is the last data row, for reports that write a visit's patient
+	// and date only on its first CPT line.
+	prev    *balance.Line
+	lines   int
+	removed int
+}
+
+func readTable(name string, src rowSource, opt Options) (*balance.Report, error) {
+	t := &tableReader{name: name, opt: opt, src: src}
+	// The header is found by content among the first rows.
+	var head [][]string
+	var rowNums []int
+	for len(head) < headerScanRows {
+		cells, err := src.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, t.wrap(err)
+		}
+		head = append(head, cells)
+		rowNums = append(rowNums, src.row())
+	}
+	at, hdr := findHeader(head)
+	if hdr == nil {
+		if allBlank(head) {
+			return nil, &noHeaderError{balance.FileErrorf(name, "the file has no rows. Export the report again; if it has no rows for these dates, there is nothing to balance.")}
+		}
+		return nil, &noHeaderError{balance.FileErrorf(name, "no header row found in the first %d rows: expected a row of column names such as Patient, Date of Service, CPT Code, Units or Visits. Export the report with its column headers shown.", headerScanRows)}
+	}
+	hdr.row = rowNums[at]
+	t.hdr = hdr
+	pre := readPreamble(head[:at])
+	kind, err := t.decideKind(pre)
+	if err != nil {
+		return nil, err
+	}
+	t.kind = kind
+	cols := balance.Columns{
+		Name:      hdr.hasName(),
+		PatientID: hdr.has(fPatientID),
+		Account:   hdr.has(fAccount),
+		Location:  hdr.has(fLocation),
+		Units:     hdr.has(fUnits),
+		Visits:    hdr.has(fVisits),
+		CPT:       hdr.has(fCPT),
+	}
+	t.b = balance.NewBuilder(name, kind, cols, opt.IECodes)
+	loc := pre.location
+	if loc == "" {
+		loc = opt.Location
+	}
+	t.b.Header(loc, pre.period, pre.dateBasis, pre.stated)
+
+	for i := at + 1; i < len(head); i++ {
+		if err := t.row(head[i], rowNums[i]); err != nil {
+			return nil, err
+		}
+	}
+	for {
+		cells, err := src.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, t.wrap(err)
+		}
+		if err := t.row(cells, src.row()); err != nil {
+			return nil, err
+		}
+	}
+	return t.b.Report(), nil
+}
+
+func allBlank(rows [][]string) bool {
+	for _, r := range rows {
+		for _, c := range r {
+			if strings.TrimSpace(c) != "" {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (t *tableReader) wrap(err error) error {
+	var re *rowError
+	if errors.As(err, &re) {
+		return balance.RowErrorf(t.name, re.row, "%s", re.msg)
+	}
+	var be *balance.Error
+	if errors.As(err, &be) {
+		return err
+	}
+	return balance.FileErrorf(t.name, "cannot read the file: %v", err)
+}
+
+// cell returns the trimmed value of field f in a row.
+func (t *tableReader) cell(cells []string, f field) string {
+	idx := t.hdr.idx[f]
+	if len(idx) == 0 || idx[0] >= len(cells) {
+		return ""
+	}
+	return strings.TrimSpace(cells[idx[0]])
+}
+
+// row handles one row below the header.
+func (t *tableReader) row(cells []string, n int) error {
+	nonEmpty, only := 0, -1
+	for i, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			nonEmpty++
+			only = i
+		}
+	}
+	if nonEmpty == 0 {
+		return nil
+	}
+	if grand, ok := totalRow(cells); ok {
+		if grand {
+			t.grandTotal(cells)
+		}
+		return nil
+	}
+	if t.repeatsHeader(cells) {
+		// Exports that page repeat the header on every page.
+		return nil
+	}
+	if nonEmpty == 1 && (only >= len(t.hdr.cols) || t.hdr.cols[only] != fDOS) {
+		// One value alone is a group heading or a count, never a visit: a
+		// visit needs at least a patient and a date.
+		t.groupRow(strings.TrimSpace(cells[only]))
+		return nil
+	}
+	if t.opt.MaxRows > 0 && t.lines >= t.opt.MaxRows {
+		return balance.FileErrorf(t.name, "the file has more than %d rows, the most balancebot takes in one file. Export a shorter date range, or one location at a time.", t.opt.MaxRows)
+	}
+	l, skip, err := t.decode(cells, n)
+	if err != nil || skip {
+		return err
+	}
+	t.lines++
+	t.b.Add(l)
+	t.prev = &l
+	return nil
+}
+
+// totalRow reports whether a row is a total or subtotal row, and whether it
+// is the grand total of the whole report.
+func totalRow(cells []string) (grand, ok bool) {
+	for _, c := range cells {
+		k := strings.ToLower(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(c), ":")))
+		if k == "" || len(k) > 60 {
+			continue
+		}
+		switch k {
+		case "total", "totals", "grand total", "grand totals", "report total", "report totals", "total:", "overall total", "sum":
+			return true, true
+		case "subtotal", "sub total", "sub-total", "subtotals":
+			return false, true
+		}
+		if strings.HasPrefix(k, "grand total") || strings.HasPrefix(k, "report total") {
+			return true, true
+		}
+		if strings.HasPrefix(k, "total ") || strings.HasPrefix(k, "total:") || strings.HasPrefix(k, "subtotal") ||
+			strings.HasSuffix(k, " total") || strings.HasSuffix(k, " totals") || strings.HasSuffix(k, " subtotal") {
+			return false, true
+		}
+	}
+	return false, false
+}
+
+func (t *tableReader) grandTotal(cells []string) {
+	var tot balance.Totals
+	if s := t.cell(cells, fVisits); s != "" {
+		if v, ok := parseNumber(s); ok {
+			tot.Visits = &v
+		}
+	}
+	if s := t.cell(cells, fUnits); s != "" {
+		if v, ok := parseNumber(s); ok {
+			tot.Units = &v
+		}
+	}
+	if t.kind == balance.KindInsuranceClassSummary {
+		// Its Visits column counts something else than visits by patient
+		// and date; only New Patients matters there.
+		return
+	}
+	t.b.GrandTotal(tot)
+}
+
+func (t *tableReader) repeatsHeader(cells []string) bool {
+	if len(cells) < len(t.hdr.cells) {
+		return false
+	}
+	for i, h := range t.hdr.cells {
+		if strings.TrimSpace(cells[i]) != strings.TrimSpace(h) {
+			return false
+		}
+	}
+	return true
+}
+
+// groupRow takes a row with a single value: a group heading. A labelled one
+// ("Location: Uptown", "Clinic - Uptown") sets that field for the rows below.
+func (t *tableReader) groupRow(s string) {
+	for _, sep := range []string{":", " - "} {
+		label, value, ok := strings.Cut(s, sep)
+		if !ok {
+			continue
+		}
+		k := letters(label)
+		if f := aliases[k]; f == fLocation || f == fProvider {
+			t.ctx[f] = strings.TrimSpace(value)
+			return
+		}
+		if (k == "count" || k == "total" || k == "totalvisits") && t.kind == balance.KindDocumentedVisits {
+			// Analytics' Aggregate > Count on Patient Name: the visit total,
+			// checked against the rows.
+			if v, ok := parseNumber(value); ok && strings.TrimSpace(value) != "" {
+				t.b.GrandTotal(balance.Totals{Visits: &v})
+			}
+			return
+		}
+	}
+}
+
+// decode turns a data row into a Line. skip is set for rows that hold no
+// visit: subtotal rows without a label, and rows an extract marks removed.
+func (t *tableReader) decode(cells []string, n int) (l balance.Line, skip bool, err error) {
+	h := t.hdr
+	if h.has(fExportFlag) && t.cell(cells, fExportFlag) == "3" {
+		// Standard Extract: 3 means the row was removed since the last
+		// extract; it is not a visit.
+		t.b.Removed()
+		return l, true, nil
+	}
+	l.Location = t.cell(cells, fLocation)
+	if l.Location == "" {
+		l.Location = t.ctx[fLocation]
+	}
+	l.Patient = balance.Patient{Name: t.cell(cells, fPatient), ID: t.cell(cells, fPatientID), Account: t.cell(cells, fAccount)}
+	if l.Patient.Name == "" && h.has(fLastName) {
+		last, first := t.cell(cells, fLastName), t.cell(cells, fFirstName)
+		switch {
+		case last != "" && first != "":
+			l.Patient.Name = last + ", " + first
+		default:
+			l.Patient.Name = last + first
+		}
+	}
+	cptCell := t.cell(cells, fCPT)
+	l.CPT, _ = balance.SplitCPT(cptCell)
+	dosCell := t.cell(cells, fDOS)
+	noPatient := l.Patient == (balance.Patient{})
+
+	// A CPT line with neither patient nor date belongs to the visit above
+	// it: grids that group by visit print those once.
+	if l.CPT != "" && t.prev != nil {
+		if dosCell == "" && noPatient {
+			l.Patient, l.DOS, noPatient = t.prev.Patient, t.prev.DOS, false
+			if l.Location == "" {
+				l.Location = t.prev.Location
+			}
+		} else if noPatient && h.hasName() {
+			l.Patient, noPatient = t.prev.Patient, false
+		}
+	}
+
+	if l.DOS == 0 && t.kind != balance.KindInsuranceClassSummary {
+		if dosCell == "" {
+			if l.CPT == "" && subtotalLike(cells) {
+				return l, true, nil
+			}
+			return l, false, balance.RowErrorf(t.name, n, "this row has no %s. Fill it in, or remove the row if it is not a visit.", t.dosName())
+		}
+		d, ok := parseDate(dosCell, t.src.epoch())
+		if !ok {
+			return l, false, balance.RowErrorf(t.name, n, "the %s %q is not a date balancebot can read. It reads M/D/YYYY, M/D/YY and YYYY-MM-DD. Correct the cell, or export the report again.", t.dosName(), dosCell)
+		}
+		l.DOS = d
+	}
+	if noPatient && t.needsPatient() {
+		return l, false, balance.RowErrorf(t.name, n, "this row has a date of service but no patient. Fill in the patient, or remove the row if it is not a visit.")
+	}
+	num := func(f field) (float64, error) {
+		s := t.cell(cells, f)
+		v, ok := parseNumber(s)
+		if !ok {
+			return 0, balance.RowErrorf(t.name, n, "the %s cell %q is not a number. Correct the cell, or export the report again.", t.colName(f), s)
+		}
+		return v, nil
+	}
+	if h.has(fUnits) {
+		if l.Units, err = num(fUnits); err != nil {
+			return l, false, err
+		}
+	}
+	if h.has(fVisits) {
+		if l.Visits, err = num(fVisits); err != nil {
+			return l, false, err
+		}
+	}
+	if h.has(fNewPatients) {
+		if l.NewPatients, err = num(fNewPatients); err != nil {
+			return l, false, err
+		}
+	}
+	l.DoNotBill = parseFlag(t.cell(cells, fDoNotBill))
+	if !l.DoNotBill && t.kind == balance.KindDocumentedUnits {
+		// Some exports state Do Not Bill in the visit or note type.
+		l.DoNotBill = strings.Contains(letters(t.cell(cells, fVisitType)), "donotbill")
+	}
+	l.Status = parseStatus(t.cell(cells, fStatus))
+	return l, false, nil
+}
+
+// subtotalLike reports whether a row without a date is a per-group summary:
+// numbers, and at most one label.
+func subtotalLike(cells []string) bool {
+	labels := 0
+	for _, c := range cells {
+		if c = strings.TrimSpace(c); c != "" && !isNumeric(c) {
+			labels++
+		}
+	}
+	return labels <= 1
+}
+
+func (t *tableReader) needsPatient() bool {
+	switch t.kind {
+	case balance.KindInsuranceClassSummary:
+		return false
+	case balance.KindChargeAuditSummary:
+		// A billing export without patients is balanced per day.
+		return t.hdr.hasName() || t.hdr.has(fAccount) || t.hdr.has(fPatientID)
+	}
+	return true
+}
+
+func (t *tableReader) dosName() string { return t.colName(fDOS) }
+
+// colName is the field's header as this file writes it.
+func (t *tableReader) colName(f field) string {
+	if idx := t.hdr.idx[f]; len(idx) > 0 {
+		if s := strings.TrimSpace(t.hdr.cells[idx[0]]); s != "" {
+			return s
+		}
+	}
+	return f.String()
+}
+
+// requirement is what a kind needs from the header.
+type requirement struct {
+	fields []field // each needed
+	// patient needs some patient column (name, id or account).
+	patient bool
+}
+
+var requirements = map[balance.Kind]requirement{
+	balance.KindEMRBillingReport:      {[]field{fDOS, fCPT}, true},
+	balance.KindDocumentedVisits:      {[]field{fDOS}, true},
+	balance.KindDocumentedUnits:       {[]field{fDOS}, true},
+	balance.KindClaimsFeed:            {[]field{fDOS, fStatus}, true},
+	balance.KindChargeAuditSummary:    {[]field{fDOS}, false},
+	balance.KindInsuranceClassSummary: {[]field{fNewPatients}, false},
+	balance.KindBillingExceptions:     {[]field{fDOS}, true},
+}
+
+// missing lists what the header lacks for kind k.
+func (t *tableReader) missing(k balance.Kind) []string {
+	req := requirements[k]
+	var out []string
+	for _, f := range req.fields {
+		if !t.hdr.has(f) {
+			out = append(out, f.String())
+		}
+	}
+	if req.patient && !t.hdr.hasName() && !t.hdr.has(fPatientID) && !t.hdr.has(fAccount) {
+		out = append(out, "Patient (or Patient ID / Account #)")
+	}
+	if k == balance.KindChargeAuditSummary && !t.hdr.hasName() && !t.hdr.has(fPatientID) && !t.hdr.has(fAccount) && !t.hdr.has(fVisits) {
+		out = append(out, "Patient or Visits")
+	}
+	return out
+}
+
+// decideKind settles the report kind: the user's, else a title in the
+// preamble whose columns fit, else the columns alone.
+func (t *tableReader) decideKind(pre preamble) (balance.Kind, error) {
+	if k := t.opt.Kind; k != "" {
+		if miss := t.missing(k); len(miss) > 0 {
+			return "", balance.FileErrorf(t.name, "it was given as a %s, but it has no %s column. Its columns are: %s. Export the report with those columns shown.",
+				k.Title(), strings.Join(miss, " or "), strings.Join(t.hdr.cellList(), ", "))
+		}
+		return k, nil
+	}
+	if k := pre.kindHint(); k != "" && len(t.missing(k)) == 0 {
+		return k, nil
+	}
+	if k := t.kindFromColumns(); k != "" && len(t.missing(k)) == 0 {
+		return k, nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "cannot tell which report this is. Its columns are: %s.", strings.Join(t.hdr.cellList(), ", "))
+	if !t.hdr.has(fDOS) && (t.hdr.has(fCreated) || t.hdr.has(fFinalized)) {
+		b.WriteString(" It has no Date of Service column: balancing is by date of service, so run the report with Date Type = Date of Service and that column shown.")
+	}
+	b.WriteString(" The reports balancebot reads are:")
+	for _, k := range balance.Kinds {
+		req := requirements[k]
+		var need []string
+		if req.patient {
+			need = append(need, "Patient")
+		}
+		for _, f := range req.fields {
+			need = append(need, f.String())
+		}
+		fmt.Fprintf(&b, " %s (%s: needs %s);", k.Title(), k, strings.Join(need, ", "))
+	}
+	b.WriteString(" say which one it is with --kind FILE=KIND on the command line, or \"kind: KIND\" in the Slack message with the upload.")
+	return "", balance.FileErrorf(t.name, "%s", b.String())
+}
+
+// kindFromColumns recognises a report by the columns it has.
+func (t *tableReader) kindFromColumns() balance.Kind {
+	h := t.hdr
+	billingish := h.has(fCharges) || h.has(fCreated) || h.has(fAccount) || h.has(fVisits)
+	switch {
+	case h.has(fNewPatients):
+		return balance.KindInsuranceClassSummary
+	case h.has(fException):
+		return balance.KindBillingExceptions
+	case h.has(fStatus) && !billingish && !h.has(fUnits):
+		return balance.KindClaimsFeed
+	case h.has(fDoNotBill):
+		return balance.KindDocumentedUnits
+	case billingish && !h.has(fFinalized):
+		return balance.KindChargeAuditSummary
+	case h.has(fCPT):
+		return balance.KindEMRBillingReport
+	case h.has(fDOS) && !h.has(fUnits):
+		return balance.KindDocumentedVisits
+	}
+	return ""
+}
+
+func (h *header) cellList() []string {
+	var out []string
+	for _, c := range h.cells {
+		if c = strings.TrimSpace(c); c != "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}

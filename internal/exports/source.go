@@ -1,0 +1,297 @@
+package exports
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+
+	"github.com/balancebot/balancebot/internal/balance"
+)
+
+// rowSource yields the rows of one sheet or CSV file.
+type rowSource interface {
+	// next returns the next row's cells, or io.EOF after the last.
+	next() ([]string, error)
+	// row is the number of the row next last returned, as a spreadsheet
+	// shows it (the first row is 1).
+	row() int
+	// epoch is the Excel date epoch for serial dates, or 0 where a cell
+	// cannot hold one.
+	epoch() balance.Date
+}
+
+// format is what a file's first bytes say it is.
+type format int
+
+const (
+	formatCSV format = iota
+	formatXLSX
+	formatEmpty
+	formatPDF
+	formatXLS
+	formatZip
+	formatODS
+	formatHTML
+	formatBinary
+)
+
+const sniffLen = 8 << 10
+
+// sniff tells the format from the first bytes.
+func sniff(head []byte) format {
+	switch {
+	case len(bytes.TrimSpace(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")))) == 0:
+		return formatEmpty
+	case bytes.HasPrefix(head, []byte("%PDF")):
+		return formatPDF
+	case bytes.HasPrefix(head, []byte("\xd0\xcf\x11\xe0")):
+		return formatXLS
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		switch {
+		case bytes.Contains(head, []byte("opendocument")):
+			return formatODS
+		case bytes.Contains(head, []byte("xl/")) || bytes.Contains(head, []byte("[Content_Types].xml")):
+			return formatXLSX
+		}
+		return formatZip
+	case bytes.HasPrefix(head, []byte("\xff\xfe")) || bytes.HasPrefix(head, []byte("\xfe\xff")):
+		return formatCSV // UTF-16 text, decoded in newCSVSource
+	}
+	lower := bytes.ToLower(bytes.TrimSpace(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))))
+	if bytes.HasPrefix(lower, []byte("<!doctype html")) || bytes.HasPrefix(lower, []byte("<html")) ||
+		bytes.HasPrefix(lower, []byte("<table")) || bytes.HasPrefix(lower, []byte("<?xml")) {
+		return formatHTML
+	}
+	if bytes.IndexByte(head, 0) >= 0 {
+		return formatBinary
+	}
+	// Text with many control characters other than tab, CR and LF is not
+	// an export.
+	ctl := 0
+	for _, c := range head {
+		if c < 0x20 && c != '\t' && c != '\r' && c != '\n' {
+			ctl++
+		}
+	}
+	if ctl > len(head)/100+1 {
+		return formatBinary
+	}
+	return formatCSV
+}
+
+// formatError is what a user is told about a file that is not CSV or XLSX.
+func formatError(name string, f format) error {
+	const works = "balancebot reads CSV (comma, semicolon or tab separated) and Excel .xlsx exports"
+	switch f {
+	case formatEmpty:
+		return balance.FileErrorf(name, "the file is empty. Export the report again; if it has no rows for these dates, there is nothing to balance.")
+	case formatPDF:
+		return balance.FileErrorf(name, "this is a PDF, which cannot be read as data. %s: export the report from WebPT as CSV or Excel instead of PDF.", works)
+	case formatXLS:
+		return balance.FileErrorf(name, "this is an old Excel 97-2003 workbook (.xls) or a password-protected one. %s: open it in Excel and save it as .xlsx or CSV (without a password).", works)
+	case formatODS:
+		return balance.FileErrorf(name, "this is an OpenDocument spreadsheet (.ods). %s: save it as .xlsx or CSV.", works)
+	case formatZip:
+		return balance.FileErrorf(name, "this is a ZIP archive, not an Excel workbook. %s: unzip it and use the export inside.", works)
+	case formatHTML:
+		return balance.FileErrorf(name, "this is a web page or XML, not a spreadsheet (some systems save web pages with an .xls name). %s: open it in Excel and save it as .xlsx or CSV.", works)
+	case formatBinary:
+		return balance.FileErrorf(name, "this is not a text or Excel file (it holds binary data). %s.", works)
+	}
+	return balance.FileErrorf(name, "unreadable file. %s.", works)
+}
+
+// csvSource reads a CSV, semicolon- or tab-separated file.
+type csvSource struct {
+	r *csv.Reader
+	n int
+}
+
+// newCSVSource prepares a text export: it decodes UTF-16 and Windows-1252
+// to UTF-8, drops a byte-order mark and sniffs the delimiter.
+func newCSVSource(br *bufio.Reader) (*csvSource, error) {
+	head, _ := br.Peek(sniffLen)
+	var in io.Reader = br
+	switch {
+	case bytes.HasPrefix(head, []byte("\xff\xfe")), bytes.HasPrefix(head, []byte("\xfe\xff")):
+		// Excel's "Unicode Text" is UTF-16 with a BOM, tab separated.
+		dec := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
+		in = bufio.NewReaderSize(transform.NewReader(br, dec), 64<<10)
+	case !validUTF8Prefix(head):
+		// Older Windows exports are Windows-1252 ("José" as one byte).
+		in = bufio.NewReaderSize(transform.NewReader(br, charmap.Windows1252.NewDecoder()), 64<<10)
+	}
+	bin := in.(*bufio.Reader)
+	sample, _ := bin.Peek(sniffLen)
+	if bytes.HasPrefix(sample, []byte("\xef\xbb\xbf")) {
+		bin.Discard(3)
+		sample = sample[3:]
+	}
+	r := csv.NewReader(bin)
+	r.Comma = sniffDelimiter(sample)
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	return &csvSource{r: r}, nil
+}
+
+// validUTF8Prefix reports whether b is UTF-8, allowing a character cut off
+// at its end.
+func validUTF8Prefix(b []byte) bool {
+	for i := 0; i < 3 && len(b) > 0 && !utf8.Valid(b); i++ {
+		b = b[:len(b)-1]
+	}
+	return utf8.Valid(b)
+}
+
+// sniffDelimiter picks the separator that splits the most lines into the
+// same number of fields, counting only outside quotes. Preamble lines have
+// few separators; the header and data lines agree.
+func sniffDelimiter(sample []byte) rune {
+	cands := []byte{',', ';', '\t', '|'}
+	counts := make([][]int, len(cands))
+	line := make([]int, len(cands))
+	inQuote := false
+	lines := 0
+	for _, c := range sample {
+		switch {
+		case c == '"':
+			inQuote = !inQuote
+		case c == '\n' && !inQuote:
+			for i := range cands {
+				counts[i] = append(counts[i], line[i])
+				line[i] = 0
+			}
+			lines++
+		case !inQuote:
+			for i, d := range cands {
+				if c == d {
+					line[i]++
+				}
+			}
+		}
+		if lines >= 50 {
+			break
+		}
+	}
+	best, bestScore := ',', 0
+	for i, d := range cands {
+		// The most common non-zero count, and how many lines have it.
+		freq := map[int]int{}
+		for _, n := range counts[i] {
+			if n > 0 {
+				freq[n]++
+			}
+		}
+		score := 0
+		for n, f := range freq {
+			if s := f*1000 + n; s > score {
+				score = s
+			}
+		}
+		if score > bestScore {
+			best, bestScore = rune(d), score
+		}
+	}
+	return best
+}
+
+func (s *csvSource) next() ([]string, error) {
+	rec, err := s.r.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, io.EOF
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return nil, &rowError{row: s.n + 1, msg: fmt.Sprintf("the CSV cannot be read here (%v). Export the report again; if you edited it, save it as CSV from Excel.", pe.Err)}
+		}
+		return nil, err
+	}
+	s.n++
+	return rec, nil
+}
+
+func (s *csvSource) row() int            { return s.n }
+func (s *csvSource) epoch() balance.Date { return 0 }
+
+// rowError is an error about one row of the file being read.
+type rowError struct {
+	row int
+	msg string
+}
+
+func (e *rowError) Error() string { return fmt.Sprintf("row %d: %s", e.row, e.msg) }
+
+// xlsxSource reads one sheet of a workbook.
+type xlsxSource struct {
+	rows *excelize.Rows
+	n    int
+	ep   balance.Date
+}
+
+// Limits on what a workbook may unpack to, so a crafted file (a "zip
+// bomb") cannot exhaust memory or disk.
+type xlsxLimits struct {
+	unzip int64 // total bytes a workbook may unzip to
+	xml   int64 // bytes of one sheet's XML kept in memory before spilling
+}
+
+// openXLSX opens a workbook and returns the sheets in order.
+func openXLSX(name string, r io.Reader, lim xlsxLimits) (*excelize.File, error) {
+	f, err := excelize.OpenReader(r, excelize.Options{
+		RawCellValue:      true,
+		UnzipSizeLimit:    lim.unzip,
+		UnzipXMLSizeLimit: min(lim.xml, lim.unzip),
+	})
+	if err != nil {
+		msg := err.Error()
+		switch {
+		case strings.Contains(msg, "unzip size exceeds"), strings.Contains(msg, "size limit"):
+			return nil, balance.FileErrorf(name, "this workbook unpacks to more than %d MB, more than an export of one period needs. Export a shorter date range, or save it as CSV.", lim.unzip>>20)
+		case strings.Contains(msg, "password") || strings.Contains(msg, "encrypt"):
+			return nil, balance.FileErrorf(name, "this workbook is password protected. Save it again in Excel without a password, or export it as CSV.")
+		}
+		return nil, balance.FileErrorf(name, "this Excel file cannot be opened; it may be damaged or cut short (%v). Download or export it again, or save it as CSV.", err)
+	}
+	return f, nil
+}
+
+func newXLSXSource(f *excelize.File, sheet string) (*xlsxSource, error) {
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		return nil, err
+	}
+	ep := excel1900
+	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil && *props.Date1904 {
+		ep = excel1904
+	}
+	return &xlsxSource{rows: rows, ep: ep}, nil
+}
+
+func (s *xlsxSource) next() ([]string, error) {
+	if !s.rows.Next() {
+		if err := s.rows.Error(); err != nil {
+			return nil, &rowError{row: s.n + 1, msg: fmt.Sprintf("the sheet cannot be read here (%v). Export the report again, or save it as CSV.", err)}
+		}
+		return nil, io.EOF
+	}
+	s.n++
+	cols, err := s.rows.Columns()
+	if err != nil {
+		return nil, &rowError{row: s.n, msg: fmt.Sprintf("the sheet cannot be read here (%v). Export the report again, or save it as CSV.", err)}
+	}
+	return cols, nil
+}
+
+func (s *xlsxSource) row() int            { return s.n }
+func (s *xlsxSource) epoch() balance.Date { return s.ep }
