@@ -174,8 +174,8 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 
 // Period is an inclusive range of dates of service.
 type Period struct {
-	From Date
-	To   Date
+	From Date `json:"from"`
+	To   Date `json:"to"`
 }
 
 // IsZero reports whether the period is unset.

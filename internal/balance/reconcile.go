@@ -178,11 +178,11 @@ func (rc *reconciler) resolveLocations() error {
 }
 
 func (rc *reconciler) locList() string {
-	names := make([]string, len(rc.locSeen))
-	for i, k := range rc.locSeen {
+	keys := slices.Sorted(slices.Values(rc.locSeen))
+	names := make([]string, len(keys))
+	for i, k := range keys {
 		names[i] = rc.locName[k]
 	}
-	sort.Strings(names)
 	return strings.Join(names, ", ")
 }
 
@@ -366,7 +366,7 @@ func (rc *reconciler) locationOrder() []string {
 			locs = append(locs, "")
 		}
 	}
-	sort.Slice(locs, func(i, j int) bool { return rc.locName[locs[i]] < rc.locName[locs[j]] })
+	sort.Strings(locs)
 	return locs
 }
 
@@ -1081,6 +1081,13 @@ func (rc *reconciler) inputs() []Input {
 		}
 		out[i] = Input{File: r.Name, Kind: r.Kind, Side: r.Kind.Side(), Locations: locs,
 			From: p.From, To: p.To, Rows: r.Rows, Visits: r.VisitCount()}
+		if r.Kind == KindInsuranceClassSummary {
+			var n float64
+			for _, v := range r.NewPatients {
+				n += v
+			}
+			out[i].NewPatients = &n
+		}
 	}
 	return out
 }

@@ -200,5 +200,8 @@ type Input struct {
 	From      Date     `json:"from"`
 	To        Date     `json:"to"`
 	Rows      int      `json:"rows"`
-	Visits    int      `json:"visits"`
+	// Visits counts visits for a visit report, items for a check report.
+	Visits int `json:"visits"`
+	// NewPatients is an Insurance Class Summary's New Patients total.
+	NewPatients *float64 `json:"new_patients,omitempty"`
 }

@@ -1,0 +1,175 @@
+// Package cli is the command line's reconcile command: it reads export
+// files, balances them and prints the result as text, JSON or CSV, with the
+// exit status of diff (0 balanced, 1 not balanced, 2 trouble).
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/exports"
+	"github.com/balancebot/balancebot/internal/render"
+)
+
+// Exit statuses of reconcile.
+const (
+	ExitBalanced    = 0
+	ExitNotBalanced = 1
+	ExitTrouble     = 2
+)
+
+// ReconcileUsage is the reconcile command's synopsis.
+const ReconcileUsage = `usage: balancebot reconcile [--format text|json|csv] [--location NAME]
+                           [--from YYYY-MM-DD] [--to YYYY-MM-DD]
+                           [--kind FILE=KIND]... [--ie-codes CODE,...] FILE...
+
+Balances the visits of EMR exports against billing exports by location and
+date of service, and explains every visit that is on one side only.
+FILEs are CSV or XLSX exports; their kinds are recognised from content.
+Exit status: 0 balanced, 1 not balanced, 2 the files could not be used.
+`
+
+type kindFlags map[string]balance.Kind
+
+func (k kindFlags) String() string { return "" }
+
+func (k kindFlags) Set(s string) error {
+	file, name, ok := strings.Cut(s, "=")
+	if !ok || file == "" {
+		return fmt.Errorf("--kind takes FILE=KIND, as in --kind cas.xlsx=charge_audit_summary")
+	}
+	kind, err := balance.ParseKind(name)
+	if err != nil {
+		return err
+	}
+	k[file] = kind
+	return nil
+}
+
+// Reconcile runs "balancebot reconcile" with args (after the subcommand)
+// and returns the exit status.
+func Reconcile(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("reconcile", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	format := fs.String("format", "text", "")
+	location := fs.String("location", "", "")
+	from := fs.String("from", "", "")
+	to := fs.String("to", "", "")
+	ieCodes := fs.String("ie-codes", "", "")
+	kinds := kindFlags{}
+	fs.Var(kinds, "kind", "")
+	fail := func(format string, args ...any) int {
+		fmt.Fprintf(stderr, "balancebot reconcile: "+format+"\n", args...)
+		return ExitTrouble
+	}
+
+	// Flags may come before or after the files, as in
+	// "reconcile week/* --format json".
+	var files []string
+	for rest := args; ; {
+		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprint(stdout, ReconcileUsage)
+				return ExitBalanced
+			}
+			return fail("%v\n\n%s", err, ReconcileUsage)
+		}
+		rest = fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		files = append(files, rest[0])
+		rest = rest[1:]
+	}
+	if *format != "text" && *format != "json" && *format != "csv" {
+		return fail("--format is text, json or csv, not %q", *format)
+	}
+	if len(files) == 0 {
+		return fail("no files given.\n\n%s", ReconcileUsage)
+	}
+	var opt balance.Options
+	var err error
+	if *from != "" {
+		if opt.Period.From, err = balance.ParseISODate(*from); err != nil {
+			return fail("--from: %v", err)
+		}
+	}
+	if *to != "" {
+		if opt.Period.To, err = balance.ParseISODate(*to); err != nil {
+			return fail("--to: %v", err)
+		}
+	}
+	opt.Location = *location
+	var ie balance.CodeSet
+	if *ieCodes != "" {
+		ie = balance.NewCodeSet(strings.Split(*ieCodes, ",")...)
+		if len(ie) == 0 {
+			return fail("--ie-codes: no codes in %q", *ieCodes)
+		}
+	}
+	for file := range kinds {
+		if !given(files, file) {
+			return fail("--kind names %s, which is not one of the files given", file)
+		}
+	}
+
+	var reports []*balance.Report
+	var problems []error
+	for _, path := range files {
+		kind := kinds[path]
+		if kind == "" {
+			kind = kinds[filepath.Base(path)]
+		}
+		// --location goes to the balance, not the reader: it names only the
+		// location of files that carry none, and the files' own spelling of
+		// a location wins.
+		rep, err := exports.ReadFile(path, exports.Options{Kind: kind, IECodes: ie})
+		if err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		reports = append(reports, rep)
+	}
+	if len(problems) > 0 {
+		for _, p := range problems {
+			fmt.Fprintf(stderr, "balancebot reconcile: %s\n", balance.ErrorMessage(p))
+		}
+		if len(problems) < len(files) {
+			fmt.Fprintf(stderr, "Nothing was balanced: fix %s and run again.\n", render.Plural(len(problems), "that file", "those files"))
+		}
+		return ExitTrouble
+	}
+	res, err := balance.Reconcile(reports, opt)
+	if err != nil {
+		return fail("%s", balance.ErrorMessage(err))
+	}
+	switch *format {
+	case "json":
+		err = render.JSON(stdout, res)
+	case "csv":
+		err = render.CSV(stdout, res, true)
+	default:
+		err = render.Text(stdout, res, true)
+	}
+	if err != nil {
+		return fail("writing the result: %v", err)
+	}
+	if res.Balanced {
+		return ExitBalanced
+	}
+	return ExitNotBalanced
+}
+
+func given(files []string, name string) bool {
+	for _, f := range files {
+		if f == name || filepath.Base(f) == name {
+			return true
+		}
+	}
+	return false
+}

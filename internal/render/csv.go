@@ -1,0 +1,90 @@
+package render
+
+import (
+	"encoding/csv"
+	"io"
+
+	"github.com/gocarina/gocsv"
+
+	"github.com/balancebot/balancebot/internal/balance"
+)
+
+// csvRow is one line of the mismatch CSV. gocsv writes the header from the
+// tags, so the columns are declared once, here.
+type csvRow struct {
+	Location      string `csv:"location"`
+	Side          string `csv:"side"`
+	DateOfService string `csv:"date_of_service"`
+	Patient       string `csv:"patient"`
+	PatientID     string `csv:"patient_id"`
+	Account       string `csv:"account"`
+	Reason        string `csv:"reason"`
+	NeedsAction   string `csv:"needs_action"`
+	OtherDate     string `csv:"other_date"`
+	Explanation   string `csv:"explanation"`
+	ToDo          string `csv:"what_to_do"`
+}
+
+// CSV writes every mismatch of the result, one per line. With full unset,
+// patients are masked as in Slack and ids cut to their last digits. Cells
+// that a spreadsheet would run as a formula are neutralised.
+func CSV(w io.Writer, res *balance.Result, full bool) error {
+	rows := []csvRow{}
+	for i := range res.Locations {
+		l := &res.Locations[i]
+		for _, m := range l.Mismatches {
+			r := csvRow{
+				Location:      l.Location,
+				Side:          string(m.Side),
+				DateOfService: m.DateOfService.String(),
+				Reason:        string(m.Reason),
+				NeedsAction:   "no",
+				OtherDate:     m.OtherDate.String(),
+				Explanation:   m.Reason.Explain(),
+				ToDo:          m.Reason.Todo(),
+			}
+			if m.NeedsAction {
+				r.NeedsAction = "yes"
+			}
+			if full {
+				r.Patient, r.PatientID, r.Account = m.Patient, m.PatientID, m.Account
+			} else {
+				if m.Patient != "" {
+					r.Patient = Initials(m.Patient)
+				}
+				if m.PatientID != "" {
+					r.PatientID = lastDigits(m.PatientID)
+				}
+				if m.Account != "" {
+					r.Account = lastDigits(m.Account)
+				}
+			}
+			rows = append(rows, r)
+		}
+	}
+	return gocsv.MarshalCSV(&rows, &safeWriter{csv.NewWriter(w)})
+}
+
+// safeWriter neutralises cells that begin with =, +, -, @, tab or CR, which
+// a spreadsheet would otherwise run as a formula: a patient name from an
+// export is data, never code (CSV injection).
+type safeWriter struct{ *csv.Writer }
+
+func (s *safeWriter) Write(row []string) error {
+	for i, c := range row {
+		row[i] = Neutralise(c)
+	}
+	return s.Writer.Write(row)
+}
+
+// Neutralise prefixes a cell that a spreadsheet would treat as a formula
+// with an apostrophe.
+func Neutralise(c string) string {
+	if c != "" {
+		switch c[0] {
+		case '=', '+', '-', '@', '\t', '\r':
+			return "'" + c
+		}
+	}
+	return c
+}

@@ -1,0 +1,205 @@
+// Package render turns a balance.Result into what people and scripts read:
+// plain text for a terminal, JSON, and the mismatch CSV. The Slack adapter
+// renders the same Result as Block Kit with the helpers here.
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/balancebot/balancebot/internal/balance"
+)
+
+// JSON writes the result as indented JSON: the public contract of
+// docs/result.md.
+func JSON(w io.Writer, res *balance.Result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(res)
+}
+
+// Patient is how a mismatch's patient is shown. With full set, the name as
+// the export writes it, with its id; otherwise only initials and the last
+// digits of an id, which is enough for billing staff to find the visit and
+// too little to identify a patient in a channel.
+func Patient(m balance.Mismatch, full bool) string {
+	if m.Patient == "" && m.PatientID == "" && m.Account == "" {
+		return "(not listed: billing gave day totals only)"
+	}
+	kind, id := "", ""
+	switch {
+	case m.Account != "":
+		kind, id = "acct ", m.Account
+	case m.PatientID != "":
+		kind, id = "id ", m.PatientID
+	}
+	name := m.Patient
+	if !full {
+		name = Initials(m.Patient)
+		if id != "" {
+			id = lastDigits(id)
+		}
+	} else if name == "" {
+		name = "(no name)"
+	}
+	if id != "" {
+		return name + " (" + kind + id + ")"
+	}
+	return name
+}
+
+// Initials reduces a name to initials, first name first: "Smith, John M."
+// gives "J.S.".
+func Initials(name string) string {
+	key := balance.NameKey(name)
+	last, first, _ := strings.Cut(key, "|")
+	var b strings.Builder
+	for _, part := range []string{first, last} {
+		if part != "" {
+			r := []rune(part)[0]
+			b.WriteString(strings.ToUpper(string(r)))
+			b.WriteByte('.')
+		}
+	}
+	if b.Len() == 0 {
+		return "?"
+	}
+	return b.String()
+}
+
+// lastDigits keeps the last three characters of an id: "10482" gives
+// "…482".
+func lastDigits(id string) string {
+	r := []rune(id)
+	if len(r) > 3 {
+		r = r[len(r)-3:]
+	}
+	return "…" + string(r)
+}
+
+// SideLabel names the side a mismatch is on, for people.
+func SideLabel(s balance.Side) string {
+	if s == balance.SideEMR {
+		return "EMR only"
+	}
+	return "billing only"
+}
+
+// DayLabel formats a date with its weekday: "Mon 11/16".
+func DayLabel(d balance.Date) string {
+	_, m, day := d.Civil()
+	return fmt.Sprintf("%s %d/%d", d.Weekday().String()[:3], m, day)
+}
+
+// Num formats a count or units without a needless ".0".
+func Num(f float64) string {
+	if f == float64(int64(f)) {
+		return fmt.Sprintf("%d", int64(f))
+	}
+	return fmt.Sprintf("%.2f", f)
+}
+
+// Signed formats a difference with its sign: "+4", "-1", "0".
+func Signed(n int) string {
+	if n > 0 {
+		return fmt.Sprintf("+%d", n)
+	}
+	return fmt.Sprintf("%d", n)
+}
+
+// Plural picks the word for n.
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// ReasonGroup is the mismatches of one reason at one location.
+type ReasonGroup struct {
+	Reason     balance.Reason
+	Mismatches []balance.Mismatch
+}
+
+// GroupByReason splits a location's mismatches by reason, in precedence
+// order, expected reasons first.
+func GroupByReason(l *balance.Location) []ReasonGroup {
+	var out []ReasonGroup
+	for _, action := range []bool{false, true} {
+		for _, r := range balance.Reasons {
+			if r.NeedsAction() != action {
+				continue
+			}
+			var ms []balance.Mismatch
+			for _, m := range l.Mismatches {
+				if m.Reason == r {
+					ms = append(ms, m)
+				}
+			}
+			if len(ms) > 0 {
+				out = append(out, ReasonGroup{r, ms})
+			}
+		}
+	}
+	return out
+}
+
+// MismatchLine is one mismatch on one line: "EMR only  Tue 11/17  Smith,
+// John (id P1002)", with the paired date for a dos_mismatch.
+func MismatchLine(m balance.Mismatch, full bool) string {
+	s := fmt.Sprintf("%-12s  %s  %s", SideLabel(m.Side), DayLabel(m.DateOfService), Patient(m, full))
+	if !m.OtherDate.IsZero() {
+		other := "billing"
+		if m.Side == balance.SideBilling {
+			other = "the EMR"
+		}
+		s += fmt.Sprintf("  (%s has %s)", other, DayLabel(m.OtherDate))
+	}
+	return s
+}
+
+// Headline is the one-line verdict of a result.
+func Headline(res *balance.Result) string {
+	action := 0
+	for i := range res.Locations {
+		action += res.Locations[i].ActionCount()
+	}
+	if res.Balanced {
+		return "Balanced"
+	}
+	return fmt.Sprintf("Not balanced: %d %s need action", action, Plural(action, "visit", "visits"))
+}
+
+// LocationName is a location's name for people.
+func LocationName(l *balance.Location) string {
+	if l.Location == "" {
+		return "All visits (no location named)"
+	}
+	return l.Location
+}
+
+// InputLine describes a file that was read: "emr.csv: EMR Billing Report,
+// Downtown, 11/16 to 11/20, 102 rows, 45 visits".
+func InputLine(in balance.Input) string {
+	parts := []string{in.Kind.Title()}
+	if len(in.Locations) > 0 {
+		parts = append(parts, strings.Join(in.Locations, ", "))
+	}
+	if p := (balance.Period{From: in.From, To: in.To}); !p.IsZero() {
+		parts = append(parts, p.String())
+	}
+	parts = append(parts, fmt.Sprintf("%d %s", in.Rows, Plural(in.Rows, "row", "rows")))
+	switch {
+	case in.Kind == balance.KindInsuranceClassSummary:
+		if in.NewPatients != nil {
+			parts = append(parts, Num(*in.NewPatients)+" new patients")
+		}
+	case in.Kind.Role() == balance.RoleCheck:
+		parts = append(parts, fmt.Sprintf("%d %s", in.Visits, Plural(in.Visits, "item", "items")))
+	default:
+		parts = append(parts, fmt.Sprintf("%d %s", in.Visits, Plural(in.Visits, "visit", "visits")))
+	}
+	return in.File + ": " + strings.Join(parts, ", ")
+}

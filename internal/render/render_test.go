@@ -1,0 +1,78 @@
+package render
+
+import (
+	"bytes"
+	"encoding/csv"
+	"strings"
+	"testing"
+
+	"github.com/balancebot/balancebot/internal/balance"
+)
+
+func TestPatientMasking(t *testing.T) {
+	m := balance.Mismatch{Patient: "Smith, John M.", Account: "10482"}
+	if got := Patient(m, true); got != "Smith, John M. (acct 10482)" {
+		t.Errorf("full = %q", got)
+	}
+	if got := Patient(m, false); got != "J.S. (acct …482)" {
+		t.Errorf("masked = %q", got)
+	}
+	for name, want := range map[string]string{
+		"Smith, John": "J.S.", "JOHN SMITH": "J.S.", "De La Cruz, Maria": "M.D.", "Cher": "C.", "": "?", "élise dupont": "E.D.",
+	} {
+		if got := Initials(name); got != want {
+			t.Errorf("Initials(%q) = %q, want %q", name, got, want)
+		}
+	}
+	if got := Patient(balance.Mismatch{PatientID: "P1002"}, false); got != "? (id …002)" {
+		t.Errorf("id only = %q", got)
+	}
+	if got := Patient(balance.Mismatch{}, false); !strings.Contains(got, "day totals") {
+		t.Errorf("a per-day mismatch = %q", got)
+	}
+}
+
+func TestNeutralise(t *testing.T) {
+	for in, want := range map[string]string{
+		"=HYPERLINK(\"x\")": "'=HYPERLINK(\"x\")", "+1": "'+1", "-2": "'-2", "@SUM(A1)": "'@SUM(A1)",
+		"\tx": "'\tx", "Smith, John": "Smith, John", "": "",
+	} {
+		if got := Neutralise(in); got != want {
+			t.Errorf("Neutralise(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCSVMaskedAndSafe(t *testing.T) {
+	res := &balance.Result{Locations: []balance.Location{{
+		Location: "Downtown",
+		Mismatches: []balance.Mismatch{
+			{Side: balance.SideEMR, Patient: "=cmd|' /C calc'!A0", DateOfService: balance.DateOf(2026, 11, 16), Reason: balance.ReasonUnexplained, NeedsAction: true},
+			{Side: balance.SideBilling, Patient: "Smith, John", Account: "10482", DateOfService: balance.DateOf(2026, 11, 17), Reason: balance.ReasonDuplicate, NeedsAction: true},
+		},
+	}}}
+	var full, masked bytes.Buffer
+	if err := CSV(&full, res, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := CSV(&masked, res, false); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&full).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 3 || rows[0][3] != "patient" || rows[1][3] != "'=cmd|' /C calc'!A0" || rows[2][5] != "10482" {
+		t.Errorf("full CSV rows: %q", rows)
+	}
+	if s := masked.String(); strings.Contains(s, "Smith") || strings.Contains(s, "10482") || !strings.Contains(s, "J.S.") || !strings.Contains(s, "…482") {
+		t.Errorf("masked CSV leaks or loses the patient:\n%s", s)
+	}
+}
+
+func TestWrap(t *testing.T) {
+	got := wrap("one two three four five", "  ", 10)
+	if got != "one two\n  three\n  four\n  five\n" {
+		t.Errorf("wrap = %q", got)
+	}
+}
