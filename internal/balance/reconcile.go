@@ -43,6 +43,7 @@ func Reconcile(reports []*Report, opt Options) (*Result, error) {
 	}
 	rc.applyReplacement()
 	rc.filterPeriod()
+	rc.groupByLocation()
 	res := &Result{From: rc.period.From, To: rc.period.To, Balanced: true}
 	for _, loc := range rc.locationOrder() {
 		l, err := rc.balanceLocation(loc)
@@ -76,6 +77,9 @@ type reconciler struct {
 	// visits holds every report's visits with resolved locations; after
 	// applyReplacement and filterPeriod, only those that count.
 	visits [][]rvisit
+	// byLoc holds the same visits per location key, then per report, so
+	// each location is balanced from its own visits only.
+	byLoc map[string][][]rvisit
 	// locName is the display name of each location key.
 	locName  map[string]string
 	locSeen  []string
@@ -154,12 +158,21 @@ func (rc *reconciler) resolveLocations() error {
 		fallback = rc.locSeen[0]
 	}
 	rc.visits = make([][]rvisit, len(rc.reports))
+	keys := map[string]string{}
+	keyOf := func(l string) string {
+		k, ok := keys[l]
+		if !ok {
+			k = LocationKey(l)
+			keys[l] = k
+		}
+		return k
+	}
 	for ri, r := range rc.reports {
 		own := LocationKey(r.Location)
 		vs := make([]rvisit, len(r.Visits))
 		for i := range r.Visits {
 			v := &r.Visits[i]
-			loc := LocationKey(v.Location)
+			loc := keyOf(v.Location)
 			if loc == "" {
 				loc = own
 			}
@@ -335,6 +348,39 @@ func (rc *reconciler) filterPeriod() {
 		}
 		rc.visits[ri] = kept
 	}
+}
+
+// groupByLocation indexes the visits that count by location.
+func (rc *reconciler) groupByLocation() {
+	rc.byLoc = map[string][][]rvisit{}
+	for ri := range rc.reports {
+		for _, rv := range rc.visits[ri] {
+			per := rc.byLoc[rv.loc]
+			if per == nil {
+				per = make([][]rvisit, len(rc.reports))
+				rc.byLoc[rv.loc] = per
+			}
+			per[ri] = append(per[ri], rv)
+		}
+	}
+}
+
+// at returns report ri's visits at location loc.
+func (rc *reconciler) at(ri int, loc string) []rvisit {
+	if per := rc.byLoc[loc]; per != nil {
+		return per[ri]
+	}
+	return nil
+}
+
+// checksAt returns check report ri's items that apply at loc: those at loc,
+// and those that name no location (a report for every location).
+func (rc *reconciler) checksAt(ri int, loc string) []rvisit {
+	here := rc.at(ri, loc)
+	if loc == "" {
+		return here
+	}
+	return append(here[:len(here):len(here)], rc.at(ri, "")...)
 }
 
 // locationOrder lists the locations to balance: those the visit reports
@@ -762,15 +808,7 @@ func (rc *reconciler) displayLoc(loc string) string {
 
 // reportAt reports whether report ri counts visits at loc, or states loc.
 func (rc *reconciler) reportAt(ri int, loc string) bool {
-	if LocationKey(rc.reports[ri].Location) == loc {
-		return true
-	}
-	for _, rv := range rc.visits[ri] {
-		if rv.loc == loc {
-			return true
-		}
-	}
-	return false
+	return LocationKey(rc.reports[ri].Location) == loc || len(rc.at(ri, loc)) > 0
 }
 
 // collect gathers one side's visits at loc per identity and date.
@@ -783,10 +821,7 @@ func (rc *reconciler) collect(loc string, side Side, who func(Patient) string) *
 		}
 		sv.hasUnits = sv.hasUnits || r.Columns.Units
 		sv.hasIE = sv.hasIE || r.Columns.CPT
-		for _, rv := range rc.visits[ri] {
-			if rv.loc != loc {
-				continue
-			}
+		for _, rv := range rc.at(ri, loc) {
 			v := rv.v
 			k := patientDay{who(v.Patient), v.DOS}
 			kv := sv.keys[k]
@@ -837,10 +872,8 @@ func (rc *reconciler) checkUnits(loc string) (float64, bool) {
 			continue
 		}
 		ok = true
-		for _, rv := range rc.visits[ri] {
-			if rv.loc == loc || rv.loc == "" {
-				u += rv.v.Units
-			}
+		for _, rv := range rc.checksAt(ri, loc) {
+			u += rv.v.Units
 		}
 	}
 	return u, ok
@@ -882,11 +915,9 @@ func (rc *reconciler) newPatients(loc string, emr *sideVisits) *NewPatients {
 			if r.Kind != KindDocumentedUnits {
 				continue
 			}
-			for _, rv := range rc.visits[ri] {
-				if rv.loc == loc || rv.loc == "" {
-					np.EMR += rv.v.IEUnits
-					ie[patientDay{NameKey(rv.v.Patient.Name) + "\x00" + rv.v.Patient.ID, rv.v.DOS}] += rv.v.IEUnits
-				}
+			for _, rv := range rc.checksAt(ri, loc) {
+				np.EMR += rv.v.IEUnits
+				ie[patientDay{NameKey(rv.v.Patient.Name) + "\x00" + rv.v.Patient.ID, rv.v.DOS}] += rv.v.IEUnits
 			}
 		}
 		var same float64
@@ -922,10 +953,7 @@ func (rc *reconciler) checkIndex(loc string) *checkIndex {
 		if r.Kind.Role() != RoleCheck || r.Kind == KindInsuranceClassSummary {
 			continue
 		}
-		for _, rv := range rc.visits[ri] {
-			if rv.loc != loc && rv.loc != "" {
-				continue
-			}
+		for _, rv := range rc.checksAt(ri, loc) {
 			s := checkSlot{r.Kind, rv.v.DOS}
 			ci.items[s] = append(ci.items[s], checkItem{rv.v.Patient, NameKey(rv.v.Patient.Name), rv.v.Flags})
 		}

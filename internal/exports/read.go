@@ -281,6 +281,9 @@ func (t *tableReader) row(cells []string, n int) error {
 // is the grand total of the whole report.
 func totalRow(cells []string) (grand, ok bool) {
 	for _, c := range cells {
+		if !mayBeTotal(c) {
+			continue
+		}
 		k := strings.ToLower(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(c), ":")))
 		if k == "" || len(k) > 60 {
 			continue
@@ -300,6 +303,24 @@ func totalRow(cells []string) (grand, ok bool) {
 		}
 	}
 	return false, false
+}
+
+// mayBeTotal is a cheap first look for "total" or "sum" in a cell, so the
+// common data cell is passed over without lower-casing it.
+func mayBeTotal(c string) bool {
+	for i := 0; i+2 < len(c); i++ {
+		switch c[i] | 0x20 {
+		case 't':
+			if i+4 < len(c) && (c[i+1]|0x20) == 'o' && (c[i+2]|0x20) == 't' && (c[i+3]|0x20) == 'a' && (c[i+4]|0x20) == 'l' {
+				return true
+			}
+		case 's':
+			if (c[i+1]|0x20) == 'u' && (c[i+2]|0x20) == 'm' {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (t *tableReader) grandTotal(cells []string) {
