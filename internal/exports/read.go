@@ -158,6 +158,9 @@ func readTable(name string, src rowSource, opt Options) (*balance.Report, error)
 		if allBlank(head) {
 			return nil, &noHeaderError{balance.FileErrorf(name, "the file has no rows. Export the report again; if it has no rows for these dates, there is nothing to balance.")}
 		}
+		if first := firstTextRow(head); first != nil {
+			return nil, &noHeaderError{balance.FileErrorf(name, "its columns (%s) are not those of a report balancebot reads: it needs a Date of Service and a Patient column, with CPT Code and Units, Visits, Status or an exception reason depending on the report (or a New Patients column). Export the report with those columns shown.", strings.Join(first, ", "))}
+		}
 		return nil, &noHeaderError{balance.FileErrorf(name, "no header row found in the first %d rows: expected a row of column names such as Patient, Date of Service, CPT Code, Units or Visits. Export the report with its column headers shown.", headerScanRows)}
 	}
 	hdr.row = rowNums[at]
@@ -202,6 +205,30 @@ func readTable(name string, src rowSource, opt Options) (*balance.Report, error)
 		}
 	}
 	return t.b.Report(), nil
+}
+
+// firstTextRow returns the cells of the first row that reads like a header
+// (two or more cells, no numbers or dates), to show the user what was found.
+func firstTextRow(rows [][]string) []string {
+	for _, r := range rows {
+		var cells []string
+		ok := true
+		for _, c := range r {
+			c = strings.TrimSpace(c)
+			if c == "" {
+				continue
+			}
+			if _, isDate := parseDate(c, 0); isNumeric(c) || isDate || strings.HasSuffix(c, ":") {
+				ok = false
+				break
+			}
+			cells = append(cells, c)
+		}
+		if ok && len(cells) >= 2 {
+			return cells
+		}
+	}
+	return nil
 }
 
 func allBlank(rows [][]string) bool {

@@ -446,6 +446,8 @@ func TestReadRefused(t *testing.T) {
 			"exports.zip: this is a ZIP archive, not an Excel workbook. " + works + ": unzip it and use the export inside."},
 		{"no header", "notes.csv", "Meeting notes\nCall the payer on Monday\nAsk about units\n",
 			"notes.csv: no header row found in the first 60 rows: expected a row of column names such as Patient, Date of Service, CPT Code, Units or Visits. Export the report with its column headers shown."},
+		{"unknown columns", "balances.csv", "Patient,Balance Due\nA B,40.00\n",
+			"balances.csv: its columns (Patient, Balance Due) are not those of a report balancebot reads: it needs a Date of Service and a Patient column, with CPT Code and Units, Visits, Status or an exception reason depending on the report (or a New Patients column). Export the report with those columns shown."},
 		{"impossible date", "emr.csv", "Patient,Date of Service,CPT Code,Units\nA B,11/16/2026,97110,1\nC D,13/45/2026,97110,1\n",
 			"emr.csv, row 3: the Date of Service \"13/45/2026\" is not a date balancebot can read. It reads M/D/YYYY, M/D/YY and YYYY-MM-DD. Correct the cell, or export the report again."},
 		{"February 30", "emr.csv", "Preamble\nPatient,DOS,CPT Code,Units\nA B,2026-02-30,97110,1\n",
@@ -457,7 +459,7 @@ func TestReadRefused(t *testing.T) {
 		{"units not a number", "emr.csv", "Patient,Date of Service,CPT Code,Units\nA B,11/16/2026,97110,two\n",
 			"emr.csv, row 2: the Units cell \"two\" is not a number. Correct the cell, or export the report again."},
 		{"given kind lacks a column", "x.csv", "Patient,Date of Service\nA B,11/16/2026\n",
-			"x.csv: it was given as a Claims Feed, but it has no Status column. Its columns are: Patient, Date of Service. Export the report with those columns shown."},
+			"x.csv: it was given as a Claims Feed Report, but it has no Status column. Its columns are: Patient, Date of Service. Export the report with those columns shown."},
 		{"broken workbook", "cut.xlsx", string(goodXLSX[:len(goodXLSX)/2]),
 			"cut.xlsx: this Excel file cannot be opened; it may be damaged or cut short (zip: not a valid zip file). Download or export it again, or save it as CSV."},
 	} {

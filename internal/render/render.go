@@ -169,7 +169,7 @@ func Headline(res *balance.Result) string {
 	if res.Balanced {
 		return "Balanced"
 	}
-	return fmt.Sprintf("Not balanced: %d %s need action", action, Plural(action, "visit", "visits"))
+	return fmt.Sprintf("Not balanced: %d %s action", action, Plural(action, "visit needs", "visits need"))
 }
 
 // LocationName is a location's name for people.
