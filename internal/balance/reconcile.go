@@ -15,6 +15,12 @@ type Options struct {
 	Period Period
 	// Location names the location of reports that carry none.
 	Location string
+	// SkipIncomplete leaves out locations that have reports on one side
+	// only, listing them in Result.Waiting, instead of showing all their
+	// visits as one-sided. The bot sets it: the other side's export may
+	// simply not have been uploaded yet. It also lets a balance with no
+	// complete location at all return a Result rather than an error.
+	SkipIncomplete bool
 }
 
 // dosPairWindow is how far apart, in days, an EMR-only and a billing-only
@@ -32,7 +38,7 @@ const dosPairWindow = 7
 // told, periods that share no dates).
 func Reconcile(reports []*Report, opt Options) (*Result, error) {
 	rc := &reconciler{reports: reports, opt: opt}
-	if err := rc.checkSides(); err != nil {
+	if err := rc.checkSides(); err != nil && !opt.SkipIncomplete {
 		return nil, err
 	}
 	if err := rc.resolveLocations(); err != nil {
@@ -44,14 +50,26 @@ func Reconcile(reports []*Report, opt Options) (*Result, error) {
 	rc.applyReplacement()
 	rc.filterPeriod()
 	rc.groupByLocation()
-	res := &Result{From: rc.period.From, To: rc.period.To, Balanced: true}
+	res := &Result{From: rc.period.From, To: rc.period.To, Balanced: true, Waiting: []Waiting{}}
 	for _, loc := range rc.locationOrder() {
+		if missing := rc.missingSide(loc); missing != "" {
+			if opt.SkipIncomplete {
+				res.Waiting = append(res.Waiting, rc.waiting(loc, missing))
+				continue
+			}
+			rc.warnMissingSide(loc, missing)
+		}
 		l, err := rc.balanceLocation(loc)
 		if err != nil {
 			return nil, err
 		}
 		res.Balanced = res.Balanced && l.Balanced
 		res.Locations = append(res.Locations, *l)
+	}
+	if len(res.Locations) == 0 {
+		// Nothing could be balanced: not "balanced".
+		res.Balanced = false
+		res.Locations = []Location{}
 	}
 	rc.reportWarnings()
 	rc.resultWarnings(res)
@@ -414,6 +432,62 @@ func (rc *reconciler) locationOrder() []string {
 	}
 	sort.Strings(locs)
 	return locs
+}
+
+// missingSide names the side that has no visit report at loc, or "".
+func (rc *reconciler) missingSide(loc string) Side {
+	var emr, bill bool
+	for ri, r := range rc.reports {
+		if r.Kind.Role() != RoleVisits || !rc.reportAt(ri, loc) {
+			continue
+		}
+		if r.Kind.Side() == SideEMR {
+			emr = true
+		} else {
+			bill = true
+		}
+	}
+	switch {
+	case !emr:
+		return SideEMR
+	case !bill:
+		return SideBilling
+	}
+	return ""
+}
+
+// waiting describes a location that cannot be balanced yet.
+func (rc *reconciler) waiting(loc string, missing Side) Waiting {
+	w := Waiting{Location: rc.locName[loc], Missing: missing, Have: []string{}}
+	var p Period
+	for ri, r := range rc.reports {
+		if r.Kind.Role() != RoleVisits || !rc.reportAt(ri, loc) {
+			continue
+		}
+		w.Have = append(w.Have, r.Name)
+		if !r.Period.IsZero() {
+			p = union(p, r.Period)
+		}
+		for _, rv := range rc.at(ri, loc) {
+			if r.Period.IsZero() {
+				p = union(p, Period{rv.v.DOS, rv.v.DOS})
+			}
+			w.Visits += rv.v.Count
+		}
+	}
+	w.From, w.To = p.From, p.To
+	return w
+}
+
+func (rc *reconciler) warnMissingSide(loc string, missing Side) {
+	name := rc.displayLoc(loc)
+	if missing == SideBilling {
+		rc.warn(Warning{Code: WarnMissingSide, Location: rc.locName[loc],
+			Message: fmt.Sprintf("No billing report covers %s, so all its EMR visits show as unexplained. Add its Charge Audit Summary (%s).", name, KindChargeAuditSummary.HowToPull())})
+		return
+	}
+	rc.warn(Warning{Code: WarnMissingSide, Location: rc.locName[loc],
+		Message: fmt.Sprintf("No EMR report covers %s, so all its billing visits show as unexplained. Add its EMR Billing Report or Documented Visits report.", name)})
 }
 
 // identity says how patients are told apart at one location.

@@ -558,3 +558,39 @@ func countWarnings(res *Result, code string) int {
 	}
 	return n
 }
+
+func TestReconcileIncompleteLocations(t *testing.T) {
+	e := emr(line("Smith, John", 16, at("Downtown"), cpt("97110", 1)), line("Doe, Jane", 17, at("Uptown"), cpt("97110", 1)))
+	b := bill(line("John Smith", 16, at("Downtown"), cpt("97110", 1)))
+
+	// The command line shows Uptown, warning that billing lacks it.
+	res, err := Reconcile([]*Report{e, b}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Locations) != 2 || res.Balanced {
+		t.Fatalf("locations %+v", res.Locations)
+	}
+	if w := findWarning(res, WarnMissingSide); w == nil || w.Location != "Uptown" || !strings.Contains(w.Message, "No billing report covers Uptown") {
+		t.Errorf("want a missing-side warning for Uptown, got %+v", res.Warnings)
+	}
+
+	// The bot leaves Uptown out and says what it waits for.
+	res, err = Reconcile([]*Report{e, b}, Options{SkipIncomplete: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Locations) != 1 || res.Locations[0].Location != "Downtown" || !res.Balanced {
+		t.Errorf("locations %+v", res.Locations)
+	}
+	want := []Waiting{{Location: "Uptown", Missing: SideBilling, Have: []string{"emr.csv"}, From: day(17), To: day(17), Visits: 1}}
+	if fmt.Sprint(res.Waiting) != fmt.Sprint(want) {
+		t.Errorf("waiting = %+v, want %+v", res.Waiting, want)
+	}
+
+	// With one side only, nothing is balanced and nothing is an error.
+	res, err = Reconcile([]*Report{e}, Options{SkipIncomplete: true})
+	if err != nil || res.Balanced || len(res.Locations) != 0 || len(res.Waiting) != 2 {
+		t.Errorf("one side only: %v %+v", err, res)
+	}
+}

@@ -94,6 +94,21 @@ type Result struct {
 	Warnings  []Warning  `json:"warnings"`
 	// Inputs lists the reports the result was computed from.
 	Inputs []Input `json:"inputs"`
+	// Waiting lists locations left out because one side's report is
+	// missing (only with Options.SkipIncomplete).
+	Waiting []Waiting `json:"waiting,omitempty"`
+}
+
+// Waiting is a location that has reports on one side only.
+type Waiting struct {
+	Location string `json:"location"`
+	// Missing is the side no report covers yet.
+	Missing Side `json:"missing"`
+	// Have lists the files that cover the other side.
+	Have   []string `json:"have"`
+	From   Date     `json:"from"`
+	To     Date     `json:"to"`
+	Visits int      `json:"visits"`
 }
 
 // Period is the result's date range.
@@ -189,6 +204,7 @@ const (
 	WarnNewPatientsSameDay  = "new_patients_same_day"
 	WarnNewPatientsLocation = "new_patients_location"
 	WarnCheckMissing        = "check_report_missing"
+	WarnMissingSide         = "location_missing_side"
 )
 
 // Input describes one report the result was computed from.
