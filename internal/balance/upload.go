@@ -1,0 +1,46 @@
+package balance
+
+import (
+	"context"
+	"time"
+)
+
+// Upload is an export a user shared in a channel, read and kept so that
+// later balances, and /balance week, can use it.
+type Upload struct {
+	ID      int64
+	Channel string
+	// FileID is Slack's id for the file; MessageTS the message that shared
+	// it; User who shared it.
+	FileID    string
+	FileName  string
+	User      string
+	MessageTS string
+	At        time.Time
+	// Hash is the SHA-256 of the file's bytes: the same file shared twice is
+	// recognised and counted once.
+	Hash   string
+	Report *Report
+}
+
+// Period is the dates of service the upload covers: the range its report
+// states, else the dates it has rows for.
+func (u *Upload) Period() Period {
+	if p := u.Report.Period; !p.From.IsZero() && !p.To.IsZero() {
+		return p
+	}
+	return u.Report.DateSpan()
+}
+
+// UploadStore keeps uploads. Implementations must be safe for concurrent
+// use.
+type UploadStore interface {
+	// SaveUpload keeps u and sets its ID. When the channel already holds
+	// the same content, nothing is saved and that earlier upload is
+	// returned with dup set.
+	SaveUpload(ctx context.Context, u *Upload) (earlier *Upload, dup bool, err error)
+	// Uploads returns the channel's uploads whose period overlaps p, oldest
+	// first, leaving out those a newer export of the same kind, location and
+	// dates has replaced.
+	Uploads(ctx context.Context, channel string, p Period) ([]*Upload, error)
+}

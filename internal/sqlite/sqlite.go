@@ -1,0 +1,266 @@
+// Package sqlite is the store: one SQLite file under the data directory
+// holding uploads, results posted and reminder state. It uses the pure-Go
+// modernc.org/sqlite driver, so the binary builds with CGO_ENABLED=0.
+package sqlite
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/balancebot/balancebot/internal/balance"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// DB is the store.
+type DB struct {
+	db   *sql.DB
+	path string
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+}
+
+var _ balance.UploadStore = (*DB)(nil)
+
+// Open opens the store at path, creating the file (mode 0600, its folder
+// 0700) and applying migrations in order. A path that cannot be written
+// fails with a message that names it.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create the data directory %s: %w", filepath.Dir(path), err)
+	}
+	// Create the file ourselves so it is private from the start; SQLite
+	// gives its -wal and -shm files the same mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the store %s for writing: %w", path, err)
+	}
+	f.Close()
+	if err := os.Chmod(path, 0o600); err != nil {
+		return nil, fmt.Errorf("cannot make the store %s private: %w", path, err)
+	}
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	sdb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the store %s: %w", path, err)
+	}
+	// One writer at a time; SQLite serialises writes anyway and this keeps
+	// "database is locked" out of the picture.
+	sdb.SetMaxOpenConns(1)
+	db := &DB{db: sdb, path: path, Now: time.Now}
+	if err := db.migrate(ctx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("cannot prepare the store %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Close closes the store.
+func (db *DB) Close() error { return db.db.Close() }
+
+// Ping checks the store answers, for readiness.
+func (db *DB) Ping(ctx context.Context) error { return db.db.PingContext(ctx) }
+
+// migrate applies the embedded migrations not yet applied, in name order,
+// each in its own transaction.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := db.migrateOne(ctx, name); err != nil {
+			return fmt.Errorf("migration %s: %w", filepath.Base(name), err)
+		}
+	}
+	return nil
+}
+
+func (db *DB) migrateOne(ctx context.Context, name string) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = ?`, filepath.Base(name)).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	stmts, err := migrationFiles.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, string(stmts)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, filepath.Base(name), db.Now().Unix()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Migrations lists the migrations applied, in order.
+func (db *DB) Migrations(ctx context.Context) ([]string, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT name FROM schema_migrations ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// locationSet is how an upload's locations are stored and compared: the
+// sorted location keys, '|'-joined.
+func locationSet(r *balance.Report) string {
+	var keys []string
+	for _, l := range r.Locations() {
+		keys = append(keys, balance.LocationKey(l))
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, "|")
+}
+
+// SaveUpload keeps u. The same content in the same channel is kept once; a
+// newer export of the same kind, locations and period replaces older ones.
+func (db *DB) SaveUpload(ctx context.Context, u *balance.Upload) (*balance.Upload, bool, error) {
+	blob, err := encodeReport(u.Report)
+	if err != nil {
+		return nil, false, err
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, false, err
+	}
+	defer tx.Rollback()
+	var earlierID int64
+	err = tx.QueryRowContext(ctx, `SELECT id FROM uploads WHERE channel = ? AND content_hash = ?`, u.Channel, u.Hash).Scan(&earlierID)
+	switch {
+	case err == nil:
+		tx.Rollback()
+		earlier, err := db.upload(ctx, earlierID)
+		return earlier, true, err
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, false, err
+	}
+	if u.At.IsZero() {
+		u.At = db.Now()
+	}
+	p := u.Period()
+	locs := locationSet(u.Report)
+	res, err := tx.ExecContext(ctx, `INSERT INTO uploads
+		(channel, file_id, file_name, user_id, message_ts, uploaded_at, content_hash, kind, locations, period_from, period_to, report)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.Channel, u.FileID, u.FileName, u.User, u.MessageTS, u.At.Unix(), u.Hash, string(u.Report.Kind), locs, int64(p.From), int64(p.To), blob)
+	if err != nil {
+		return nil, false, err
+	}
+	if u.ID, err = res.LastInsertId(); err != nil {
+		return nil, false, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE uploads SET replaced_by = ?
+		WHERE channel = ? AND kind = ? AND locations = ? AND period_from = ? AND period_to = ? AND id <> ? AND replaced_by IS NULL`,
+		u.ID, u.Channel, string(u.Report.Kind), locs, int64(p.From), int64(p.To), u.ID); err != nil {
+		return nil, false, err
+	}
+	return nil, false, tx.Commit()
+}
+
+const uploadColumns = `id, channel, file_id, file_name, user_id, message_ts, uploaded_at, content_hash, report`
+
+func scanUpload(scan func(...any) error) (*balance.Upload, error) {
+	var u balance.Upload
+	var at int64
+	var blob []byte
+	if err := scan(&u.ID, &u.Channel, &u.FileID, &u.FileName, &u.User, &u.MessageTS, &at, &u.Hash, &blob); err != nil {
+		return nil, err
+	}
+	u.At = time.Unix(at, 0)
+	r, err := decodeReport(blob)
+	if err != nil {
+		return nil, fmt.Errorf("upload %d: %w", u.ID, err)
+	}
+	u.Report = r
+	return &u, nil
+}
+
+func (db *DB) upload(ctx context.Context, id int64) (*balance.Upload, error) {
+	row := db.db.QueryRowContext(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE id = ?`, id)
+	return scanUpload(row.Scan)
+}
+
+// Uploads returns the channel's uploads overlapping p, oldest first,
+// without replaced ones.
+func (db *DB) Uploads(ctx context.Context, channel string, p balance.Period) ([]*balance.Upload, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT `+uploadColumns+` FROM uploads
+		WHERE channel = ? AND replaced_by IS NULL AND period_to >= ? AND period_from <= ?
+		ORDER BY uploaded_at, id`, channel, int64(p.From), int64(p.To))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*balance.Upload
+	for rows.Next() {
+		u, err := scanUpload(rows.Scan)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+func encodeReport(r *balance.Report) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err := json.NewEncoder(zw).Encode(r); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func decodeReport(blob []byte) (*balance.Report, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(blob))
+	if err != nil {
+		return nil, err
+	}
+	var r balance.Report
+	if err := json.NewDecoder(zr).Decode(&r); err != nil {
+		return nil, err
+	}
+	_, err = io.Copy(io.Discard, zr)
+	return &r, err
+}
