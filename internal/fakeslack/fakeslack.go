@@ -1,0 +1,702 @@
+// Package fakeslack is a loopback Slack for tests: enough of the Web API
+// and of Socket Mode for the real slack-go client, inside the real bot, to
+// connect, receive events and slash commands, download files, post, update,
+// react and upload, while the fake records everything it was sent.
+//
+// It behaves as Slack does where tests depend on it: Socket Mode sends
+// hello and pings, takes acks, redelivers unacknowledged envelopes with a
+// retry_attempt after a reconnect, and can ask the client to reconnect with
+// a disconnect message; downloads are served on the API host; 429s carry
+// Retry-After.
+package fakeslack
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Options configure the fake.
+type Options struct {
+	BotToken  string // default "xoxb-test"
+	AppToken  string // default "xapp-test"
+	BotUserID string // default "UBOT"
+	// PingInterval is how often the socket pings the client; the client
+	// reconnects if pings stop for longer than its watchdog.
+	PingInterval time.Duration // default 100ms
+	// EchoBotUploads sends a file_share event back when the bot uploads a
+	// file into a channel, as Slack does.
+	EchoBotUploads bool
+}
+
+// Message is a chat.postMessage, chat.update or chat.postEphemeral call.
+type Message struct {
+	Method   string
+	Channel  string
+	TS       string // the message's ts (the updated one, for chat.update)
+	ThreadTS string
+	User     string // chat.postEphemeral's recipient
+	Text     string
+	Blocks   json.RawMessage
+	Metadata json.RawMessage
+	At       time.Time
+}
+
+// Reaction is a reactions.add call.
+type Reaction struct{ Channel, TS, Name string }
+
+// Upload is a file the bot uploaded and shared with the three-step upload.
+type Upload struct {
+	ID, Channel, ThreadTS, Title, Filename string
+	Content                                []byte
+}
+
+// Ack is an acknowledgement the client sent for an envelope.
+type Ack struct {
+	EnvelopeID string
+	Payload    json.RawMessage
+	At         time.Time
+}
+
+// File is a file a user shared, as events and files.info describe it.
+type File struct {
+	ID                 string `json:"id"`
+	Name               string `json:"name"`
+	Title              string `json:"title"`
+	Filetype           string `json:"filetype"`
+	Mimetype           string `json:"mimetype"`
+	Size               int    `json:"size"`
+	URLPrivate         string `json:"url_private"`
+	URLPrivateDownload string `json:"url_private_download"`
+	FileAccess         string `json:"file_access,omitempty"`
+}
+
+type envelope struct {
+	EnvelopeID             string          `json:"envelope_id"`
+	Type                   string          `json:"type"`
+	Payload                json.RawMessage `json:"payload"`
+	AcceptsResponsePayload bool            `json:"accepts_response_payload"`
+	RetryAttempt           int             `json:"retry_attempt"`
+	RetryReason            string          `json:"retry_reason"`
+	delivered              bool
+}
+
+type failure struct {
+	status     int
+	retryAfter int
+	n          int
+	delay      time.Duration
+}
+
+// Server is the fake.
+type Server struct {
+	// URL is the Web API base to give slack.OptionAPIURL, with its
+	// trailing slash.
+	URL  string
+	opts Options
+	srv  *httptest.Server
+
+	mu        sync.Mutex
+	conn      *wsConn
+	opens     int
+	seq       int
+	tsSeq     int64
+	files     map[string]File
+	content   map[string][]byte
+	pending   []*envelope // sent, not yet acked, in order
+	sent      map[string]*envelope
+	acks      []Ack
+	messages  []Message
+	reactions []Reaction
+	uploads   []Upload
+	staged    map[string]Upload // upload URL given, not yet completed
+	failures  map[string]*failure
+	calls     map[string]int
+}
+
+// New starts a fake Slack on a loopback port.
+func New(opts Options) *Server {
+	if opts.BotToken == "" {
+		opts.BotToken = "xoxb-test"
+	}
+	if opts.AppToken == "" {
+		opts.AppToken = "xapp-test"
+	}
+	if opts.BotUserID == "" {
+		opts.BotUserID = "UBOT"
+	}
+	if opts.PingInterval == 0 {
+		opts.PingInterval = 100 * time.Millisecond
+	}
+	s := &Server{
+		opts: opts, files: map[string]File{}, content: map[string][]byte{},
+		staged: map[string]Upload{}, failures: map[string]*failure{}, calls: map[string]int{}, sent: map[string]*envelope{},
+		tsSeq: 1764000000 * 1000000,
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/", s.api)
+	mux.HandleFunc("/ws", s.websocket)
+	mux.HandleFunc("/files/", s.download)
+	mux.HandleFunc("/upload/", s.upload)
+	s.srv = httptest.NewServer(mux)
+	s.URL = s.srv.URL + "/api/"
+	return s
+}
+
+// Close stops the fake.
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.conn != nil {
+		s.conn.close()
+	}
+	s.mu.Unlock()
+	s.srv.CloseClientConnections()
+	s.srv.Close()
+}
+
+func (s *Server) nextTS() string {
+	s.tsSeq += 100
+	return fmt.Sprintf("%d.%06d", s.tsSeq/1000000, s.tsSeq%1000000)
+}
+
+// TS returns a fresh message timestamp, for events the test sends.
+func (s *Server) TS() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nextTS()
+}
+
+// AddFile makes a file a user can share; its download is served on the
+// API host.
+func (s *Server) AddFile(name string, content []byte) File {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	id := fmt.Sprintf("F%04d", s.seq)
+	ft := "csv"
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		ft = strings.ToLower(name[i+1:])
+	}
+	f := File{
+		ID: id, Name: name, Title: name, Filetype: ft, Mimetype: "application/octet-stream", Size: len(content),
+		URLPrivate:         s.srv.URL + "/files/" + id + "/" + name,
+		URLPrivateDownload: s.srv.URL + "/files/" + id + "/download/" + name,
+	}
+	s.files[id] = f
+	s.content[id] = content
+	return f
+}
+
+// FailNext makes the next n calls of method (a Web API method such as
+// "chat.postMessage", or "download" for file downloads) answer with
+// status; a 429 carries Retry-After: retryAfter seconds.
+func (s *Server) FailNext(method string, n, status, retryAfter int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures[method] = &failure{status: status, retryAfter: retryAfter, n: n}
+}
+
+// DelayNext makes the next n calls of method wait d before answering.
+func (s *Server) DelayNext(method string, n int, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures[method] = &failure{n: n, delay: d}
+}
+
+// fail applies an injected failure to a call of method, reporting whether
+// the call was answered.
+func (s *Server) fail(w http.ResponseWriter, method string) bool {
+	s.mu.Lock()
+	s.calls[method]++
+	f := s.failures[method]
+	if f == nil || f.n <= 0 {
+		s.mu.Unlock()
+		return false
+	}
+	f.n--
+	fc := *f
+	s.mu.Unlock()
+	if fc.delay > 0 {
+		time.Sleep(fc.delay)
+		return false
+	}
+	if fc.status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", strconv.Itoa(fc.retryAfter))
+	}
+	http.Error(w, http.StatusText(fc.status), fc.status)
+	return true
+}
+
+// Calls returns how many times method was called, failures included.
+func (s *Server) Calls(method string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[method]
+}
+
+// --- what the bot sent -------------------------------------------------
+
+// Messages returns every message call so far.
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.messages...)
+}
+
+// Reactions returns every reaction added so far.
+func (s *Server) Reactions() []Reaction {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Reaction(nil), s.reactions...)
+}
+
+// Uploads returns every file the bot shared so far.
+func (s *Server) Uploads() []Upload {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Upload(nil), s.uploads...)
+}
+
+// Acks returns every acknowledgement so far.
+func (s *Server) Acks() []Ack {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Ack(nil), s.acks...)
+}
+
+// Acked returns the ack of an envelope, if there is one.
+func (s *Server) Acked(envelopeID string) (Ack, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.acks {
+		if a.EnvelopeID == envelopeID {
+			return a, true
+		}
+	}
+	return Ack{}, false
+}
+
+// Connections returns how many times the client opened a connection.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opens
+}
+
+// Connected reports whether a client socket is open.
+func (s *Server) Connected() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conn != nil
+}
+
+// WaitFor polls cond until it holds or timeout passes, and reports which.
+func (s *Server) WaitFor(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// --- what the test sends ----------------------------------------------
+
+// MessageEvent is the inner event of a message a user posts.
+type MessageEvent struct {
+	Type     string `json:"type"`
+	Subtype  string `json:"subtype,omitempty"`
+	Channel  string `json:"channel"`
+	User     string `json:"user,omitempty"`
+	BotID    string `json:"bot_id,omitempty"`
+	Text     string `json:"text"`
+	TS       string `json:"ts"`
+	ThreadTS string `json:"thread_ts,omitempty"`
+	Files    []File `json:"files,omitempty"`
+}
+
+// ShareFiles sends the file_share message event of a user sharing files in
+// channel with text, and returns the envelope id and the message ts.
+func (s *Server) ShareFiles(channel, user, text string, files ...File) (envelopeID, ts string) {
+	ts = s.TS()
+	return s.SendEvent(MessageEvent{Type: "message", Subtype: "file_share", Channel: channel, User: user, Text: text, TS: ts, Files: files}), ts
+}
+
+// SendEvent wraps an inner event in an events_api envelope and sends it.
+func (s *Server) SendEvent(inner any) (envelopeID string) {
+	raw, _ := json.Marshal(inner)
+	s.mu.Lock()
+	s.seq++
+	evID := fmt.Sprintf("Ev%04d", s.seq)
+	s.mu.Unlock()
+	payload, _ := json.Marshal(map[string]any{
+		"token": "verification", "team_id": "T1", "api_app_id": "A1", "type": "event_callback",
+		"event_id": evID, "event_time": time.Now().Unix(), "event": json.RawMessage(raw),
+	})
+	return s.send("events_api", payload, false)
+}
+
+// SlashCommand sends /command text from user in channel and returns the
+// envelope id.
+func (s *Server) SlashCommand(command, text, channel, user string) (envelopeID string) {
+	payload, _ := json.Marshal(map[string]string{
+		"token": "verification", "team_id": "T1", "team_domain": "fake", "channel_id": channel,
+		"channel_name": "billing", "user_id": user, "user_name": "user", "command": command, "text": text,
+		"response_url": s.srv.URL + "/response", "trigger_id": "trigger", "api_app_id": "A1",
+	})
+	return s.send("slash_commands", payload, true)
+}
+
+func (s *Server) send(typ string, payload json.RawMessage, acceptsResponse bool) string {
+	s.mu.Lock()
+	s.seq++
+	env := &envelope{EnvelopeID: fmt.Sprintf("env-%04d", s.seq), Type: typ, Payload: payload, AcceptsResponsePayload: acceptsResponse}
+	s.pending = append(s.pending, env)
+	s.sent[env.EnvelopeID] = env
+	c := s.conn
+	if c != nil {
+		env.delivered = true
+	}
+	s.mu.Unlock()
+	if c != nil {
+		c.writeJSON(env)
+	}
+	return env.EnvelopeID
+}
+
+// Redeliver sends an envelope again, as Slack does when it was not acked
+// in time: same envelope and event ids, retry_attempt raised.
+func (s *Server) Redeliver(envelopeID, reason string) {
+	// Slack also redelivers envelopes whose ack came too late, so an
+	// acked envelope may come again as well.
+	s.mu.Lock()
+	env := s.sent[envelopeID]
+	c := s.conn
+	s.mu.Unlock()
+	if env == nil || c == nil {
+		return
+	}
+	again := *env
+	again.RetryAttempt++
+	again.RetryReason = reason
+	env.RetryAttempt = again.RetryAttempt
+	c.writeJSON(&again)
+}
+
+// Disconnect asks the client to reconnect, as Slack does every few hours.
+func (s *Server) Disconnect() {
+	s.mu.Lock()
+	c := s.conn
+	s.mu.Unlock()
+	if c != nil {
+		c.writeJSON(map[string]any{"type": "disconnect", "reason": "refresh_requested", "debug_info": map[string]string{"host": "fake"}})
+	}
+}
+
+// DropConnection closes the socket without warning, as a network fault.
+func (s *Server) DropConnection() {
+	s.mu.Lock()
+	c := s.conn
+	s.conn = nil
+	s.mu.Unlock()
+	if c != nil {
+		c.close()
+	}
+}
+
+// --- Socket Mode --------------------------------------------------------
+
+type wsConn struct {
+	mu   sync.Mutex
+	ws   *websocket.Conn
+	done chan struct{}
+	once sync.Once
+}
+
+func (c *wsConn) writeJSON(v any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	c.ws.WriteJSON(v)
+}
+
+func (c *wsConn) close() {
+	c.once.Do(func() {
+		close(c.done)
+		c.ws.Close()
+	})
+}
+
+var upgrader = websocket.Upgrader{
+	// slack-go dials with Origin: https://api.slack.com.
+	CheckOrigin: func(*http.Request) bool { return true },
+}
+
+func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
+	ws, err := upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	c := &wsConn{ws: ws, done: make(chan struct{})}
+	s.mu.Lock()
+	old := s.conn
+	s.conn = c
+	// Envelopes not acked on an earlier connection come again, as retries.
+	var redo []envelope
+	for _, e := range s.pending {
+		if e.delivered {
+			e.RetryAttempt++
+			e.RetryReason = "timeout"
+		}
+		e.delivered = true
+		redo = append(redo, *e)
+	}
+	s.mu.Unlock()
+	if old != nil {
+		old.close()
+	}
+	c.writeJSON(map[string]any{"type": "hello", "num_connections": 1,
+		"connection_info": map[string]string{"app_id": "A1"}, "debug_info": map[string]any{"host": "fake"}})
+	for i := range redo {
+		c.writeJSON(&redo[i])
+	}
+	go func() {
+		t := time.NewTicker(s.opts.PingInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-c.done:
+				return
+			case <-t.C:
+				c.mu.Lock()
+				err := c.ws.WriteControl(websocket.PingMessage, []byte("ping"), time.Now().Add(time.Second))
+				c.mu.Unlock()
+				if err != nil {
+					c.close()
+					return
+				}
+			}
+		}
+	}()
+	defer func() {
+		c.close()
+		s.mu.Lock()
+		if s.conn == c {
+			s.conn = nil
+		}
+		s.mu.Unlock()
+	}()
+	for {
+		var ack struct {
+			EnvelopeID string          `json:"envelope_id"`
+			Payload    json.RawMessage `json:"payload"`
+		}
+		if err := ws.ReadJSON(&ack); err != nil {
+			return
+		}
+		if ack.EnvelopeID == "" {
+			continue
+		}
+		s.mu.Lock()
+		s.acks = append(s.acks, Ack{EnvelopeID: ack.EnvelopeID, Payload: ack.Payload, At: time.Now()})
+		for i, e := range s.pending {
+			if e.EnvelopeID == ack.EnvelopeID {
+				s.pending = append(s.pending[:i], s.pending[i+1:]...)
+				break
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
+// --- Web API -------------------------------------------------------------
+
+func (s *Server) reply(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}
+
+func (s *Server) api(w http.ResponseWriter, r *http.Request) {
+	method := strings.TrimPrefix(r.URL.Path, "/api/")
+	if method == "apps.connections.open" {
+		if r.Header.Get("Authorization") != "Bearer "+s.opts.AppToken {
+			s.reply(w, map[string]any{"ok": false, "error": "invalid_auth"})
+			return
+		}
+		if s.fail(w, method) {
+			return
+		}
+		s.mu.Lock()
+		s.opens++
+		s.mu.Unlock()
+		s.reply(w, map[string]any{"ok": true, "url": "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/ws"})
+		return
+	}
+	if err := r.ParseMultipartForm(32 << 20); err != nil && err != http.ErrNotMultipart {
+		r.ParseForm()
+	}
+	token := r.FormValue("token")
+	if token == "" {
+		token = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	}
+	if token != s.opts.BotToken {
+		s.reply(w, map[string]any{"ok": false, "error": "invalid_auth"})
+		return
+	}
+	if s.fail(w, method) {
+		return
+	}
+	f := r.FormValue
+	switch method {
+	case "auth.test":
+		s.reply(w, map[string]any{"ok": true, "url": "https://fake.slack.com/", "team": "Fake", "user": "balancebot",
+			"team_id": "T1", "user_id": s.opts.BotUserID, "bot_id": "B" + s.opts.BotUserID})
+	case "chat.postMessage", "chat.update", "chat.postEphemeral":
+		s.mu.Lock()
+		m := Message{Method: method, Channel: f("channel"), ThreadTS: f("thread_ts"), User: f("user"), Text: f("text"),
+			Blocks: raw(f("blocks")), Metadata: raw(f("metadata")), At: time.Now()}
+		switch method {
+		case "chat.update":
+			m.TS = f("ts")
+		default:
+			m.TS = s.nextTS()
+		}
+		s.messages = append(s.messages, m)
+		s.mu.Unlock()
+		if method == "chat.postEphemeral" {
+			s.reply(w, map[string]any{"ok": true, "message_ts": m.TS})
+			return
+		}
+		s.reply(w, map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS, "text": m.Text})
+	case "chat.getPermalink":
+		ts := strings.ReplaceAll(f("message_ts"), ".", "")
+		s.reply(w, map[string]any{"ok": true, "channel": f("channel"), "permalink": "https://fake.slack.com/archives/" + f("channel") + "/p" + ts})
+	case "reactions.add":
+		s.mu.Lock()
+		s.reactions = append(s.reactions, Reaction{Channel: f("channel"), TS: f("timestamp"), Name: f("name")})
+		s.mu.Unlock()
+		s.reply(w, map[string]any{"ok": true})
+	case "files.info":
+		s.mu.Lock()
+		file, ok := s.files[f("file")]
+		s.mu.Unlock()
+		if !ok {
+			s.reply(w, map[string]any{"ok": false, "error": "file_not_found"})
+			return
+		}
+		file.FileAccess = ""
+		s.reply(w, map[string]any{"ok": true, "file": file, "comments": []any{}, "paging": map[string]int{}})
+	case "files.getUploadURLExternal":
+		s.mu.Lock()
+		s.seq++
+		id := fmt.Sprintf("FB%04d", s.seq)
+		s.staged[id] = Upload{ID: id, Filename: f("filename")}
+		s.mu.Unlock()
+		s.reply(w, map[string]any{"ok": true, "upload_url": s.srv.URL + "/upload/" + id, "file_id": id})
+	case "files.completeUploadExternal":
+		var files []struct{ ID, Title string }
+		json.Unmarshal([]byte(f("files")), &files)
+		var done []map[string]string
+		var echo []File
+		s.mu.Lock()
+		for _, file := range files {
+			u, ok := s.staged[file.ID]
+			if !ok {
+				s.mu.Unlock()
+				s.reply(w, map[string]any{"ok": false, "error": "file_not_found"})
+				return
+			}
+			delete(s.staged, file.ID)
+			u.Channel, u.ThreadTS, u.Title = f("channel_id"), f("thread_ts"), file.Title
+			s.uploads = append(s.uploads, u)
+			done = append(done, map[string]string{"id": u.ID, "title": u.Title})
+			s.files[u.ID] = File{ID: u.ID, Name: u.Filename, Title: u.Title, Size: len(u.Content),
+				URLPrivateDownload: s.srv.URL + "/files/" + u.ID + "/download/" + u.Filename}
+			s.content[u.ID] = u.Content
+			echo = append(echo, s.files[u.ID])
+		}
+		s.mu.Unlock()
+		s.reply(w, map[string]any{"ok": true, "files": done})
+		if s.opts.EchoBotUploads && len(echo) > 0 {
+			go s.SendEvent(MessageEvent{Type: "message", Subtype: "file_share", Channel: f("channel_id"), User: s.opts.BotUserID,
+				BotID: "B" + s.opts.BotUserID, TS: s.TS(), ThreadTS: f("thread_ts"), Files: echo})
+		}
+	default:
+		s.reply(w, map[string]any{"ok": false, "error": "unknown_method"})
+	}
+}
+
+func raw(s string) json.RawMessage {
+	if s == "" {
+		return nil
+	}
+	return json.RawMessage(s)
+}
+
+func (s *Server) download(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bearer "+s.opts.BotToken {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	if s.fail(w, "download") {
+		return
+	}
+	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/files/"), "/")
+	s.mu.Lock()
+	data, ok := s.content[parts[0]]
+	s.mu.Unlock()
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Write(data)
+}
+
+func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
+	id := strings.TrimPrefix(r.URL.Path, "/upload/")
+	mr, err := r.MultipartReader()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	var content []byte
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if part.FormName() == "file" {
+			content, _ = io.ReadAll(part)
+		}
+		part.Close()
+	}
+	s.mu.Lock()
+	u, ok := s.staged[id]
+	if ok {
+		u.Content = content
+		s.staged[id] = u
+	}
+	s.mu.Unlock()
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	w.Write([]byte("OK - " + strconv.Itoa(len(content))))
+}
