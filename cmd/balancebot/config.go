@@ -1,0 +1,112 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+
+	"github.com/balancebot/balancebot/internal/balance"
+)
+
+// Config is the bot's configuration, read from the environment. Every
+// setting, its variable and its default is listed in the README.
+type Config struct {
+	BotToken string `envconfig:"SLACK_BOT_TOKEN"`
+	AppToken string `envconfig:"SLACK_APP_TOKEN"`
+	APIURL   string `envconfig:"SLACK_API_URL" default:"https://slack.com/api/"`
+
+	// Channels are the channel ids the bot works in; empty means every
+	// channel it has been invited to.
+	Channels []string `envconfig:"BALANCEBOT_CHANNELS"`
+	DataDir  string   `envconfig:"BALANCEBOT_DATA_DIR" default:"data"`
+	Timezone string   `envconfig:"BALANCEBOT_TIMEZONE"`
+	// FullNames shows patient names in Slack; by default they are masked.
+	FullNames bool     `envconfig:"BALANCEBOT_FULL_NAMES" default:"false"`
+	MaxFileMB int      `envconfig:"BALANCEBOT_MAX_FILE_MB" default:"100"`
+	MaxRows   int      `envconfig:"BALANCEBOT_MAX_ROWS" default:"2000000"`
+	IECodes   []string `envconfig:"BALANCEBOT_IE_CODES"`
+	LogLevel  string   `envconfig:"BALANCEBOT_LOG_LEVEL" default:"info"`
+
+	tz *time.Location
+}
+
+// loadConfig reads and checks the configuration. A missing or malformed
+// token fails here, naming the variable.
+func loadConfig() (Config, error) {
+	var c Config
+	// A variable set to nothing (VAR= in an env file) means its default.
+	t := reflect.TypeOf(c)
+	for i := 0; i < t.NumField(); i++ {
+		if name := t.Field(i).Tag.Get("envconfig"); name != "" {
+			if v, ok := os.LookupEnv(name); ok && strings.TrimSpace(v) == "" {
+				os.Unsetenv(name)
+			}
+		}
+	}
+	if err := envconfig.Process("", &c); err != nil {
+		var pe *envconfig.ParseError
+		if errors.As(err, &pe) {
+			return c, fmt.Errorf("configuration: %s=%q is not a valid %s", pe.KeyName, pe.Value, pe.TypeName)
+		}
+		return c, fmt.Errorf("configuration: %w", err)
+	}
+	return c, c.check()
+}
+
+func (c *Config) check() error {
+	var problems []string
+	token := func(name, value, prefix, what string) {
+		switch {
+		case value == "":
+			problems = append(problems, fmt.Sprintf("%s is not set: set it to the app's %s (it starts with %s).", name, what, prefix))
+		case !strings.HasPrefix(value, prefix):
+			problems = append(problems, fmt.Sprintf("%s does not look like a %s: it should start with %s.", name, what, prefix))
+		}
+	}
+	token("SLACK_BOT_TOKEN", c.BotToken, "xoxb-", "Bot User OAuth Token")
+	token("SLACK_APP_TOKEN", c.AppToken, "xapp-", "App-Level Token with connections:write")
+	if !strings.HasPrefix(c.APIURL, "http://") && !strings.HasPrefix(c.APIURL, "https://") {
+		problems = append(problems, fmt.Sprintf("SLACK_API_URL %q is not an http(s) URL.", c.APIURL))
+	} else if !strings.HasSuffix(c.APIURL, "/") {
+		c.APIURL += "/"
+	}
+	c.tz = time.Local
+	if c.Timezone != "" {
+		tz, err := time.LoadLocation(c.Timezone)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("BALANCEBOT_TIMEZONE %q is not a time zone: use a name such as America/Chicago.", c.Timezone))
+		}
+		c.tz = tz
+	}
+	if c.MaxFileMB <= 0 {
+		problems = append(problems, "BALANCEBOT_MAX_FILE_MB must be a positive number of megabytes.")
+	}
+	if len(c.IECodes) > 0 && len(balance.NewCodeSet(c.IECodes...)) == 0 {
+		problems = append(problems, "BALANCEBOT_IE_CODES lists no CPT codes.")
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		problems = append(problems, fmt.Sprintf("BALANCEBOT_LOG_LEVEL %q is not one of debug, info, warn, error.", c.LogLevel))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("configuration:\n  %s", strings.Join(problems, "\n  "))
+	}
+	return nil
+}
+
+// dbPath is the store's file under the data directory.
+func (c *Config) dbPath() string { return filepath.Join(c.DataDir, "balancebot.db") }
+
+func (c *Config) ieCodes() balance.CodeSet {
+	if len(c.IECodes) == 0 {
+		return nil
+	}
+	return balance.NewCodeSet(c.IECodes...)
+}

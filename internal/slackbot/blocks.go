@@ -1,0 +1,381 @@
+package slackbot
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/render"
+)
+
+// Block Kit limits (see docs/slack.md). Thread messages stay well under the
+// reported ~13k characters at which Slack refuses block text.
+const (
+	maxBlocks        = 50
+	maxSectionText   = 3000
+	maxFieldText     = 2000
+	maxHeaderText    = 150
+	msgBlockBudget   = 45
+	msgTextBudget    = 10000
+	sectionChunk     = 2800
+	maxListedInSlack = 400 // mismatches listed in the thread; the CSV has them all
+	maxSummaryLocs   = 6   // locations shown one by one in the summary
+	maxMetadataLocs  = 50
+)
+
+// esc escapes text for mrkdwn: &, < and > are control characters there.
+func esc(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+func mrkdwn(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, clip(s, maxSectionText), false, false)
+}
+
+func plain(s string, limit int) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, clip(s, limit), true, false)
+}
+
+// clip cuts s to at most n characters, marking the cut.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// dayRange formats a period for Slack: "Mon 11/16 – Fri 11/20".
+func dayRange(p balance.Period) string {
+	switch {
+	case p.IsZero():
+		return "no dates"
+	case p.From == p.To:
+		return render.DayLabel(p.From)
+	}
+	return render.DayLabel(p.From) + " – " + render.DayLabel(p.To)
+}
+
+// Summary is the channel message for a result: blocks within Block Kit's
+// limits, a plain-text fallback, and metadata without patient data.
+type Summary struct {
+	Blocks   []slack.Block
+	Text     string
+	Metadata slack.SlackMetadata
+}
+
+// SummaryMessage renders the summary of res.
+func SummaryMessage(res *balance.Result) Summary {
+	period := dayRange(res.Period())
+	var where string
+	if len(res.Locations) == 1 {
+		where = render.LocationName(&res.Locations[0]) + " · "
+	}
+	verdict := ":white_check_mark: Balanced"
+	if !res.Balanced {
+		verdict = ":warning: Not balanced"
+	}
+	blocks := []slack.Block{slack.NewHeaderBlock(plain(fmt.Sprintf("%s%s · %s", where, strings.TrimPrefix(strings.TrimPrefix(verdict, ":white_check_mark: "), ":warning: "), period), maxHeaderText))}
+
+	if len(res.Locations) <= maxSummaryLocs {
+		for i := range res.Locations {
+			blocks = append(blocks, locationBlocks(&res.Locations[i], len(res.Locations) > 1)...)
+		}
+	} else {
+		blocks = append(blocks, manyLocationsBlocks(res)...)
+	}
+	if next := nextSteps(res); next != "" {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*What to do next*\n"+next), nil, nil))
+	}
+	if len(res.Warnings) > 0 {
+		var b strings.Builder
+		b.WriteString("*Before you trust this balance*")
+		for _, w := range res.Warnings {
+			line := "\n• " + esc(w.Message)
+			if b.Len()+len(line) > maxSectionText-40 {
+				b.WriteString("\n• …and more in the thread")
+				break
+			}
+			b.WriteString(line)
+		}
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(b.String()), nil, nil))
+	}
+	var files []string
+	for _, in := range res.Inputs {
+		files = append(files, esc(in.File))
+	}
+	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(clip("Visit by visit in the thread, with the full list as a CSV. Patients show as initials. From "+strings.Join(files, ", ")+".", maxSectionText))))
+	if len(blocks) > maxBlocks {
+		blocks = append(blocks[:maxBlocks-1], blocks[len(blocks)-1])
+	}
+	return Summary{Blocks: blocks, Text: summaryText(res, verdict, period), Metadata: resultMetadata(res)}
+}
+
+func summaryText(res *balance.Result, verdict, period string) string {
+	verdict = strings.TrimPrefix(strings.TrimPrefix(verdict, ":white_check_mark: "), ":warning: ")
+	var parts []string
+	if len(res.Locations) > maxSummaryLocs {
+		var emr, bill, matched, open int
+		for i := range res.Locations {
+			l := &res.Locations[i]
+			emr, bill, matched = emr+l.EMRVisits, bill+l.BillingVisits, matched+l.MatchedVisits
+			if !l.Balanced {
+				open++
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%d locations, %d not balanced: EMR %d, billing %d, matched %d", len(res.Locations), open, emr, bill, matched))
+	} else {
+		for i := range res.Locations {
+			l := &res.Locations[i]
+			parts = append(parts, fmt.Sprintf("%s: EMR %d, billing %d, matched %d", render.LocationName(l), l.EMRVisits, l.BillingVisits, l.MatchedVisits))
+		}
+	}
+	return clip(fmt.Sprintf("%s, %s. %s.", verdict, period, strings.Join(parts, "; ")), 3000)
+}
+
+func locationBlocks(l *balance.Location, named bool) []slack.Block {
+	state := "balanced"
+	if !l.Balanced {
+		n := l.ActionCount()
+		state = fmt.Sprintf("*not balanced*: %d %s", n, render.Plural(n, "visit needs action", "visits need action"))
+	}
+	title := state
+	if named {
+		title = fmt.Sprintf("*%s*: %s", esc(render.LocationName(l)), state)
+	} else {
+		title = strings.ToUpper(state[:1]) + state[1:]
+	}
+	fields := []*slack.TextBlockObject{
+		mrkdwn(fmt.Sprintf("*EMR visits*\n%d", l.EMRVisits)),
+		mrkdwn(fmt.Sprintf("*Billing visits*\n%d", l.BillingVisits)),
+		mrkdwn(fmt.Sprintf("*Matched*\n%d", l.MatchedVisits)),
+		mrkdwn(fmt.Sprintf("*Difference*\n%s", render.Signed(l.Difference()))),
+	}
+	if np := l.NewPatients; np != nil {
+		s := fmt.Sprintf("*New patients*\nEMR %s · billing %s", render.Num(np.EMR), render.Num(np.Billing))
+		if np.SameDay > 0 {
+			s += fmt.Sprintf(" (%s same-day)", render.Num(np.SameDay))
+		}
+		fields = append(fields, mrkdwn(s))
+	}
+	if l.EMRUnits != nil || l.BillingUnits != nil {
+		fields = append(fields, mrkdwn(fmt.Sprintf("*Units (information only)*\nEMR %s · billing %s", optNum(l.EMRUnits), optNum(l.BillingUnits))))
+	}
+	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(title), fields, nil)}
+	if len(l.Mismatches) > 0 {
+		var b strings.Builder
+		b.WriteString("*What explains the difference*")
+		for _, g := range render.GroupByReason(l) {
+			tag := "expected"
+			if g.Reason.NeedsAction() {
+				tag = "*needs action*"
+			}
+			fmt.Fprintf(&b, "\n• %s: %d — %s", g.Reason.Title(), len(g.Mismatches), tag)
+		}
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(b.String()), nil, nil))
+	}
+	return blocks
+}
+
+func optNum(f *float64) string {
+	if f == nil {
+		return "—"
+	}
+	return render.Num(*f)
+}
+
+// manyLocationsBlocks sums up a result with more locations than fit one by
+// one: totals, then the locations that need action.
+func manyLocationsBlocks(res *balance.Result) []slack.Block {
+	var emr, bill, matched, open int
+	var unbalanced []*balance.Location
+	for i := range res.Locations {
+		l := &res.Locations[i]
+		emr += l.EMRVisits
+		bill += l.BillingVisits
+		matched += l.MatchedVisits
+		if !l.Balanced {
+			unbalanced = append(unbalanced, l)
+			open += l.ActionCount()
+		}
+	}
+	fields := []*slack.TextBlockObject{
+		mrkdwn(fmt.Sprintf("*Locations*\n%d (%d balanced)", len(res.Locations), len(res.Locations)-len(unbalanced))),
+		mrkdwn(fmt.Sprintf("*Visits needing action*\n%d", open)),
+		mrkdwn(fmt.Sprintf("*EMR visits*\n%d", emr)),
+		mrkdwn(fmt.Sprintf("*Billing visits*\n%d", bill)),
+		mrkdwn(fmt.Sprintf("*Matched*\n%d", matched)),
+		mrkdwn(fmt.Sprintf("*Difference*\n%s", render.Signed(emr-bill))),
+	}
+	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn("*All locations*"), fields, nil)}
+	if len(unbalanced) == 0 {
+		return blocks
+	}
+	sort.SliceStable(unbalanced, func(i, j int) bool { return unbalanced[i].ActionCount() > unbalanced[j].ActionCount() })
+	var b strings.Builder
+	b.WriteString("*Not balanced*")
+	for i, l := range unbalanced {
+		var rs []string
+		for _, g := range render.GroupByReason(l) {
+			if g.Reason.NeedsAction() {
+				rs = append(rs, fmt.Sprintf("%s %d", g.Reason.Title(), len(g.Mismatches)))
+			}
+		}
+		line := fmt.Sprintf("\n• *%s*: %d need action (%s)", esc(render.LocationName(l)), l.ActionCount(), strings.Join(rs, ", "))
+		if b.Len()+len(line) > maxSectionText-60 {
+			fmt.Fprintf(&b, "\n• …and %d more locations in the thread", len(unbalanced)-i)
+			break
+		}
+		b.WriteString(line)
+	}
+	return append(blocks, slack.NewSectionBlock(mrkdwn(b.String()), nil, nil))
+}
+
+// nextSteps lists what to do, once per reason that needs action.
+func nextSteps(res *balance.Result) string {
+	counts := map[balance.Reason]int{}
+	for i := range res.Locations {
+		for r, n := range res.Locations[i].Reasons {
+			if r.NeedsAction() {
+				counts[r] += n
+			}
+		}
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range balance.Reasons {
+		if c := counts[r]; c > 0 {
+			n++
+			fmt.Fprintf(&b, "%d. *%s* (%d): %s\n", n, r.Title(), c, esc(r.Todo()))
+		}
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// resultMetadata is the summary's message metadata: counts only, never
+// patients. Slack takes scalars or flat objects in event_payload, so each
+// location is a flat object and its reasons one "reason=count,..." string.
+func resultMetadata(res *balance.Result) slack.SlackMetadata {
+	locs := make([]*balance.Location, len(res.Locations))
+	for i := range res.Locations {
+		locs[i] = &res.Locations[i]
+	}
+	// Unbalanced locations first, so a cut list keeps the ones that matter.
+	sort.SliceStable(locs, func(i, j int) bool { return !locs[i].Balanced && locs[j].Balanced })
+	var items []map[string]any
+	for i, l := range locs {
+		if i == maxMetadataLocs {
+			break
+		}
+		items = append(items, map[string]any{
+			"location":       l.Location,
+			"emr_visits":     l.EMRVisits,
+			"billing_visits": l.BillingVisits,
+			"matched_visits": l.MatchedVisits,
+			"balanced":       l.Balanced,
+			"reasons":        reasonCounts(l.Reasons),
+		})
+	}
+	return slack.SlackMetadata{EventType: "balance_result", EventPayload: map[string]any{
+		"from":            res.From.String(),
+		"to":              res.To.String(),
+		"balanced":        res.Balanced,
+		"locations":       items,
+		"locations_total": len(res.Locations),
+	}}
+}
+
+// reasonCounts writes reason counts as "billing_exception=1,norcm=2", in
+// precedence order.
+func reasonCounts(m map[balance.Reason]int) string {
+	var parts []string
+	for _, r := range balance.Reasons {
+		if n := m[r]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s=%d", r, n))
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// Detail is one thread message of details.
+type Detail struct {
+	Blocks []slack.Block
+	Text   string
+}
+
+// DetailMessages renders the mismatches, grouped by location and reason,
+// as thread messages that each stay within Block Kit's limits. full shows
+// patient names; otherwise initials and the last digits of an id.
+func DetailMessages(res *balance.Result, full bool) []Detail {
+	var msgs []Detail
+	var cur []slack.Block
+	curText := 0
+	flush := func() {
+		if len(cur) > 0 {
+			msgs = append(msgs, Detail{Blocks: cur, Text: fmt.Sprintf("Balance details (%d of …)", len(msgs)+1)})
+		}
+		cur, curText = nil, 0
+	}
+	add := func(b slack.Block, textLen int) {
+		if len(cur)+1 > msgBlockBudget || curText+textLen > msgTextBudget {
+			flush()
+		}
+		cur = append(cur, b)
+		curText += textLen
+	}
+	listed, total := 0, 0
+	for i := range res.Locations {
+		total += len(res.Locations[i].Mismatches)
+	}
+	for i := range res.Locations {
+		l := &res.Locations[i]
+		if len(l.Mismatches) == 0 {
+			continue
+		}
+		if len(res.Locations) > 1 {
+			head := fmt.Sprintf("*%s* · %s", esc(render.LocationName(l)), dayRange(res.Period()))
+			add(slack.NewSectionBlock(mrkdwn(head), nil, nil), len(head))
+		}
+		for _, g := range render.GroupByReason(l) {
+			if listed >= maxListedInSlack {
+				break
+			}
+			tag := "expected, nothing to fix"
+			if g.Reason.NeedsAction() {
+				tag = "*needs action*"
+			}
+			head := fmt.Sprintf("*%s* · %d %s · %s\n_Why:_ %s\n_To do:_ %s", g.Reason.Title(), len(g.Mismatches),
+				render.Plural(len(g.Mismatches), "visit", "visits"), tag, esc(g.Reason.Explain()), esc(g.Reason.Todo()))
+			add(slack.NewSectionBlock(mrkdwn(head), nil, nil), len(head))
+			var chunk strings.Builder
+			for _, m := range g.Mismatches {
+				if listed >= maxListedInSlack {
+					break
+				}
+				line := "• " + esc(render.MismatchLine(m, full)) + "\n"
+				if chunk.Len()+len(line) > sectionChunk {
+					add(slack.NewSectionBlock(mrkdwn(chunk.String()), nil, nil), chunk.Len())
+					chunk.Reset()
+				}
+				chunk.WriteString(line)
+				listed++
+			}
+			if chunk.Len() > 0 {
+				add(slack.NewSectionBlock(mrkdwn(chunk.String()), nil, nil), chunk.Len())
+			}
+		}
+	}
+	if listed < total {
+		note := fmt.Sprintf("…and %d more visits: every one is in the CSV below.", total-listed)
+		add(slack.NewContextBlock("", mrkdwn(note)), len(note))
+	}
+	flush()
+	for i := range msgs {
+		msgs[i].Text = fmt.Sprintf("Balance details, part %d of %d", i+1, len(msgs))
+	}
+	return msgs
+}

@@ -1,0 +1,147 @@
+package slackbot
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/balancebot/balancebot/internal/balance"
+)
+
+// bigResult is a month for many clinics, each with many mismatches.
+func bigResult(locations, mismatchesEach int) *balance.Result {
+	res := &balance.Result{From: balance.DateOf(2026, 11, 2), To: balance.DateOf(2026, 11, 27)}
+	for l := 0; l < locations; l++ {
+		loc := balance.Location{Location: fmt.Sprintf("Clinic %03d & Annex <North>", l), Reasons: map[balance.Reason]int{},
+			EMRVisits: 1000, BillingVisits: 990, MatchedVisits: 980}
+		for i := 0; i < mismatchesEach; i++ {
+			r := balance.Reasons[i%len(balance.Reasons)]
+			loc.Mismatches = append(loc.Mismatches, balance.Mismatch{Side: balance.SideEMR, Patient: fmt.Sprintf("Patient%d, Person", i),
+				Account: fmt.Sprint(100000 + i), DateOfService: res.From.AddDays(i % 20), Reason: r, NeedsAction: r.NeedsAction()})
+			loc.Reasons[r]++
+		}
+		loc.Balanced = loc.ActionCount() == 0
+		res.Locations = append(res.Locations, loc)
+	}
+	for i := 0; i < 30; i++ {
+		res.Warnings = append(res.Warnings, balance.Warning{Code: "x", Message: strings.Repeat("A long warning about something to check. ", 5)})
+	}
+	return res
+}
+
+// checkLimits asserts a message stays within Block Kit's limits.
+func checkLimits(t *testing.T, what string, blocks []slack.Block) {
+	t.Helper()
+	if len(blocks) > maxBlocks {
+		t.Errorf("%s: %d blocks, the limit is %d", what, len(blocks), maxBlocks)
+	}
+	total := 0
+	for _, b := range blocks {
+		switch b := b.(type) {
+		case *slack.HeaderBlock:
+			if n := utf8.RuneCountInString(b.Text.Text); n > maxHeaderText {
+				t.Errorf("%s: header of %d characters", what, n)
+			}
+			total += len(b.Text.Text)
+		case *slack.SectionBlock:
+			if b.Text != nil {
+				if n := utf8.RuneCountInString(b.Text.Text); n > maxSectionText {
+					t.Errorf("%s: section text of %d characters", what, n)
+				}
+				total += len(b.Text.Text)
+			}
+			if len(b.Fields) > 10 {
+				t.Errorf("%s: %d fields", what, len(b.Fields))
+			}
+			for _, f := range b.Fields {
+				if n := utf8.RuneCountInString(f.Text); n > maxFieldText {
+					t.Errorf("%s: field of %d characters", what, n)
+				}
+				total += len(f.Text)
+			}
+		case *slack.ContextBlock:
+			for _, e := range b.ContextElements.Elements {
+				if tx, ok := e.(*slack.TextBlockObject); ok {
+					total += len(tx.Text)
+				}
+			}
+		}
+	}
+	if total > 12000 {
+		t.Errorf("%s: %d characters of block text, near where Slack refuses messages", what, total)
+	}
+	if _, err := json.Marshal(blocks); err != nil {
+		t.Errorf("%s: %v", what, err)
+	}
+}
+
+func TestBlocksStayWithinLimits(t *testing.T) {
+	for _, tc := range []struct{ locations, each int }{{1, 0}, {1, 3}, {1, 2500}, {6, 40}, {300, 12}} {
+		res := bigResult(tc.locations, tc.each)
+		name := fmt.Sprintf("%d locations × %d", tc.locations, tc.each)
+		sum := SummaryMessage(res)
+		checkLimits(t, name+" summary", sum.Blocks)
+		if sum.Text == "" || utf8.RuneCountInString(sum.Text) > 3000 {
+			t.Errorf("%s: fallback text of %d characters", name, len(sum.Text))
+		}
+		meta, _ := json.Marshal(sum.Metadata)
+		if strings.Contains(string(meta), "Patient") {
+			t.Errorf("%s: metadata carries patients", name)
+		}
+		if locs := sum.Metadata.EventPayload["locations"].([]map[string]any); len(locs) > maxMetadataLocs {
+			t.Errorf("%s: %d locations in metadata", name, len(locs))
+		}
+		details := DetailMessages(res, false)
+		for i, d := range details {
+			checkLimits(t, fmt.Sprintf("%s detail %d", name, i+1), d.Blocks)
+		}
+		listed := 0
+		for _, d := range details {
+			b, _ := json.Marshal(d.Blocks)
+			listed += strings.Count(string(b), "• EMR only")
+			if strings.Contains(string(b), "Patient1, Person") {
+				t.Errorf("%s: a full name in masked details", name)
+			}
+		}
+		want := min(tc.locations*tc.each, maxListedInSlack)
+		if listed != want {
+			t.Errorf("%s: %d mismatches listed in the thread, want %d", name, listed, want)
+		}
+	}
+}
+
+func TestSummaryEscapesMrkdwn(t *testing.T) {
+	res := bigResult(2, 1)
+	b, _ := json.Marshal(SummaryMessage(res).Blocks)
+	if strings.Contains(string(b), "<North>") || !strings.Contains(string(b), `\u0026amp; Annex \u0026lt;North\u0026gt;`) {
+		t.Errorf("location names must be escaped in mrkdwn: %s", b)
+	}
+}
+
+func TestParseHints(t *testing.T) {
+	for text, want := range map[string]hints{
+		"":                  {},
+		"kind: claims_feed": {kind: balance.KindClaimsFeed},
+		"Here is Monday. Location: Downtown East": {location: "Downtown East"},
+		"report=charge audit, clinic = Uptown":    {kind: balance.KindChargeAuditSummary, location: "Uptown"},
+		"kind: invoice":                           {problem: `unknown report kind "invoice"; the kinds are ` + balance.KindNames()},
+		"this is the kind of day I like":          {},
+	} {
+		if got := parseHints(text); got != want {
+			t.Errorf("parseHints(%q) = %+v, want %+v", text, got, want)
+		}
+	}
+}
+
+func TestDedupe(t *testing.T) {
+	var d dedupe
+	now := time.Now()
+	if !d.first("Ev1", now) || d.first("Ev1", now) || !d.first("Ev2", now) {
+		t.Error("dedupe does not remember event ids")
+	}
+}

@@ -1,0 +1,459 @@
+// Package slackbot is the Slack adapter: a Socket Mode bot that takes the
+// exports users drop into a channel, balances them, and replies with a
+// Block Kit summary, threaded details and the mismatch list as a CSV. It
+// speaks to the rest of balancebot only through domain types: the store is
+// a balance.UploadStore and reading is a Reader.
+package slackbot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/balancebot/balancebot/internal/balance"
+)
+
+// Reader reads one export. kind and location are the user's hints ("" for
+// none).
+type Reader func(name string, r io.Reader, kind balance.Kind, location string) (*balance.Report, error)
+
+// Config is what the bot needs.
+type Config struct {
+	BotToken string
+	AppToken string
+	// APIURL is Slack's Web API base, with its trailing slash.
+	APIURL string
+	// Channels limits the bot to these channel ids; empty means every
+	// channel it has been invited to.
+	Channels []string
+	// FullNames shows patient names in Slack instead of initials.
+	FullNames bool
+	// MaxFileBytes refuses larger uploads before downloading them.
+	MaxFileBytes int64
+	// TZ is the practice's time zone, for "this week" and reminders.
+	TZ *time.Location
+
+	Store balance.UploadStore
+	Read  Reader
+	Log   *slog.Logger
+	// Now is the clock.
+	Now func() time.Time
+	// PingInterval is Socket Mode's ping watchdog (tests shorten it).
+	PingInterval time.Duration
+	// MaxRetryWait caps how long one rate-limit or failure wait may be.
+	MaxRetryWait time.Duration
+}
+
+// Bot is the Slack bot.
+type Bot struct {
+	cfg     Config
+	api     *slack.Client
+	sm      *socketmode.Client
+	log     *slog.Logger
+	botUser string
+	botID   string
+
+	connected atomic.Bool
+	seen      dedupe
+	work      sync.WaitGroup
+	locksMu   sync.Mutex
+	locks     map[string]*sync.Mutex
+	allowed   map[string]bool
+}
+
+// New makes a bot; Run connects it.
+func New(cfg Config) *Bot {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.TZ == nil {
+		cfg.TZ = time.Local
+	}
+	if cfg.MaxFileBytes <= 0 {
+		cfg.MaxFileBytes = 100 << 20
+	}
+	if cfg.MaxRetryWait <= 0 {
+		cfg.MaxRetryWait = 2 * time.Minute
+	}
+	opts := []slack.Option{slack.OptionAppLevelToken(cfg.AppToken)}
+	if cfg.APIURL != "" {
+		opts = append(opts, slack.OptionAPIURL(cfg.APIURL))
+	}
+	api := slack.New(cfg.BotToken, opts...)
+	var smOpts []socketmode.Option
+	if cfg.PingInterval > 0 {
+		smOpts = append(smOpts, socketmode.OptionPingInterval(cfg.PingInterval))
+	}
+	smOpts = append(smOpts, socketmode.OptionLog(slogAdapter{cfg.Log}))
+	b := &Bot{
+		cfg: cfg, api: api, sm: socketmode.New(api, smOpts...), log: cfg.Log,
+		locks: map[string]*sync.Mutex{}, allowed: map[string]bool{},
+	}
+	for _, c := range cfg.Channels {
+		b.allowed[c] = true
+	}
+	return b
+}
+
+// slogAdapter lets socketmode log through slog, at debug level: its lines
+// may carry payloads, which must not reach the log at normal levels.
+type slogAdapter struct{ l *slog.Logger }
+
+func (a slogAdapter) Output(_ int, s string) error {
+	a.l.Debug("socketmode", "msg", strings.TrimSpace(s))
+	return nil
+}
+
+// Ready reports whether the bot is connected to Slack.
+func (b *Bot) Ready() bool { return b.connected.Load() }
+
+// API is the Web API client, for the other front ends (the scheduler) to
+// post with.
+func (b *Bot) API() *slack.Client { return b.api }
+
+// Run connects to Slack and handles events until ctx ends, then waits for
+// the work in flight.
+func (b *Bot) Run(ctx context.Context) error {
+	auth, err := b.api.AuthTestContext(ctx)
+	if err != nil {
+		return fmt.Errorf("cannot sign in to Slack with SLACK_BOT_TOKEN: %w", err)
+	}
+	b.botUser, b.botID = auth.UserID, auth.BotID
+	b.log.Info("signed in to Slack", "team", auth.TeamID, "bot_user", b.botUser)
+
+	runErr := make(chan error, 1)
+	go func() { runErr <- b.sm.RunContext(ctx) }()
+	defer b.work.Wait()
+	for {
+		select {
+		case <-ctx.Done():
+			b.connected.Store(false)
+			return nil
+		case err := <-runErr:
+			b.connected.Store(false)
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("Socket Mode stopped (check SLACK_APP_TOKEN and that Socket Mode is on): %w", err)
+		case evt := <-b.sm.Events:
+			b.dispatch(ctx, evt)
+		}
+	}
+}
+
+func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeConnected:
+		b.connected.Store(true)
+		b.log.Info("connected to Slack")
+	case socketmode.EventTypeConnecting:
+		b.log.Debug("connecting to Slack")
+	case socketmode.EventTypeConnectionError:
+		b.connected.Store(false)
+		b.log.Warn("connection to Slack failed; retrying")
+	case socketmode.EventTypeInvalidAuth:
+		b.connected.Store(false)
+		b.log.Error("Slack refused SLACK_APP_TOKEN")
+	case socketmode.EventTypeEventsAPI:
+		// Acknowledge first, always: Slack redelivers what is not acked
+		// within seconds, and the work may take longer.
+		if evt.Request != nil {
+			b.sm.Ack(*evt.Request)
+			b.onEvent(ctx, evt.Request)
+		}
+	case socketmode.EventTypeSlashCommand:
+		if evt.Request != nil {
+			cmd, _ := evt.Data.(slack.SlashCommand)
+			b.onSlash(ctx, evt.Request, cmd)
+		}
+	case socketmode.EventTypeInteractive:
+		if evt.Request != nil {
+			b.sm.Ack(*evt.Request)
+		}
+	}
+}
+
+// share is a message that shared files.
+type share struct {
+	EventID  string
+	Channel  string
+	User     string
+	Text     string
+	TS       string
+	ThreadTS string
+	Files    []slack.File
+}
+
+// thread is where replies about the share go: its own thread.
+func (s *share) thread() string {
+	if s.ThreadTS != "" {
+		return s.ThreadTS
+	}
+	return s.TS
+}
+
+func (b *Bot) onEvent(ctx context.Context, req *socketmode.Request) {
+	var outer struct {
+		EventID string          `json:"event_id"`
+		Event   json.RawMessage `json:"event"`
+	}
+	if err := json.Unmarshal(req.Payload, &outer); err != nil {
+		b.log.Warn("unreadable event", "envelope", req.EnvelopeID)
+		return
+	}
+	var ev struct {
+		Type     string       `json:"type"`
+		Subtype  string       `json:"subtype"`
+		Channel  string       `json:"channel"`
+		User     string       `json:"user"`
+		BotID    string       `json:"bot_id"`
+		Text     string       `json:"text"`
+		TS       string       `json:"ts"`
+		ThreadTS string       `json:"thread_ts"`
+		Files    []slack.File `json:"files"`
+	}
+	if err := json.Unmarshal(outer.Event, &ev); err != nil || ev.Type != "message" || ev.Subtype != "file_share" {
+		return
+	}
+	if ev.User == b.botUser || (ev.BotID != "" && ev.BotID == b.botID) {
+		return // our own CSV, shared back to us
+	}
+	key := outer.EventID
+	if key == "" {
+		key = ev.Channel + "/" + ev.TS
+	}
+	if !b.seen.first(key, b.cfg.Now()) {
+		b.log.Info("duplicate delivery ignored", "event", key, "retry_attempt", req.RetryAttempt)
+		return
+	}
+	if !b.channelAllowed(ev.Channel) {
+		b.log.Info("upload in a channel not allowed; ignored", "channel", ev.Channel)
+		return
+	}
+	s := &share{EventID: key, Channel: ev.Channel, User: ev.User, Text: ev.Text, TS: ev.TS, ThreadTS: ev.ThreadTS, Files: ev.Files}
+	b.log.Info("files shared", "event", key, "channel", s.Channel, "files", len(s.Files), "retry_attempt", req.RetryAttempt)
+	b.background(ctx, func(ctx context.Context) { b.handleShare(ctx, s) })
+}
+
+func (b *Bot) channelAllowed(ch string) bool {
+	return len(b.allowed) == 0 || b.allowed[ch]
+}
+
+// background runs fn outside the event loop. It keeps running when ctx
+// ends, so work in flight finishes; Run waits for it.
+func (b *Bot) background(ctx context.Context, fn func(context.Context)) {
+	b.work.Add(1)
+	go func() {
+		defer b.work.Done()
+		defer func() {
+			if p := recover(); p != nil {
+				b.log.Error("handler failed", "panic", fmt.Sprint(p))
+			}
+		}()
+		fn(context.WithoutCancel(ctx))
+	}()
+}
+
+// channelLock serialises the work of one channel, so two uploads arriving
+// together are balanced one after the other, each seeing the other.
+func (b *Bot) channelLock(ch string) *sync.Mutex {
+	b.locksMu.Lock()
+	defer b.locksMu.Unlock()
+	m := b.locks[ch]
+	if m == nil {
+		m = &sync.Mutex{}
+		b.locks[ch] = m
+	}
+	return m
+}
+
+// dedupe remembers event ids for a while: Slack delivers at least once.
+type dedupe struct {
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+// first reports whether key is new, and remembers it.
+func (d *dedupe) first(key string, now time.Time) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.seen == nil {
+		d.seen = map[string]time.Time{}
+	}
+	if _, ok := d.seen[key]; ok {
+		return false
+	}
+	if len(d.seen) > 1000 {
+		for k, t := range d.seen {
+			if now.Sub(t) > 24*time.Hour {
+				delete(d.seen, k)
+			}
+		}
+	}
+	d.seen[key] = now
+	return true
+}
+
+// --- calling Slack ------------------------------------------------------
+
+// call runs a Web API call, waiting out rate limits (429) and retrying
+// failures that may pass (network errors, 5xx) with backoff, a few times.
+func (b *Bot) call(ctx context.Context, what string, fn func() error) error {
+	backoff := 500 * time.Millisecond
+	var err error
+	for attempt := 0; attempt < 6; attempt++ {
+		err = fn()
+		if err == nil {
+			return nil
+		}
+		var wait time.Duration
+		var rl *slack.RateLimitedError
+		var sc slack.StatusCodeError
+		switch {
+		case errors.As(err, &rl):
+			wait = max(rl.RetryAfter, time.Second)
+			b.log.Info("rate limited by Slack; waiting", "call", what, "wait", wait)
+		case errors.As(err, &sc) && sc.Code >= 500, isNetErr(err):
+			wait = backoff
+			backoff *= 2
+			b.log.Warn("Slack call failed; retrying", "call", what, "attempt", attempt+1, "err", err.Error())
+		default:
+			return err
+		}
+		wait = min(wait, b.cfg.MaxRetryWait)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+	return err
+}
+
+func isNetErr(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	var ne interface{ Timeout() bool }
+	return errors.As(err, &ne) || strings.Contains(err.Error(), "connection reset") || strings.Contains(err.Error(), "connection refused")
+}
+
+// post sends a message (in thread, when set) and returns its ts.
+func (b *Bot) post(ctx context.Context, channel, thread, text string, blocks []slack.Block, extra ...slack.MsgOption) (string, error) {
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionDisableLinkUnfurl()}
+	if len(blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(blocks...))
+	}
+	if thread != "" {
+		opts = append(opts, slack.MsgOptionTS(thread))
+	}
+	opts = append(opts, extra...)
+	var ts string
+	err := b.call(ctx, "chat.postMessage", func() error {
+		var err error
+		_, ts, err = b.api.PostMessageContext(ctx, channel, opts...)
+		return err
+	})
+	return ts, err
+}
+
+// update replaces the text of a message the bot posted.
+func (b *Bot) update(ctx context.Context, channel, ts, text string) error {
+	return b.call(ctx, "chat.update", func() error {
+		_, _, _, err := b.api.UpdateMessageContext(ctx, channel, ts, slack.MsgOptionText(text, false), slack.MsgOptionDisableLinkUnfurl())
+		return err
+	})
+}
+
+// react adds an emoji reaction; failing to is not worth an error.
+func (b *Bot) react(ctx context.Context, channel, ts, name string) {
+	err := b.call(ctx, "reactions.add", func() error {
+		return b.api.AddReactionContext(ctx, name, slack.NewRefToMessage(channel, ts))
+	})
+	if err != nil && !strings.Contains(err.Error(), "already_reacted") {
+		b.log.Warn("cannot add a reaction", "err", err.Error())
+	}
+}
+
+// ephemeral answers one user only.
+func (b *Bot) ephemeral(ctx context.Context, channel, user, text string) {
+	err := b.call(ctx, "chat.postEphemeral", func() error {
+		_, err := b.api.PostEphemeralContext(ctx, channel, user, slack.MsgOptionText(text, false))
+		return err
+	})
+	if err != nil {
+		b.log.Warn("cannot post an ephemeral reply", "err", err.Error())
+	}
+}
+
+// download fetches a shared file, refusing it when it is larger than the
+// limit (before downloading, from its stated size, and while downloading).
+func (b *Bot) download(ctx context.Context, f slack.File) ([]byte, error) {
+	if f.URLPrivateDownload == "" || f.FileAccess == "check_file_info" {
+		var info *slack.File
+		err := b.call(ctx, "files.info", func() error {
+			var err error
+			info, _, _, err = b.api.GetFileInfoContext(ctx, f.ID, 0, 0)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("files.info: %w", err)
+		}
+		f = *info
+	}
+	if int64(f.Size) > b.cfg.MaxFileBytes {
+		return nil, errTooLarge{size: int64(f.Size), limit: b.cfg.MaxFileBytes}
+	}
+	var data []byte
+	err := b.call(ctx, "download", func() error {
+		dctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		defer cancel()
+		w := &limitWriter{limit: b.cfg.MaxFileBytes}
+		if err := b.api.GetFileContext(dctx, f.URLPrivateDownload, w); err != nil {
+			if w.over {
+				return errTooLarge{size: w.n, limit: b.cfg.MaxFileBytes}
+			}
+			return err
+		}
+		data = w.buf
+		return nil
+	})
+	return data, err
+}
+
+type errTooLarge struct{ size, limit int64 }
+
+func (e errTooLarge) Error() string {
+	return fmt.Sprintf("the file is larger than %d MB, the most balancebot takes. Export a shorter date range or one location at a time.", e.limit>>20)
+}
+
+// limitWriter collects up to limit bytes and fails past it.
+type limitWriter struct {
+	buf   []byte
+	n     int64
+	limit int64
+	over  bool
+}
+
+func (w *limitWriter) Write(p []byte) (int, error) {
+	w.n += int64(len(p))
+	if w.n > w.limit {
+		w.over = true
+		return 0, errTooLarge{size: w.n, limit: w.limit}
+	}
+	w.buf = append(w.buf, p...)
+	return len(p), nil
+}

@@ -1,0 +1,329 @@
+package slackbot
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/render"
+)
+
+// hints are what a user may write with an upload: "kind: claims_feed",
+// "location: Downtown".
+type hints struct {
+	kind     balance.Kind
+	location string
+	problem  string
+}
+
+var hintRE = regexp.MustCompile(`(?i)\b(kind|report|location|clinic)\s*[:=]\s*([^\n,;]+)`)
+
+func parseHints(text string) hints {
+	var h hints
+	for _, m := range hintRE.FindAllStringSubmatch(text, -1) {
+		value := strings.TrimSpace(m[2])
+		switch strings.ToLower(m[1]) {
+		case "kind", "report":
+			k, err := balance.ParseKind(value)
+			if err != nil {
+				h.problem = err.Error()
+				continue
+			}
+			h.kind = k
+		default:
+			h.location = value
+		}
+	}
+	return h
+}
+
+// handleShare reads the files of one message, keeps them, and balances what
+// they make possible. Whatever happens, the user gets an answer in the
+// upload's thread.
+func (b *Bot) handleShare(ctx context.Context, s *share) {
+	lock := b.channelLock(s.Channel)
+	lock.Lock()
+	defer lock.Unlock()
+	start := time.Now()
+
+	b.react(ctx, s.Channel, s.TS, "eyes")
+	statusTS, err := b.post(ctx, s.Channel, s.thread(), fmt.Sprintf(":hourglass_flowing_sand: Reading %d %s…", len(s.Files), render.Plural(len(s.Files), "file", "files")), nil)
+	if err != nil {
+		b.log.Error("cannot reply in the channel", "channel", s.Channel, "err", err.Error())
+	}
+	h := parseHints(s.Text)
+	var lines []string
+	if h.problem != "" {
+		lines = append(lines, ":warning: "+esc(h.problem))
+	}
+	var added []*balance.Upload
+	failed := 0
+	for _, f := range s.Files {
+		line, up := b.takeFile(ctx, s, f, h)
+		lines = append(lines, line)
+		switch {
+		case up != nil:
+			added = append(added, up)
+		case !strings.HasPrefix(line, ":repeat:"):
+			failed++
+		}
+	}
+	say := func(extra ...string) {
+		text := strings.Join(append(append([]string(nil), lines...), extra...), "\n")
+		if statusTS == "" {
+			statusTS, _ = b.post(ctx, s.Channel, s.thread(), text, nil)
+			return
+		}
+		if err := b.update(ctx, s.Channel, statusTS, text); err != nil {
+			b.log.Error("cannot update the status message", "err", err.Error())
+		}
+	}
+	if len(added) == 0 {
+		say()
+		b.react(ctx, s.Channel, s.TS, "x")
+		b.log.Info("upload handled", "event", s.EventID, "files", len(s.Files), "failed", failed, "ms", time.Since(start).Milliseconds())
+		return
+	}
+	say()
+	outcome := b.balanceAfter(ctx, s.Channel, added)
+	say(outcome.lines...)
+	b.react(ctx, s.Channel, s.TS, outcome.reaction)
+	b.log.Info("upload handled", "event", s.EventID, "files", len(s.Files), "failed", failed,
+		"balanced_locations", outcome.locations, "waiting", outcome.waiting, "ms", time.Since(start).Milliseconds())
+}
+
+// takeFile downloads, reads and keeps one file, and returns the status line
+// to show for it and the upload kept (nil when refused or already held).
+func (b *Bot) takeFile(ctx context.Context, s *share, f slack.File, h hints) (string, *balance.Upload) {
+	name := f.Name
+	if name == "" {
+		name = f.Title
+	}
+	if name == "" {
+		name = f.ID
+	}
+	refuse := func(msg string) (string, *balance.Upload) {
+		return fmt.Sprintf(":x: *%s*: %s", esc(name), esc(msg)), nil
+	}
+	data, err := b.download(ctx, f)
+	if err != nil {
+		var tl errTooLarge
+		if errors.As(err, &tl) {
+			return refuse(tl.Error())
+		}
+		b.log.Warn("download failed", "file", f.ID, "err", err.Error())
+		return refuse("Slack would not let me download it (" + shortErr(err) + "). Share it again in a minute; if that fails, check the bot is still in this channel.")
+	}
+	rep, err := b.cfg.Read(name, bytes.NewReader(data), h.kind, h.location)
+	if err != nil {
+		msg := balance.ErrorMessage(err)
+		// The status line names the file already.
+		msg = strings.TrimPrefix(strings.TrimPrefix(msg, name+": "), name+", ")
+		msg = strings.Replace(msg, "--kind FILE=KIND on the command line, or ", "", 1)
+		b.log.Info("file refused", "file", f.ID, "code", balance.ErrorCode(err))
+		return refuse(msg)
+	}
+	sum := sha256.Sum256(data)
+	up := &balance.Upload{Channel: s.Channel, FileID: f.ID, FileName: name, User: s.User, MessageTS: s.TS,
+		At: b.cfg.Now(), Hash: hex.EncodeToString(sum[:]), Report: rep}
+	earlier, dup, err := b.cfg.Store.SaveUpload(ctx, up)
+	if err != nil {
+		b.log.Error("cannot store an upload", "file", f.ID, "err", err.Error())
+		return refuse("balancebot could not keep it (a storage fault on our side). Share it again; if that fails, tell whoever runs balancebot.")
+	}
+	if dup {
+		return fmt.Sprintf(":repeat: *%s*: the same file as *%s*, shared %s by <@%s>; it counts once.",
+			esc(name), esc(earlier.FileName), earlier.At.In(b.cfg.TZ).Format("Mon Jan 2 at 3:04 PM"), earlier.User), nil
+	}
+	b.log.Info("file read", "file", f.ID, "kind", string(rep.Kind), "rows", rep.Rows, "visits", rep.VisitCount())
+	return ":white_check_mark: " + describe(up), up
+}
+
+// describe says what an upload is: "*emr.csv*: EMR Billing Report ·
+// Downtown · Mon 11/16 – Fri 11/20 · 45 visits".
+func describe(u *balance.Upload) string {
+	r := u.Report
+	parts := []string{r.Kind.Title()}
+	if locs := r.Locations(); len(locs) > 0 {
+		if len(locs) > 3 {
+			locs = append(locs[:3], fmt.Sprintf("%d more", len(locs)-3))
+		}
+		parts = append(parts, esc(strings.Join(locs, ", ")))
+	} else {
+		parts = append(parts, "no location named")
+	}
+	parts = append(parts, dayRange(u.Period()))
+	n := r.VisitCount()
+	switch {
+	case r.Kind == balance.KindInsuranceClassSummary:
+		var np float64
+		for _, v := range r.NewPatients {
+			np += v
+		}
+		parts = append(parts, render.Num(np)+" new patients")
+	case r.Kind.Role() == balance.RoleCheck:
+		parts = append(parts, fmt.Sprintf("%d %s", n, render.Plural(n, "item", "items")))
+	default:
+		parts = append(parts, fmt.Sprintf("%d %s", n, render.Plural(n, "visit", "visits")))
+	}
+	return fmt.Sprintf("*%s*: %s", esc(u.FileName), strings.Join(parts, " · "))
+}
+
+func shortErr(err error) string {
+	s := err.Error()
+	if len(s) > 120 {
+		s = s[:120] + "…"
+	}
+	return s
+}
+
+// outcome is what a balance attempt led to, for the status message.
+type outcome struct {
+	lines     []string
+	reaction  string
+	locations int
+	waiting   int
+}
+
+// balanceAfter balances the dates the new uploads cover, with everything
+// the channel holds for them, posting a result for each location both
+// sides now cover and saying what is still needed for the others.
+func (b *Bot) balanceAfter(ctx context.Context, channel string, added []*balance.Upload) outcome {
+	var p balance.Period
+	for _, u := range added {
+		up := u.Period()
+		if p.IsZero() {
+			p = up
+			continue
+		}
+		p = balance.Period{From: min(p.From, up.From), To: max(p.To, up.To)}
+	}
+	ups, err := b.cfg.Store.Uploads(ctx, channel, p)
+	if err != nil {
+		b.log.Error("cannot read stored uploads", "err", err.Error())
+		return outcome{lines: []string{":x: balancebot could not read what was uploaded before (a storage fault on our side). Try `/balance week` in a minute."}, reaction: "x"}
+	}
+	return b.balanceUploads(ctx, channel, ups, balance.Period{})
+}
+
+// balanceUploads balances uploads over period (or the period they state)
+// and posts the result; it is shared by uploads and /balance.
+func (b *Bot) balanceUploads(ctx context.Context, channel string, ups []*balance.Upload, period balance.Period) outcome {
+	reports := make([]*balance.Report, len(ups))
+	for i, u := range ups {
+		reports[i] = u.Report
+	}
+	res, err := balance.Reconcile(reports, balance.Options{SkipIncomplete: true, Period: period})
+	if err != nil {
+		return outcome{lines: []string{":x: " + esc(balance.ErrorMessage(err))}, reaction: "x"}
+	}
+	var o outcome
+	o.waiting = len(res.Waiting)
+	o.locations = len(res.Locations)
+	if len(res.Locations) > 0 {
+		link, err := b.postResult(ctx, channel, res)
+		if err != nil {
+			b.log.Error("cannot post the balance", "err", err.Error())
+			o.lines = append(o.lines, ":x: The balance was computed but Slack would not take the message. Try `/balance week` in a minute.")
+			o.reaction = "x"
+			return o
+		}
+		verdict := "balanced"
+		o.reaction = "white_check_mark"
+		if !res.Balanced {
+			verdict = "not balanced"
+			o.reaction = "warning"
+		}
+		o.lines = append(o.lines, fmt.Sprintf(":bar_chart: %s, %s: <%s|see the balance>.", strings.ToUpper(verdict[:1])+verdict[1:], dayRange(res.Period()), link))
+	} else {
+		o.reaction = "hourglass_flowing_sand"
+	}
+	for _, w := range res.Waiting {
+		o.lines = append(o.lines, stillNeeded(w))
+	}
+	return o
+}
+
+// stillNeeded says which export is missing for a location.
+func stillNeeded(w balance.Waiting) string {
+	where := "this location"
+	if w.Location != "" {
+		where = "*" + esc(w.Location) + "*"
+	}
+	dates := dayRange(balance.Period{From: w.From, To: w.To})
+	if w.Missing == balance.SideBilling {
+		return fmt.Sprintf(":hourglass_flowing_sand: Still needed for %s, %s: the billing side, the *Charge Audit Summary* (%s). Drop it here and I will balance.",
+			where, dates, esc(balance.KindChargeAuditSummary.HowToPull()))
+	}
+	return fmt.Sprintf(":hourglass_flowing_sand: Still needed for %s, %s: the EMR side, the *EMR Billing Report* for SOAP 1.0 clinics (%s) or the *Documented Visits* report for SOAP 2.0 (%s). Drop it here and I will balance.",
+		where, dates, esc(balance.KindEMRBillingReport.HowToPull()), esc(balance.KindDocumentedVisits.HowToPull()))
+}
+
+// postResult posts the summary in the channel, the details in its thread
+// and the mismatch CSV there too, and returns a link to the summary.
+func (b *Bot) postResult(ctx context.Context, channel string, res *balance.Result) (string, error) {
+	sum := SummaryMessage(res)
+	ts, err := b.post(ctx, channel, "", sum.Text, sum.Blocks, slack.MsgOptionMetadata(sum.Metadata))
+	if err != nil {
+		return "", err
+	}
+	mismatches := 0
+	for i := range res.Locations {
+		mismatches += len(res.Locations[i].Mismatches)
+	}
+	if mismatches == 0 {
+		if _, err := b.post(ctx, channel, ts, "Every visit matched: nothing to list.", nil); err != nil {
+			b.log.Warn("cannot post thread details", "err", err.Error())
+		}
+	} else {
+		for _, d := range DetailMessages(res, b.cfg.FullNames) {
+			if _, err := b.post(ctx, channel, ts, d.Text, d.Blocks); err != nil {
+				b.log.Warn("cannot post thread details", "err", err.Error())
+				break
+			}
+		}
+		if err := b.uploadCSV(ctx, channel, ts, res); err != nil {
+			b.log.Warn("cannot upload the mismatch CSV", "err", err.Error())
+			b.post(ctx, channel, ts, "The mismatch CSV could not be uploaded; run `/balance week` to try again.", nil)
+		}
+	}
+	link := ""
+	err = b.call(ctx, "chat.getPermalink", func() error {
+		var err error
+		link, err = b.api.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: channel, Ts: ts})
+		return err
+	})
+	if err != nil || link == "" {
+		link = "#"
+	}
+	return link, nil
+}
+
+func (b *Bot) uploadCSV(ctx context.Context, channel, thread string, res *balance.Result) error {
+	var buf bytes.Buffer
+	if err := render.CSV(&buf, res, b.cfg.FullNames); err != nil {
+		return err
+	}
+	name := "balance"
+	if len(res.Locations) == 1 && res.Locations[0].Location != "" {
+		name += "-" + strings.ToLower(strings.Join(strings.Fields(balance.LocationKey(res.Locations[0].Location)), "-"))
+	}
+	name += "-" + res.From.String() + "-to-" + res.To.String() + ".csv"
+	title := fmt.Sprintf("Visits on one side only, %s", dayRange(res.Period()))
+	return b.call(ctx, "files.upload", func() error {
+		_, err := b.api.UploadFileContext(ctx, slack.UploadFileParameters{
+			Reader: bytes.NewReader(buf.Bytes()), FileSize: buf.Len(), Filename: name, Title: title,
+			Channel: channel, ThreadTimestamp: thread,
+		})
+		return err
+	})
+}
