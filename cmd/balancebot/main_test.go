@@ -40,7 +40,7 @@ func (b *syncBuffer) String() string {
 
 // env is a running bot against a fake Slack, on a temp data directory.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	slack  *fakeslack.Server
 	main   *Main
 	logs   *syncBuffer
@@ -51,7 +51,7 @@ type env struct {
 
 type envOption func(*Config)
 
-func start(t *testing.T, opts ...envOption) *env {
+func start(t testing.TB, opts ...envOption) *env {
 	t.Helper()
 	fs := fakeslack.New(fakeslack.Options{EchoBotUploads: true})
 	t.Cleanup(fs.Close)

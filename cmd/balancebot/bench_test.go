@@ -1,0 +1,56 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/balancebot/balancebot/internal/fakeslack"
+)
+
+// BenchmarkUploadToSummary measures, through the fake Slack, the time from
+// the file_share event of the example SOAP 1.0 week (five files in one
+// message) to the summary being posted, and reports the median.
+func BenchmarkUploadToSummary(b *testing.B) {
+	e := start(b)
+	paths, _ := filepath.Glob(filepath.Join("..", "..", "examples", "soap1-week", "*"))
+	var contents [][]byte
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		contents = append(contents, data)
+	}
+	var times []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ch := fmt.Sprintf("CBENCH%d", i)
+		var files []fakeslack.File
+		for j, p := range paths {
+			files = append(files, e.slack.AddFile(filepath.Base(p), contents[j]))
+		}
+		before := len(e.slack.Messages())
+		start := time.Now()
+		e.slack.ShareFiles(ch, user, "", files...)
+		for !summaryIn(e.slack.Messages()[before:], ch) {
+			time.Sleep(200 * time.Microsecond)
+		}
+		times = append(times, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(times)
+	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "ms-median")
+}
+
+func summaryIn(ms []fakeslack.Message, ch string) bool {
+	for _, m := range ms {
+		if m.Channel == ch && m.ThreadTS == "" && len(m.Metadata) > 0 {
+			return true
+		}
+	}
+	return false
+}
