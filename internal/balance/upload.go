@@ -44,3 +44,34 @@ type UploadStore interface {
 	// dates has replaced.
 	Uploads(ctx context.Context, channel string, p Period) ([]*Upload, error)
 }
+
+// Posted is a balance the bot posted: where, for which dates, and its
+// verdict. It carries counts and location names only, never patients.
+type Posted struct {
+	ID          int64
+	Channel     string
+	TS          string // the summary message
+	Link        string // its permalink
+	Period      Period
+	Balanced    bool
+	Locations   []string
+	NeedsAction int
+	At          time.Time
+}
+
+// ResultStore keeps the balances posted.
+type ResultStore interface {
+	SaveResult(ctx context.Context, p *Posted) error
+	// LatestResult returns the last balance posted in channel whose period
+	// overlaps p, or nil.
+	LatestResult(ctx context.Context, channel string, p Period) (*Posted, error)
+}
+
+// ReminderStore keeps when each reminder last went to each channel, so a
+// restart neither repeats nor loses one.
+type ReminderStore interface {
+	// LastReminder returns the scheduled time of the last reminder name
+	// sent to channel; ok is false when none was.
+	LastReminder(ctx context.Context, name, channel string) (slot time.Time, ok bool, err error)
+	SetReminder(ctx context.Context, name, channel string, slot time.Time) error
+}

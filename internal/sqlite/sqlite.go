@@ -42,6 +42,12 @@ var _ balance.UploadStore = (*DB)(nil)
 // 0700) and applying migrations in order. A path that cannot be written
 // fails with a message that names it.
 func Open(ctx context.Context, path string) (*DB, error) {
+	return open(ctx, path, "")
+}
+
+// open opens the store with the migrations up to last applied ("" for
+// all): tests use it to build a store of an earlier version.
+func open(ctx context.Context, path, last string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("cannot create the data directory %s: %w", filepath.Dir(path), err)
 	}
@@ -64,7 +70,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// "database is locked" out of the picture.
 	sdb.SetMaxOpenConns(1)
 	db := &DB{db: sdb, path: path, Now: time.Now}
-	if err := db.migrate(ctx); err != nil {
+	if err := db.migrate(ctx, last); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("cannot prepare the store %s: %w", path, err)
 	}
@@ -78,8 +84,8 @@ func (db *DB) Close() error { return db.db.Close() }
 func (db *DB) Ping(ctx context.Context) error { return db.db.PingContext(ctx) }
 
 // migrate applies the embedded migrations not yet applied, in name order,
-// each in its own transaction.
-func (db *DB) migrate(ctx context.Context) error {
+// each in its own transaction, up to last ("" for all).
+func (db *DB) migrate(ctx context.Context, last string) error {
 	if _, err := db.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return err
 	}
@@ -89,6 +95,9 @@ func (db *DB) migrate(ctx context.Context) error {
 	}
 	sort.Strings(names)
 	for _, name := range names {
+		if last != "" && filepath.Base(name) > last {
+			break
+		}
 		if err := db.migrateOne(ctx, name); err != nil {
 			return fmt.Errorf("migration %s: %w", filepath.Base(name), err)
 		}

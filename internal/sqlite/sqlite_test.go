@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 
 // open starts a store on a real SQLite file in a temp dir, with a clock the
 // test moves.
-func open(t *testing.T) (*DB, *time.Time) {
+func openTest(t *testing.T) (*DB, *time.Time) {
 	t.Helper()
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "data", "balancebot.db"))
@@ -62,7 +63,7 @@ func TestStoreFileIsPrivate(t *testing.T) {
 
 func TestStoreUploads(t *testing.T) {
 	ctx := context.Background()
-	db, now := open(t)
+	db, now := openTest(t)
 	save := func(u *balance.Upload) (*balance.Upload, bool) {
 		t.Helper()
 		earlier, dup, err := db.SaveUpload(ctx, u)
@@ -111,5 +112,120 @@ func TestStoreUploads(t *testing.T) {
 	save(upload("C1", "mon-v2", balance.KindEMRBillingReport, "DOWNTOWN", 16, 16))
 	if got := names(balance.Period{From: day(16), To: day(16)}); len(got) != 2 || got[0] != "week.csv" || got[1] != "mon-v2.csv" {
 		t.Errorf("after a newer Monday export: %v", got)
+	}
+}
+
+func TestMigrations(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "balancebot.db")
+
+	// A store of the previous version, with an upload in it.
+	old, err := open(ctx, path, "0001_uploads.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := old.Migrations(ctx); len(got) != 1 {
+		t.Fatalf("the old store has migrations %v", got)
+	}
+	if _, _, err := old.SaveUpload(ctx, upload("C1", "kept", balance.KindEMRBillingReport, "Downtown", 16, 20)); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+
+	// Opening it with this version applies the rest and keeps the data.
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	got, _ := db.Migrations(ctx)
+	if len(got) != 2 || got[1] != "0002_results_reminders.sql" {
+		t.Errorf("migrations %v", got)
+	}
+	ups, err := db.Uploads(ctx, "C1", balance.Period{From: day(16), To: day(20)})
+	if err != nil || len(ups) != 1 || ups[0].FileName != "kept.csv" || ups[0].Report.VisitCount() != 1 {
+		t.Errorf("the upload did not survive the migration: %v %+v", err, ups)
+	}
+	if err := db.SetReminder(ctx, "weekly", "C1", time.Unix(1000, 0)); err != nil {
+		t.Errorf("the new tables do not work: %v", err)
+	}
+	// Opening again applies nothing twice.
+	db.Close()
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	// From empty, every migration applies in order.
+	fresh, err := Open(ctx, filepath.Join(t.TempDir(), "new.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if got, _ := fresh.Migrations(ctx); len(got) != 2 || got[0] != "0001_uploads.sql" {
+		t.Errorf("fresh migrations %v", got)
+	}
+}
+
+func TestRetentionPurge(t *testing.T) {
+	ctx := context.Background()
+	db, now := openTest(t)
+	old := upload("C1", "old", balance.KindEMRBillingReport, "Downtown", 2, 6)
+	db.SaveUpload(ctx, old)
+	*now = now.Add(30 * 24 * time.Hour)
+	recent := upload("C1", "recent", balance.KindEMRBillingReport, "Downtown", 16, 20)
+	db.SaveUpload(ctx, recent)
+	*now = now.Add(10 * 24 * time.Hour)
+
+	n, err := db.Purge(ctx, now.Add(-35*24*time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("purged %d, %v; want the one upload older than 35 days", n, err)
+	}
+	ups, _ := db.Uploads(ctx, "C1", balance.Period{From: day(1), To: day(30)})
+	if len(ups) != 1 || ups[0].FileName != "recent.csv" {
+		t.Errorf("after the purge: %+v", ups)
+	}
+	// Its patient names are gone from the file itself, not just unlinked.
+	for _, p := range []string{db.path, db.path + "-wal"} {
+		data, err := os.ReadFile(p)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(data), "old.csv") {
+			t.Errorf("the purged upload's data is still in %s", filepath.Base(p))
+		}
+		if p == db.path && !strings.Contains(string(data), "recent.csv") {
+			t.Errorf("the kept upload is not where this test looks for data")
+		}
+	}
+}
+
+func TestResultsAndReminders(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	week := balance.Period{From: day(16), To: day(22)}
+	if r, err := db.LatestResult(ctx, "C1", week); err != nil || r != nil {
+		t.Fatalf("no result yet: %+v %v", r, err)
+	}
+	db.SaveResult(ctx, &balance.Posted{Channel: "C1", TS: "1.1", Link: "https://x/1", Period: week, Balanced: false, Locations: []string{"Downtown"}, NeedsAction: 5})
+	db.SaveResult(ctx, &balance.Posted{Channel: "C1", TS: "1.2", Link: "https://x/2", Period: week, Balanced: true, Locations: []string{"Downtown", "Uptown"}})
+	r, err := db.LatestResult(ctx, "C1", week)
+	if err != nil || r == nil || r.TS != "1.2" || !r.Balanced || len(r.Locations) != 2 || r.Period != week {
+		t.Errorf("latest: %+v %v", r, err)
+	}
+	if r, _ := db.LatestResult(ctx, "C1", balance.Period{From: day(23), To: day(29)}); r != nil {
+		t.Errorf("a result for another week: %+v", r)
+	}
+
+	if _, ok, _ := db.LastReminder(ctx, "weekly", "C1"); ok {
+		t.Error("a reminder before any was sent")
+	}
+	slot := time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
+	db.SetReminder(ctx, "weekly", "C1", slot)
+	db.SetReminder(ctx, "weekly", "C1", slot.Add(7*24*time.Hour))
+	got, ok, err := db.LastReminder(ctx, "weekly", "C1")
+	if err != nil || !ok || !got.Equal(slot.Add(7*24*time.Hour)) {
+		t.Errorf("last reminder %v %v %v", got, ok, err)
 	}
 }

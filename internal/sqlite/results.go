@@ -1,0 +1,111 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/balancebot/balancebot/internal/balance"
+)
+
+var (
+	_ balance.ResultStore   = (*DB)(nil)
+	_ balance.ReminderStore = (*DB)(nil)
+)
+
+// SaveResult records a balance posted.
+func (db *DB) SaveResult(ctx context.Context, p *balance.Posted) error {
+	if p.At.IsZero() {
+		p.At = db.Now()
+	}
+	res, err := db.db.ExecContext(ctx, `INSERT INTO results
+		(channel, ts, link, period_from, period_to, balanced, locations, needs_action, posted_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.Channel, p.TS, p.Link, int64(p.Period.From), int64(p.Period.To), p.Balanced,
+		strings.Join(p.Locations, "|"), p.NeedsAction, p.At.Unix())
+	if err != nil {
+		return err
+	}
+	p.ID, err = res.LastInsertId()
+	return err
+}
+
+// LatestResult returns the last balance posted in channel overlapping p.
+func (db *DB) LatestResult(ctx context.Context, channel string, p balance.Period) (*balance.Posted, error) {
+	var r balance.Posted
+	var from, to, at int64
+	var locs string
+	err := db.db.QueryRowContext(ctx, `SELECT id, channel, ts, link, period_from, period_to, balanced, locations, needs_action, posted_at
+		FROM results WHERE channel = ? AND period_to >= ? AND period_from <= ?
+		ORDER BY posted_at DESC, id DESC LIMIT 1`, channel, int64(p.From), int64(p.To)).
+		Scan(&r.ID, &r.Channel, &r.TS, &r.Link, &from, &to, &r.Balanced, &locs, &r.NeedsAction, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.Period = balance.Period{From: balance.Date(from), To: balance.Date(to)}
+	if locs != "" {
+		r.Locations = strings.Split(locs, "|")
+	}
+	r.At = time.Unix(at, 0)
+	return &r, nil
+}
+
+// LastReminder returns the slot of the last reminder name sent to channel.
+func (db *DB) LastReminder(ctx context.Context, name, channel string) (time.Time, bool, error) {
+	var slot int64
+	err := db.db.QueryRowContext(ctx, `SELECT slot FROM reminders WHERE name = ? AND channel = ?`, name, channel).Scan(&slot)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	return time.Unix(slot, 0), true, nil
+}
+
+// SetReminder records that reminder name went to channel for slot.
+func (db *DB) SetReminder(ctx context.Context, name, channel string, slot time.Time) error {
+	_, err := db.db.ExecContext(ctx, `INSERT INTO reminders (name, channel, slot, sent_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (name, channel) DO UPDATE SET slot = excluded.slot, sent_at = excluded.sent_at`,
+		name, channel, slot.Unix(), db.Now().Unix())
+	return err
+}
+
+// Purge deletes uploads (the only patient data kept) stored before cutoff,
+// and returns how many went.
+func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int64, error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM uploads WHERE uploaded_at < ?`, cutoff.Unix())
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	// Give the space back, so deleted patient data does not linger in
+	// free pages of the file.
+	// VACUUM rewrites the file without the freed pages; in WAL mode the
+	// rewrite lands in the WAL, so a truncating checkpoint follows.
+	if n > 0 {
+		if _, err := db.db.ExecContext(ctx, `VACUUM`); err != nil {
+			return n, err
+		}
+		if _, err := db.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
