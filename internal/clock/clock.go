@@ -69,6 +69,13 @@ func (f *Fake) After(d time.Duration) <-chan time.Time {
 	return ch
 }
 
+// Waiters returns how many waits are pending.
+func (f *Fake) Waiters() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.waiters)
+}
+
 // Waiting returns a channel that receives each time code starts waiting.
 func (f *Fake) Waiting() <-chan struct{} { return f.waiting }
 
