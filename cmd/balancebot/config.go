@@ -12,6 +12,7 @@ import (
 	"github.com/kelseyhightower/envconfig"
 
 	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/schedule"
 )
 
 // Config is the bot's configuration, read from the environment. Every
@@ -32,6 +33,14 @@ type Config struct {
 	MaxRows   int      `envconfig:"BALANCEBOT_MAX_ROWS" default:"2000000"`
 	IECodes   []string `envconfig:"BALANCEBOT_IE_CODES"`
 	LogLevel  string   `envconfig:"BALANCEBOT_LOG_LEVEL" default:"info"`
+	// RetentionDays is how long uploads (patient data) are kept.
+	RetentionDays int `envconfig:"BALANCEBOT_RETENTION_DAYS" default:"35"`
+	// SOAPVersion picks the checklist: 1.0, 2.0, or empty for both.
+	SOAPVersion      string   `envconfig:"BALANCEBOT_SOAP_VERSION"`
+	ReminderSchedule string   `envconfig:"BALANCEBOT_REMINDER_SCHEDULE" default:"0 9 * * MON"`
+	ReminderChannels []string `envconfig:"BALANCEBOT_REMINDER_CHANNELS"`
+	// DailySchedule is an optional daily reminder, e.g. "0 8 * * TUE-FRI".
+	DailySchedule string `envconfig:"BALANCEBOT_DAILY_REMINDER_SCHEDULE"`
 
 	tz *time.Location
 }
@@ -89,6 +98,20 @@ func (c *Config) check() error {
 	}
 	if len(c.IECodes) > 0 && len(balance.NewCodeSet(c.IECodes...)) == 0 {
 		problems = append(problems, "BALANCEBOT_IE_CODES lists no CPT codes.")
+	}
+	if c.RetentionDays <= 0 {
+		problems = append(problems, "BALANCEBOT_RETENTION_DAYS must be a positive number of days.")
+	}
+	if c.SOAPVersion != "" && c.SOAPVersion != "1.0" && c.SOAPVersion != "2.0" {
+		problems = append(problems, fmt.Sprintf("BALANCEBOT_SOAP_VERSION %q is not 1.0 or 2.0 (leave it empty for both).", c.SOAPVersion))
+	}
+	for name, spec := range map[string]string{"BALANCEBOT_REMINDER_SCHEDULE": c.ReminderSchedule, "BALANCEBOT_DAILY_REMINDER_SCHEDULE": c.DailySchedule} {
+		if spec == "" {
+			continue
+		}
+		if _, err := schedule.Parse(spec); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v.", name, err))
+		}
 	}
 	switch strings.ToLower(c.LogLevel) {
 	case "debug", "info", "warn", "error":

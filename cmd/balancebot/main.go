@@ -11,12 +11,15 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/balancebot/balancebot/internal/balance"
 	"github.com/balancebot/balancebot/internal/cli"
+	"github.com/balancebot/balancebot/internal/clock"
 	"github.com/balancebot/balancebot/internal/exports"
+	"github.com/balancebot/balancebot/internal/schedule"
 	"github.com/balancebot/balancebot/internal/slackbot"
 	"github.com/balancebot/balancebot/internal/sqlite"
 )
@@ -81,13 +84,13 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-// Main wires balancebot's parts: the store, the readers and the Slack bot.
-// It holds no logic of its own.
+// Main wires balancebot's parts: the store, the readers, the Slack bot and
+// the reminders. It holds no logic of its own.
 type Main struct {
 	Config Config
 	Log    *slog.Logger
-	// Now is the clock for every part; tests replace it.
-	Now func() time.Time
+	// Clock is the time for every part; tests use a fake one.
+	Clock clock.Clock
 	// PingInterval shortens Socket Mode's watchdog in tests.
 	PingInterval time.Duration
 
@@ -95,18 +98,19 @@ type Main struct {
 	Bot *slackbot.Bot
 }
 
-// NewMain returns a Main for cfg.
+// NewMain returns a Main for cfg on the system clock.
 func NewMain(cfg Config, log *slog.Logger) *Main {
-	return &Main{Config: cfg, Log: log, Now: time.Now}
+	return &Main{Config: cfg, Log: log, Clock: clock.Real{}}
 }
 
-// Run opens the store and runs the bot until ctx ends.
+// Run opens the store and runs the bot, the reminders and the retention
+// purge until ctx ends or the bot stops.
 func (m *Main) Run(ctx context.Context) error {
 	db, err := sqlite.Open(ctx, m.Config.dbPath())
 	if err != nil {
 		return err
 	}
-	db.Now = m.Now
+	db.Now = m.Clock.Now
 	m.DB = db
 	cfg := m.Config
 	m.Bot = slackbot.New(slackbot.Config{
@@ -119,12 +123,52 @@ func (m *Main) Run(ctx context.Context) error {
 		TZ:           cfg.tz,
 		Store:        db,
 		Read:         m.reader(),
+		SOAPVersion:  cfg.SOAPVersion,
 		Log:          m.Log,
-		Now:          m.Now,
+		Now:          m.Clock.Now,
 		PingInterval: m.PingInterval,
 	})
-	m.Log.Info("balancebot starting", "data_dir", cfg.DataDir, "channels", len(cfg.Channels), "full_names", cfg.FullNames)
-	return m.Bot.Run(ctx)
+	sched, err := schedule.New(m.Clock, cfg.tz, db, m.Bot.Remind, m.Log,
+		schedule.Reminder{Name: slackbot.ReminderWeekly, Spec: cfg.ReminderSchedule, Channels: cfg.ReminderChannels},
+		schedule.Reminder{Name: slackbot.ReminderDaily, Spec: cfg.DailySchedule, Channels: cfg.ReminderChannels})
+	if err != nil {
+		return err
+	}
+	m.Log.Info("balancebot starting", "data_dir", cfg.DataDir, "channels", len(cfg.Channels), "full_names", cfg.FullNames,
+		"retention_days", cfg.RetentionDays, "reminder_channels", len(cfg.ReminderChannels))
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Go(func() { m.purge(ctx) })
+	wg.Go(func() {
+		if err := sched.Run(ctx); err != nil {
+			m.Log.Error("reminders stopped", "err", err.Error())
+		}
+	})
+	err = m.Bot.Run(ctx)
+	cancel()
+	wg.Wait()
+	return err
+}
+
+// purge deletes uploads past the retention, at start and every six hours.
+func (m *Main) purge(ctx context.Context) {
+	keep := time.Duration(m.Config.RetentionDays) * 24 * time.Hour
+	for {
+		n, err := m.DB.Purge(ctx, m.Clock.Now().Add(-keep))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			m.Log.Error("purge failed", "err", err.Error())
+		case n > 0:
+			m.Log.Info("purged old uploads", "uploads", n, "retention_days", m.Config.RetentionDays)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.Clock.After(6 * time.Hour):
+		}
+	}
 }
 
 // reader adapts the export readers to what the bot asks of them.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/balancebot/balancebot/internal/clock"
 	"github.com/balancebot/balancebot/internal/fakeslack"
 )
 
@@ -47,6 +48,10 @@ type env struct {
 	cancel context.CancelFunc
 	done   chan error
 	dir    string
+	// clock, when set, is the bot's time; otherwise the system's.
+	clock *clock.Fake
+	// opts apply to every boot, restarts included.
+	opts []envOption
 }
 
 type envOption func(*Config)
@@ -55,17 +60,18 @@ func start(t testing.TB, opts ...envOption) *env {
 	t.Helper()
 	fs := fakeslack.New(fakeslack.Options{EchoBotUploads: true})
 	t.Cleanup(fs.Close)
-	e := &env{t: t, slack: fs, logs: &syncBuffer{}, dir: t.TempDir()}
-	e.boot(opts...)
+	e := &env{t: t, slack: fs, logs: &syncBuffer{}, dir: t.TempDir(), opts: opts}
+	e.boot()
 	return e
 }
 
 // boot starts (or restarts) the bot on the env's fake Slack and data.
-func (e *env) boot(opts ...envOption) {
+func (e *env) boot() {
 	e.t.Helper()
 	cfg := Config{BotToken: "xoxb-test", AppToken: "xapp-test", APIURL: e.slack.URL, DataDir: e.dir,
-		LogLevel: "debug", MaxFileMB: 100, MaxRows: 2000000, Timezone: "America/Chicago"}
-	for _, o := range opts {
+		LogLevel: "debug", MaxFileMB: 100, MaxRows: 2000000, Timezone: "America/Chicago", RetentionDays: 35,
+		ReminderSchedule: "0 9 * * MON"}
+	for _, o := range e.opts {
 		o(&cfg)
 	}
 	if err := cfg.check(); err != nil {
@@ -73,6 +79,9 @@ func (e *env) boot(opts ...envOption) {
 	}
 	e.main = NewMain(cfg, newLogger(e.logs, "debug"))
 	e.main.PingInterval = 5 * time.Second
+	if e.clock != nil {
+		e.main.Clock = e.clock
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
 	e.done = make(chan error, 1)

@@ -62,8 +62,8 @@ type Posted struct {
 // ResultStore keeps the balances posted.
 type ResultStore interface {
 	SaveResult(ctx context.Context, p *Posted) error
-	// LatestResult returns the last balance posted in channel whose period
-	// overlaps p, or nil.
+	// LatestResult returns the balance posted in channel that covers the
+	// most of p (the latest of those), or nil.
 	LatestResult(ctx context.Context, channel string, p Period) (*Posted, error)
 }
 

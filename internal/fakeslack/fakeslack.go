@@ -59,6 +59,12 @@ type Upload struct {
 	Content                                []byte
 }
 
+// Response is what the bot sent to a slash command's response_url.
+type Response struct {
+	Text         string `json:"text"`
+	ResponseType string `json:"response_type"`
+}
+
 // Ack is an acknowledgement the client sent for an envelope.
 type Ack struct {
 	EnvelopeID string
@@ -117,6 +123,7 @@ type Server struct {
 	messages  []Message
 	reactions []Reaction
 	uploads   []Upload
+	responses []Response
 	staged    map[string]Upload // upload URL given, not yet completed
 	failures  map[string]*failure
 	calls     map[string]int
@@ -146,6 +153,7 @@ func New(opts Options) *Server {
 	mux.HandleFunc("/ws", s.websocket)
 	mux.HandleFunc("/files/", s.download)
 	mux.HandleFunc("/upload/", s.upload)
+	mux.HandleFunc("/response", s.response)
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL + "/api/"
 	return s
@@ -263,6 +271,13 @@ func (s *Server) Uploads() []Upload {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Upload(nil), s.uploads...)
+}
+
+// Responses returns everything posted to response_url so far.
+func (s *Server) Responses() []Response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Response(nil), s.responses...)
 }
 
 // Acks returns every acknowledgement so far.
@@ -663,6 +678,21 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Write(data)
+}
+
+func (s *Server) response(w http.ResponseWriter, r *http.Request) {
+	if s.fail(w, "response_url") {
+		return
+	}
+	var resp Response
+	if err := json.NewDecoder(r.Body).Decode(&resp); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	s.responses = append(s.responses, resp)
+	s.mu.Unlock()
+	w.Write([]byte("ok"))
 }
 
 func (s *Server) upload(w http.ResponseWriter, r *http.Request) {

@@ -43,15 +43,24 @@ type Config struct {
 	// TZ is the practice's time zone, for "this week" and reminders.
 	TZ *time.Location
 
-	Store balance.UploadStore
+	Store Store
 	Read  Reader
-	Log   *slog.Logger
+	// SOAPVersion is the practice's ("1.0", "2.0", or "" for both), for
+	// checklists and for naming the EMR export to pull.
+	SOAPVersion string
+	Log         *slog.Logger
 	// Now is the clock.
 	Now func() time.Time
 	// PingInterval is Socket Mode's ping watchdog (tests shorten it).
 	PingInterval time.Duration
 	// MaxRetryWait caps how long one rate-limit or failure wait may be.
 	MaxRetryWait time.Duration
+}
+
+// Store is what the bot keeps: uploads, and the balances it posted.
+type Store interface {
+	balance.UploadStore
+	balance.ResultStore
 }
 
 // Bot is the Slack bot.

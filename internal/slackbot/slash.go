@@ -2,15 +2,135 @@ package slackbot
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/balancebot/balancebot/internal/balance"
 )
 
-// onSlash answers a slash command: the ack, within Slack's three seconds,
-// carries the immediate ephemeral reply.
+const usage = "*Balance the EMR against billing*\n" +
+	"Drop the exports in this channel and I balance them as they arrive. Or ask:\n" +
+	"• `/balance week`: last week, Monday to Sunday\n" +
+	"• `/balance week this`: this week so far\n" +
+	"• `/balance week 2026-11-16`: the week containing that date\n" +
+	"• `/balance day [DATE]`: one day (yesterday when no date is given)\n" +
+	"• `/balance status`: what is uploaded here, and what is missing\n" +
+	"• `/balance help`: this help\n" +
+	"Exports: the EMR Billing Report (SOAP 1.0) or Documented Visits (SOAP 2.0), and the Charge Audit Summary; " +
+	"the Claims Feed, Billing Exceptions, Documented Units and Insurance Class Summary explain differences. " +
+	"Write `kind: claims_feed` or `location: Downtown` with an upload when I cannot tell."
+
+// onSlash answers /balance. The ack goes out at once, within Slack's three
+// seconds, carrying the immediate (ephemeral) answer; longer work answers
+// later through the command's response_url.
 func (b *Bot) onSlash(ctx context.Context, req *socketmode.Request, cmd slack.SlashCommand) {
-	b.sm.Ack(*req, map[string]any{"response_type": "ephemeral", "text": usage})
+	ack := func(text string) { b.sm.Ack(*req, map[string]any{"response_type": "ephemeral", "text": text}) }
+	if !b.channelAllowed(cmd.ChannelID) {
+		ack("I don't balance in this channel. Use the billing channel I work in, or ask whoever runs balancebot to add this one to BALANCEBOT_CHANNELS.")
+		return
+	}
+	r, err := parseRequest(cmd.Text, b.today())
+	if err != nil {
+		ack(":grey_question: " + err.Error() + ".\n\n" + usage)
+		return
+	}
+	b.log.Info("slash command", "verb", r.verb, "channel", cmd.ChannelID)
+	switch r.verb {
+	case "help":
+		ack(usage)
+	case "status":
+		ack(":mag: Looking at what is uploaded here…")
+		b.background(ctx, func(ctx context.Context) { b.respond(ctx, cmd, b.status(ctx, cmd.ChannelID)) })
+	default:
+		ack(fmt.Sprintf(":hourglass_flowing_sand: Balancing %s…", dayRange(r.period)))
+		b.background(ctx, func(ctx context.Context) { b.balanceRequest(ctx, cmd, r) })
+	}
 }
 
-const usage = "Drop the week's exports in this channel and I will balance them: the EMR Billing Report (SOAP 1.0) or Documented Visits (SOAP 2.0), and the Charge Audit Summary, plus the Claims Feed, Billing Exceptions, Documented Units and Insurance Class Summary if you have them."
+// respond answers the user who ran the command, privately.
+func (b *Bot) respond(ctx context.Context, cmd slack.SlashCommand, text string) {
+	if cmd.ResponseURL != "" {
+		err := b.call(ctx, "response_url", func() error {
+			return slack.PostWebhookContext(ctx, cmd.ResponseURL, &slack.WebhookMessage{Text: text, ResponseType: slack.ResponseTypeEphemeral})
+		})
+		if err == nil {
+			return
+		}
+		b.log.Warn("cannot answer through response_url", "err", err.Error())
+	}
+	b.ephemeral(ctx, cmd.ChannelID, cmd.UserID, text)
+}
+
+// balanceRequest balances a week or a day from what the channel holds.
+func (b *Bot) balanceRequest(ctx context.Context, cmd slack.SlashCommand, r request) {
+	lock := b.channelLock(cmd.ChannelID)
+	lock.Lock()
+	defer lock.Unlock()
+	ups, err := b.cfg.Store.Uploads(ctx, cmd.ChannelID, r.period)
+	if err != nil {
+		b.log.Error("cannot read stored uploads", "err", err.Error())
+		b.respond(ctx, cmd, ":x: I could not read what was uploaded here (a storage fault on our side). Try again in a minute.")
+		return
+	}
+	label := dayRange(r.period)
+	if len(ups) == 0 {
+		b.respond(ctx, cmd, fmt.Sprintf("Nothing is uploaded here for %s yet. Drop these in this channel:\n• %s\n• %s",
+			label, strings.TrimPrefix(pullFor(balance.SideEMR, b.cfg.SOAPVersion), "the "), strings.TrimPrefix(pullFor(balance.SideBilling, b.cfg.SOAPVersion), "the ")))
+		return
+	}
+	covs := analyze(ups, r.period)
+	span := both(covs, r.period)
+	var notes []string
+	if span.IsZero() {
+		notes = append(notes, fmt.Sprintf("I cannot balance %s yet: no location has both sides.", label))
+	} else {
+		o := b.balanceUploads(ctx, cmd.ChannelID, ups, span)
+		notes = append(notes, o.lines...)
+	}
+	if g := gaps(covs, r.period, b.cfg.SOAPVersion); len(g) > 0 {
+		head := "Missing for " + label
+		if r.toDate {
+			head += " so far"
+		}
+		notes = append(notes, head+", drop these in this channel:")
+		notes = append(notes, g...)
+	}
+	b.respond(ctx, cmd, strings.Join(notes, "\n"))
+}
+
+// status says what is stored for this week and last, and what is missing.
+func (b *Bot) status(ctx context.Context, channel string) string {
+	today := b.today()
+	var out []string
+	for _, w := range []struct {
+		name string
+		p    balance.Period
+		now  bool
+	}{
+		{"This week", balance.Period{From: weekOf(today).From, To: today}, true},
+		{"Last week", weekOf(today.AddDays(-7)), false},
+	} {
+		ups, err := b.cfg.Store.Uploads(ctx, channel, w.p)
+		if err != nil {
+			return ":x: I could not read what was uploaded here (a storage fault on our side). Try again in a minute."
+		}
+		out = append(out, fmt.Sprintf("*%s* (%s)", w.name, dayRange(w.p)))
+		if len(ups) == 0 {
+			out = append(out, "• nothing uploaded")
+			continue
+		}
+		covs := analyze(ups, w.p)
+		out = append(out, statusLines(covs, w.p)...)
+		if res, err := b.cfg.Store.LatestResult(ctx, channel, w.p); err == nil && res != nil {
+			out = append(out, verdictLine(res))
+		}
+		if g := gaps(covs, w.p, b.cfg.SOAPVersion); len(g) > 0 {
+			out = append(out, "Missing:")
+			out = append(out, g...)
+		}
+	}
+	return strings.Join(out, "\n")
+}

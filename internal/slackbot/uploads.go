@@ -305,6 +305,14 @@ func (b *Bot) postResult(ctx context.Context, channel string, res *balance.Resul
 	if err != nil || link == "" {
 		link = "#"
 	}
+	posted := &balance.Posted{Channel: channel, TS: ts, Link: link, Period: res.Period(), Balanced: res.Balanced, At: b.cfg.Now()}
+	for i := range res.Locations {
+		posted.Locations = append(posted.Locations, res.Locations[i].Location)
+		posted.NeedsAction += res.Locations[i].ActionCount()
+	}
+	if err := b.cfg.Store.SaveResult(ctx, posted); err != nil {
+		b.log.Warn("cannot record the balance posted", "err", err.Error())
+	}
 	return link, nil
 }
 

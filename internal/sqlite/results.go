@@ -32,14 +32,17 @@ func (db *DB) SaveResult(ctx context.Context, p *balance.Posted) error {
 	return err
 }
 
-// LatestResult returns the last balance posted in channel overlapping p.
+// LatestResult returns the balance posted in channel that covers the most
+// of p, the latest of those: a balance of one day does not stand for the
+// week.
 func (db *DB) LatestResult(ctx context.Context, channel string, p balance.Period) (*balance.Posted, error) {
 	var r balance.Posted
 	var from, to, at int64
 	var locs string
 	err := db.db.QueryRowContext(ctx, `SELECT id, channel, ts, link, period_from, period_to, balanced, locations, needs_action, posted_at
 		FROM results WHERE channel = ? AND period_to >= ? AND period_from <= ?
-		ORDER BY posted_at DESC, id DESC LIMIT 1`, channel, int64(p.From), int64(p.To)).
+		ORDER BY MIN(period_to, ?) - MAX(period_from, ?) DESC, posted_at DESC, id DESC LIMIT 1`,
+		channel, int64(p.From), int64(p.To), int64(p.To), int64(p.From)).
 		Scan(&r.ID, &r.Channel, &r.TS, &r.Link, &from, &to, &r.Balanced, &locs, &r.NeedsAction, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil

@@ -214,6 +214,14 @@ func TestResultsAndReminders(t *testing.T) {
 	if err != nil || r == nil || r.TS != "1.2" || !r.Balanced || len(r.Locations) != 2 || r.Period != week {
 		t.Errorf("latest: %+v %v", r, err)
 	}
+	// A later balance of one day does not stand for the week.
+	db.SaveResult(ctx, &balance.Posted{Channel: "C1", TS: "1.3", Link: "https://x/3", Period: balance.Period{From: day(17), To: day(17)}})
+	if r, _ := db.LatestResult(ctx, "C1", week); r == nil || r.TS != "1.2" {
+		t.Errorf("the week's verdict: %+v", r)
+	}
+	if r, _ := db.LatestResult(ctx, "C1", balance.Period{From: day(17), To: day(17)}); r == nil || r.TS != "1.3" {
+		t.Errorf("the day's verdict: %+v", r)
+	}
 	if r, _ := db.LatestResult(ctx, "C1", balance.Period{From: day(23), To: day(29)}); r != nil {
 		t.Errorf("a result for another week: %+v", r)
 	}

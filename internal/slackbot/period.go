@@ -1,0 +1,138 @@
+package slackbot
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/balancebot/balancebot/internal/balance"
+)
+
+// weekOf is Monday to Sunday of the week containing d.
+func weekOf(d balance.Date) balance.Period {
+	// time.Weekday counts from Sunday; weeks here start on Monday.
+	back := (int(d.Weekday()) + 6) % 7
+	mon := d.AddDays(-back)
+	return balance.Period{From: mon, To: mon.AddDays(6)}
+}
+
+// request is what a /balance command asks for.
+type request struct {
+	verb   string // "week", "day", "status", "help"
+	period balance.Period
+	// toDate marks a period that runs to today, whose later days are
+	// simply not over yet.
+	toDate bool
+}
+
+// parseRequest reads the command's text. today is the date in the
+// practice's time zone.
+func parseRequest(text string, today balance.Date) (request, error) {
+	f := strings.Fields(strings.ToLower(text))
+	if len(f) == 0 {
+		return request{verb: "help"}, nil
+	}
+	switch f[0] {
+	case "help", "?", "usage":
+		return request{verb: "help"}, nil
+	case "status":
+		if len(f) > 1 {
+			return request{}, fmt.Errorf("`status` takes nothing after it")
+		}
+		return request{verb: "status"}, nil
+	case "week":
+		if len(f) > 2 {
+			return request{}, fmt.Errorf("`week` takes one date at most")
+		}
+		if len(f) == 1 || f[1] == "last" {
+			return request{verb: "week", period: weekOf(today.AddDays(-7))}, nil
+		}
+		if f[1] == "this" {
+			return request{verb: "week", period: balance.Period{From: weekOf(today).From, To: today}, toDate: true}, nil
+		}
+		d, err := parseUserDate(f[1], today)
+		if err != nil {
+			return request{}, err
+		}
+		return request{verb: "week", period: weekOf(d)}, nil
+	case "day":
+		if len(f) > 2 {
+			return request{}, fmt.Errorf("`day` takes one date at most")
+		}
+		d := today.AddDays(-1)
+		if len(f) == 2 {
+			switch f[1] {
+			case "today":
+				d = today
+			case "yesterday":
+			default:
+				var err error
+				if d, err = parseUserDate(f[1], today); err != nil {
+					return request{}, err
+				}
+			}
+		}
+		return request{verb: "day", period: balance.Period{From: d, To: d}, toDate: d == today}, nil
+	}
+	return request{}, fmt.Errorf("I don't know `%s`", f[0])
+}
+
+// parseUserDate reads 2026-11-16, 11/16/2026 or 11/16 (this year, or last
+// year when that would be in the future).
+func parseUserDate(s string, today balance.Date) (balance.Date, error) {
+	if d, err := balance.ParseISODate(s); err == nil {
+		return d, nil
+	}
+	var m, d, y int
+	if n, _ := fmt.Sscanf(s, "%d/%d/%d", &m, &d, &y); n == 3 {
+		if y < 100 {
+			y += 2000
+		}
+		if balance.ValidDate(y, m, d) {
+			return balance.DateOf(y, m, d), nil
+		}
+	} else if n == 2 {
+		y, _, _ = today.Civil()
+		if balance.ValidDate(y, m, d) {
+			date := balance.DateOf(y, m, d)
+			if date > today && balance.ValidDate(y-1, m, d) {
+				date = balance.DateOf(y-1, m, d)
+			}
+			return date, nil
+		}
+	}
+	return 0, fmt.Errorf("`%s` is not a date I can read: write it as 2026-11-16 or 11/16/2026", s)
+}
+
+// today is the date in the practice's time zone.
+func (b *Bot) today() balance.Date {
+	return balance.DateOfTime(b.cfg.Now().In(b.cfg.TZ))
+}
+
+// weekdays lists the Monday-to-Friday dates of p: clinics balance working
+// days, and an export that covers none of a weekend misses nothing.
+func weekdays(p balance.Period) []balance.Date {
+	var out []balance.Date
+	for d := p.From; d <= p.To; d++ {
+		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// ranges folds sorted dates into runs of consecutive weekdays, formatted
+// for people: "Mon 11/16 – Wed 11/18, Fri 11/20".
+func ranges(ds []balance.Date) string {
+	var parts []string
+	for i := 0; i < len(ds); {
+		j := i
+		// A run continues over a weekend: Fri then Mon is one run.
+		for j+1 < len(ds) && (ds[j+1]-ds[j] == 1 || ds[j+1]-ds[j] == 3 && ds[j].Weekday() == time.Friday) {
+			j++
+		}
+		parts = append(parts, dayRange(balance.Period{From: ds[i], To: ds[j]}))
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,73 @@
+package slackbot
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/balancebot/balancebot/internal/balance"
+)
+
+func d(m, day int) balance.Date { return balance.DateOf(2026, m, day) }
+
+func TestParseRequest(t *testing.T) {
+	today := d(11, 25) // a Wednesday
+	for _, tc := range []struct {
+		text   string
+		verb   string
+		from   balance.Date
+		to     balance.Date
+		toDate bool
+	}{
+		{"", "help", 0, 0, false},
+		{"help", "help", 0, 0, false},
+		{"status", "status", 0, 0, false},
+		{"week", "week", d(11, 16), d(11, 22), false},
+		{"week last", "week", d(11, 16), d(11, 22), false},
+		{"WEEK this", "week", d(11, 23), d(11, 25), true},
+		{"week 2026-11-18", "week", d(11, 16), d(11, 22), false},
+		{"week 11/1/2026", "week", d(10, 26), d(11, 1), false}, // a Sunday belongs to the week before
+		{"week 11/30", "week", balance.DateOf(2025, 11, 24), balance.DateOf(2025, 11, 30), false},
+		{"day", "day", d(11, 24), d(11, 24), false},
+		{"day today", "day", d(11, 25), d(11, 25), true},
+		{"day 11/17/26", "day", d(11, 17), d(11, 17), false},
+	} {
+		r, err := parseRequest(tc.text, today)
+		if err != nil {
+			t.Errorf("%q: %v", tc.text, err)
+			continue
+		}
+		if r.verb != tc.verb || r.period.From != tc.from || r.period.To != tc.to || r.toDate != tc.toDate {
+			t.Errorf("%q = %+v (%s), want %s %s..%s", tc.text, r, r.period, tc.verb, tc.from, tc.to)
+		}
+	}
+	for text, want := range map[string]string{
+		"weak":            "I don't know `weak`",
+		"week next":       "`next` is not a date I can read",
+		"week 1 2":        "`week` takes one date at most",
+		"day 2026-02-30":  "is not a date I can read",
+		"status everyone": "`status` takes nothing after it",
+	} {
+		if _, err := parseRequest(text, today); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v, want %q", text, err, want)
+		}
+	}
+}
+
+func TestRanges(t *testing.T) {
+	for _, tc := range []struct {
+		days []balance.Date
+		want string
+	}{
+		{[]balance.Date{d(11, 16)}, "Mon 11/16"},
+		{[]balance.Date{d(11, 16), d(11, 17), d(11, 18)}, "Mon 11/16 – Wed 11/18"},
+		{[]balance.Date{d(11, 16), d(11, 18)}, "Mon 11/16, Wed 11/18"},
+		{[]balance.Date{d(11, 19), d(11, 20), d(11, 23)}, "Thu 11/19 – Mon 11/23"}, // over a weekend
+	} {
+		if got := ranges(tc.days); got != tc.want {
+			t.Errorf("ranges(%v) = %q, want %q", tc.days, got, tc.want)
+		}
+	}
+	if got := weekdays(balance.Period{From: d(11, 20), To: d(11, 23)}); len(got) != 2 {
+		t.Errorf("weekdays over a weekend: %v", got)
+	}
+}

@@ -1,0 +1,115 @@
+package slackbot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/balancebot/balancebot/internal/balance"
+)
+
+// Reminder names: the weekly reminder covers last week, the daily one the
+// previous working day.
+const (
+	ReminderWeekly = "weekly"
+	ReminderDaily  = "daily"
+)
+
+// Remind posts reminder name to channel for the scheduled time slot. late
+// marks one sent after the bot was down at that time.
+func (b *Bot) Remind(ctx context.Context, name, channel string, slot time.Time, late bool) error {
+	text := b.reminderText(ctx, name, channel, slot, late)
+	// The text can run past one section's 3,000 characters (both SOAP
+	// versions' checklists), so it goes as a plain message.
+	_, err := b.post(ctx, channel, "", text, nil)
+	return err
+}
+
+// reminderPeriod is what a reminder sent at slot asks to balance.
+func reminderPeriod(name string, slot balance.Date) balance.Period {
+	if name == ReminderDaily {
+		d := slot.AddDays(-1)
+		for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+			d = d.AddDays(-1)
+		}
+		return balance.Period{From: d, To: d}
+	}
+	return weekOf(slot.AddDays(-7))
+}
+
+func (b *Bot) reminderText(ctx context.Context, name, channel string, slot time.Time, late bool) string {
+	local := slot.In(b.cfg.TZ)
+	p := reminderPeriod(name, balance.DateOfTime(local))
+	label := dayRange(p)
+	var s strings.Builder
+	what := "last week"
+	if name == ReminderDaily {
+		what = "yesterday"
+		if p.From.Weekday() == time.Friday {
+			what = "Friday"
+		}
+	}
+	fmt.Fprintf(&s, ":calendar: *Time to balance %s: %s*", what, label)
+	if late {
+		fmt.Fprintf(&s, " _(sent late: balancebot was not running at %s)_", local.Format("3:04 PM Mon Jan 2"))
+	}
+	s.WriteString("\n\n")
+
+	// How that period stands now.
+	ups, err := b.cfg.Store.Uploads(ctx, channel, p)
+	switch {
+	case err != nil:
+		s.WriteString("*So far*: I could not read what was uploaded here.\n")
+	case len(ups) == 0:
+		s.WriteString("*So far*: nothing uploaded for these dates.\n")
+	default:
+		res, _ := b.cfg.Store.LatestResult(ctx, channel, p)
+		covs := analyze(ups, p)
+		g := gaps(covs, p, b.cfg.SOAPVersion)
+		if res != nil {
+			s.WriteString("*So far*: " + verdictLine(res) + "\n")
+		}
+		if len(g) > 0 {
+			s.WriteString("*Still missing*:\n" + strings.Join(g, "\n") + "\n")
+		}
+		if res == nil && len(g) == 0 {
+			s.WriteString("*So far*: both sides are uploaded; type `/balance week` to see the balance.\n")
+		}
+	}
+
+	s.WriteString("\n" + checklist(b.cfg.SOAPVersion, label))
+	s.WriteString("\nDrop the exports in this channel and I will balance them as they arrive.")
+	return s.String()
+}
+
+// checklist is the pre-balance checklist and the exports to pull, for the
+// practice's SOAP version ("1.0", "2.0", or "" for both).
+func checklist(soap, dates string) string {
+	var s strings.Builder
+	if soap != "2.0" {
+		if soap == "" {
+			s.WriteString("*SOAP 1.0 clinics*\n")
+		}
+		fmt.Fprintf(&s, "*Before you balance*\n"+
+			"1. *Claims Feed Report* (WebPT EMR &gt; Reports, Reconciliation Mode = Transmission, %s): work every *Not Sent* and *NOT RE-BILLED* item first.\n"+
+			"2. *Billing Exceptions Report* (WebPT Billing): resolve every entry.\n"+
+			"*Then pull*, for each location, by Date of Service %s:\n"+
+			"• *EMR Billing Report* (WebPT EMR &gt; Reports &gt; Billing Report, run by Date of Service)\n"+
+			"• *Charge Audit Summary* (WebPT Billing: same Location, Date Type = Date of Service, same Date Range)\n"+
+			"• *Insurance Class Summary* for the New Patients column, and the Claims Feed and Billing Exceptions exports, so I can explain differences\n", dates, dates)
+	}
+	if soap != "1.0" {
+		if soap == "" {
+			s.WriteString("\n*SOAP 2.0 clinics*\n")
+		}
+		fmt.Fprintf(&s, "*Before you balance*\n"+
+			"1. *Documented Units* (WebPT Analytics, %s): note every visit finalized as *Do Not Bill* or with *0 units*; they never reach billing.\n"+
+			"2. *Billing Exceptions Report* for *all* locations (WebPT Billing): resolve every entry.\n"+
+			"*Then pull*, for each location, %s:\n"+
+			"• *Documented Visits* (WebPT Analytics)\n"+
+			"• *Charge Audit Summary* (WebPT Billing: same Location, same Date Range)\n"+
+			"• the Documented Units and Billing Exceptions exports, so I can explain differences\n", dates, dates)
+	}
+	return s.String()
+}
