@@ -41,6 +41,12 @@ type Config struct {
 	ReminderChannels []string `envconfig:"BALANCEBOT_REMINDER_CHANNELS"`
 	// DailySchedule is an optional daily reminder, e.g. "0 8 * * TUE-FRI".
 	DailySchedule string `envconfig:"BALANCEBOT_DAILY_REMINDER_SCHEDULE"`
+	// ShutdownGrace is how long a stop waits for work in flight; the rest
+	// resumes on the next start.
+	ShutdownGrace   time.Duration `envconfig:"BALANCEBOT_SHUTDOWN_GRACE" default:"25s"`
+	DownloadTimeout time.Duration `envconfig:"BALANCEBOT_DOWNLOAD_TIMEOUT" default:"2m"`
+	// HealthAddr serves /healthz, /readyz and /metrics; empty turns it off.
+	HealthAddr string `envconfig:"BALANCEBOT_HEALTH_ADDR" default:":8080"`
 
 	tz *time.Location
 }

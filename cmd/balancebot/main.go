@@ -93,6 +93,8 @@ type Main struct {
 	Clock clock.Clock
 	// PingInterval shortens Socket Mode's watchdog in tests.
 	PingInterval time.Duration
+	// MaxRetryWait shortens the waits between retries in tests.
+	MaxRetryWait time.Duration
 
 	DB  *sqlite.DB
 	Bot *slackbot.Bot
@@ -114,19 +116,22 @@ func (m *Main) Run(ctx context.Context) error {
 	m.DB = db
 	cfg := m.Config
 	m.Bot = slackbot.New(slackbot.Config{
-		BotToken:     cfg.BotToken,
-		AppToken:     cfg.AppToken,
-		APIURL:       cfg.APIURL,
-		Channels:     cfg.Channels,
-		FullNames:    cfg.FullNames,
-		MaxFileBytes: int64(cfg.MaxFileMB) << 20,
-		TZ:           cfg.tz,
-		Store:        db,
-		Read:         m.reader(),
-		SOAPVersion:  cfg.SOAPVersion,
-		Log:          m.Log,
-		Now:          m.Clock.Now,
-		PingInterval: m.PingInterval,
+		BotToken:        cfg.BotToken,
+		AppToken:        cfg.AppToken,
+		APIURL:          cfg.APIURL,
+		Channels:        cfg.Channels,
+		FullNames:       cfg.FullNames,
+		MaxFileBytes:    int64(cfg.MaxFileMB) << 20,
+		TZ:              cfg.tz,
+		Store:           db,
+		Read:            m.reader(),
+		SOAPVersion:     cfg.SOAPVersion,
+		Log:             m.Log,
+		Now:             m.Clock.Now,
+		PingInterval:    m.PingInterval,
+		MaxRetryWait:    m.MaxRetryWait,
+		DownloadTimeout: cfg.DownloadTimeout,
+		DrainTimeout:    cfg.ShutdownGrace,
 	})
 	sched, err := schedule.New(m.Clock, cfg.tz, db, m.Bot.Remind, m.Log,
 		schedule.Reminder{Name: slackbot.ReminderWeekly, Spec: cfg.ReminderSchedule, Channels: cfg.ReminderChannels},

@@ -70,7 +70,7 @@ func (e *env) boot() {
 	e.t.Helper()
 	cfg := Config{BotToken: "xoxb-test", AppToken: "xapp-test", APIURL: e.slack.URL, DataDir: e.dir,
 		LogLevel: "debug", MaxFileMB: 100, MaxRows: 2000000, Timezone: "America/Chicago", RetentionDays: 35,
-		ReminderSchedule: "0 9 * * MON"}
+		ReminderSchedule: "0 9 * * MON", ShutdownGrace: 10 * time.Second, DownloadTimeout: 10 * time.Second}
 	for _, o := range e.opts {
 		o(&cfg)
 	}
@@ -79,6 +79,7 @@ func (e *env) boot() {
 	}
 	e.main = NewMain(cfg, newLogger(e.logs, "debug"))
 	e.main.PingInterval = 5 * time.Second
+	e.main.MaxRetryWait = 20 * time.Millisecond
 	if e.clock != nil {
 		e.main.Clock = e.clock
 	}

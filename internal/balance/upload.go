@@ -75,3 +75,40 @@ type ReminderStore interface {
 	LastReminder(ctx context.Context, name, channel string) (slot time.Time, ok bool, err error)
 	SetReminder(ctx context.Context, name, channel string, slot time.Time) error
 }
+
+// Job is a message that shared files, recorded before it is handled so
+// that a crash or restart resumes it: the user gets one answer, never zero
+// and never two.
+type Job struct {
+	ID      int64
+	EventID string
+	Channel string
+	// Payload is the message as the Slack adapter needs it again.
+	Payload []byte
+	// StatusTS is the progress reply, once posted; ResultTS the balance
+	// posted for the job, once posted, so a resumed job posts neither twice.
+	StatusTS string
+	ResultTS string
+	Attempts int
+	Created  time.Time
+}
+
+// Job states.
+const (
+	JobPending = "pending"
+	JobDone    = "done"
+	JobFailed  = "failed"
+)
+
+// JobStore keeps jobs.
+type JobStore interface {
+	// AddJob records j and sets its ID; dup is set, and nothing saved,
+	// when its event was recorded before.
+	AddJob(ctx context.Context, j *Job) (dup bool, err error)
+	// PendingJobs returns the jobs not yet done, oldest first.
+	PendingJobs(ctx context.Context) ([]*Job, error)
+	// UpdateJob records a job's progress replies and counts an attempt.
+	UpdateJob(ctx context.Context, j *Job) error
+	// FinishJob sets a job's final state.
+	FinishJob(ctx context.Context, id int64, state string) error
+}

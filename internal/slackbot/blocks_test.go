@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -135,13 +134,5 @@ func TestParseHints(t *testing.T) {
 		if got := parseHints(text); got != want {
 			t.Errorf("parseHints(%q) = %+v, want %+v", text, got, want)
 		}
-	}
-}
-
-func TestDedupe(t *testing.T) {
-	var d dedupe
-	now := time.Now()
-	if !d.first("Ev1", now) || d.first("Ev1", now) || !d.first("Ev2", now) {
-		t.Error("dedupe does not remember event ids")
 	}
 }

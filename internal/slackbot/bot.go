@@ -55,12 +55,19 @@ type Config struct {
 	PingInterval time.Duration
 	// MaxRetryWait caps how long one rate-limit or failure wait may be.
 	MaxRetryWait time.Duration
+	// DownloadTimeout limits one download attempt.
+	DownloadTimeout time.Duration
+	// DrainTimeout is how long shutdown waits for work in flight; what is
+	// not done by then stays recorded and resumes on the next start.
+	DrainTimeout time.Duration
 }
 
-// Store is what the bot keeps: uploads, and the balances it posted.
+// Store is what the bot keeps: uploads, the balances it posted, and the
+// jobs it has acknowledged.
 type Store interface {
 	balance.UploadStore
 	balance.ResultStore
+	balance.JobStore
 }
 
 // Bot is the Slack bot.
@@ -73,11 +80,21 @@ type Bot struct {
 	botID   string
 
 	connected atomic.Bool
-	seen      dedupe
 	work      sync.WaitGroup
 	locksMu   sync.Mutex
 	locks     map[string]*sync.Mutex
 	allowed   map[string]bool
+	// workCtx is the context of work in flight: it outlives the event loop
+	// for DrainTimeout, then is cancelled.
+	workCtx    context.Context
+	workCancel context.CancelFunc
+	// running holds the jobs being handled, so the resumer leaves them be.
+	runMu   sync.Mutex
+	running map[int64]bool
+	// stopping is closed when the event loop stops.
+	stopping chan struct{}
+	// Metrics, when set, counts what the bot does.
+	Metrics Metrics
 }
 
 // New makes a bot; Run connects it.
@@ -97,6 +114,12 @@ func New(cfg Config) *Bot {
 	if cfg.MaxRetryWait <= 0 {
 		cfg.MaxRetryWait = 2 * time.Minute
 	}
+	if cfg.DownloadTimeout <= 0 {
+		cfg.DownloadTimeout = 2 * time.Minute
+	}
+	if cfg.DrainTimeout <= 0 {
+		cfg.DrainTimeout = 25 * time.Second
+	}
 	opts := []slack.Option{slack.OptionAppLevelToken(cfg.AppToken)}
 	if cfg.APIURL != "" {
 		opts = append(opts, slack.OptionAPIURL(cfg.APIURL))
@@ -109,8 +132,10 @@ func New(cfg Config) *Bot {
 	smOpts = append(smOpts, socketmode.OptionLog(slogAdapter{cfg.Log}))
 	b := &Bot{
 		cfg: cfg, api: api, sm: socketmode.New(api, smOpts...), log: cfg.Log,
-		locks: map[string]*sync.Mutex{}, allowed: map[string]bool{},
+		locks: map[string]*sync.Mutex{}, allowed: map[string]bool{}, running: map[int64]bool{},
+		Metrics: nopMetrics{},
 	}
+	b.workCtx, b.workCancel = context.WithCancel(context.Background())
 	for _, c := range cfg.Channels {
 		b.allowed[c] = true
 	}
@@ -145,7 +170,8 @@ func (b *Bot) Run(ctx context.Context) error {
 
 	runErr := make(chan error, 1)
 	go func() { runErr <- b.sm.RunContext(ctx) }()
-	defer b.work.Wait()
+	defer b.drain()
+	b.background(func(ctx context.Context) { b.resume(ctx, ctx.Done()) })
 	for {
 		select {
 		case <-ctx.Done():
@@ -167,6 +193,9 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeConnected:
 		b.connected.Store(true)
+		if c, ok := evt.Data.(*socketmode.ConnectedEvent); ok && c.ConnectionCount > 0 {
+			b.Metrics.Reconnect()
+		}
 		b.log.Info("connected to Slack")
 	case socketmode.EventTypeConnecting:
 		b.log.Debug("connecting to Slack")
@@ -177,11 +206,12 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 		b.connected.Store(false)
 		b.log.Error("Slack refused SLACK_APP_TOKEN")
 	case socketmode.EventTypeEventsAPI:
-		// Acknowledge first, always: Slack redelivers what is not acked
-		// within seconds, and the work may take longer.
+		// Acknowledge within Slack's seconds, always: it redelivers what is
+		// not acked, and the work may take longer. An upload is recorded
+		// first, so what Slack considers delivered is never lost.
 		if evt.Request != nil {
+			b.onEvent(evt.Request)
 			b.sm.Ack(*evt.Request)
-			b.onEvent(ctx, evt.Request)
 		}
 	case socketmode.EventTypeSlashCommand:
 		if evt.Request != nil {
@@ -214,7 +244,7 @@ func (s *share) thread() string {
 	return s.TS
 }
 
-func (b *Bot) onEvent(ctx context.Context, req *socketmode.Request) {
+func (b *Bot) onEvent(req *socketmode.Request) {
 	var outer struct {
 		EventID string          `json:"event_id"`
 		Event   json.RawMessage `json:"event"`
@@ -240,30 +270,120 @@ func (b *Bot) onEvent(ctx context.Context, req *socketmode.Request) {
 	if ev.User == b.botUser || (ev.BotID != "" && ev.BotID == b.botID) {
 		return // our own CSV, shared back to us
 	}
-	key := outer.EventID
-	if key == "" {
-		key = ev.Channel + "/" + ev.TS
-	}
-	if !b.seen.first(key, b.cfg.Now()) {
-		b.log.Info("duplicate delivery ignored", "event", key, "retry_attempt", req.RetryAttempt)
-		return
-	}
 	if !b.channelAllowed(ev.Channel) {
 		b.log.Info("upload in a channel not allowed; ignored", "channel", ev.Channel)
 		return
 	}
+	key := outer.EventID
+	if key == "" {
+		key = ev.Channel + "/" + ev.TS
+	}
 	s := &share{EventID: key, Channel: ev.Channel, User: ev.User, Text: ev.Text, TS: ev.TS, ThreadTS: ev.ThreadTS, Files: ev.Files}
+	payload, _ := json.Marshal(s)
+	job := &balance.Job{EventID: key, Channel: ev.Channel, Payload: payload, Created: b.cfg.Now()}
+	dup, err := b.cfg.Store.AddJob(context.Background(), job)
+	switch {
+	case err != nil:
+		// The upload is handled anyway; it just will not survive a crash.
+		b.log.Error("cannot record an upload before handling it", "event", key, "err", err.Error())
+	case dup:
+		b.log.Info("duplicate delivery ignored", "event", key, "retry_attempt", req.RetryAttempt)
+		return
+	}
 	b.log.Info("files shared", "event", key, "channel", s.Channel, "files", len(s.Files), "retry_attempt", req.RetryAttempt)
-	b.background(ctx, func(ctx context.Context) { b.handleShare(ctx, s) })
+	b.Metrics.Upload(len(s.Files))
+	b.runJob(job, s)
+}
+
+// runJob handles a recorded job in the background, unless it is running.
+func (b *Bot) runJob(job *balance.Job, s *share) {
+	b.runMu.Lock()
+	if job.ID != 0 && b.running[job.ID] {
+		b.runMu.Unlock()
+		return
+	}
+	b.running[job.ID] = true
+	b.runMu.Unlock()
+	b.background(func(ctx context.Context) {
+		defer func() {
+			b.runMu.Lock()
+			delete(b.running, job.ID)
+			b.runMu.Unlock()
+		}()
+		start := time.Now()
+		err := b.handleShare(ctx, job, s)
+		b.Metrics.Processed(time.Since(start), err)
+		if job.ID == 0 {
+			return
+		}
+		ctxStore := context.WithoutCancel(ctx)
+		switch {
+		case err == nil:
+			if err := b.cfg.Store.FinishJob(ctxStore, job.ID, balance.JobDone); err != nil {
+				b.log.Error("cannot mark an upload handled", "event", job.EventID, "err", err.Error())
+			}
+		case job.Attempts >= maxAttempts:
+			b.log.Error("giving up on an upload", "event", job.EventID, "attempts", job.Attempts, "err", err.Error())
+			b.cfg.Store.FinishJob(ctxStore, job.ID, balance.JobFailed)
+			b.giveUp(ctxStore, job, s)
+		default:
+			b.log.Warn("upload not finished; it will be resumed", "event", job.EventID, "attempt", job.Attempts, "err", err.Error())
+		}
+	})
+}
+
+// maxAttempts is how many times an upload is tried before the user is told
+// to share it again.
+const maxAttempts = 5
+
+// giveUp tells the user an upload could not be handled.
+func (b *Bot) giveUp(ctx context.Context, job *balance.Job, s *share) {
+	text := ":x: I could not finish reading these files: Slack kept failing me. Please share them again."
+	var err error
+	if job.StatusTS != "" {
+		err = b.update(ctx, s.Channel, job.StatusTS, text)
+	} else {
+		_, err = b.post(ctx, s.Channel, s.thread(), text, nil)
+	}
+	if err != nil {
+		b.log.Error("cannot tell the user an upload failed", "event", job.EventID, "err", err.Error())
+	}
+}
+
+// resume handles the jobs left pending by a crash, a restart or a Slack
+// outage: at start, and every two minutes until stop.
+func (b *Bot) resume(ctx context.Context, stop <-chan struct{}) {
+	for {
+		jobs, err := b.cfg.Store.PendingJobs(ctx)
+		if err != nil {
+			b.log.Error("cannot read pending uploads", "err", err.Error())
+		}
+		for _, j := range jobs {
+			var s share
+			if err := json.Unmarshal(j.Payload, &s); err != nil {
+				b.cfg.Store.FinishJob(ctx, j.ID, balance.JobFailed)
+				continue
+			}
+			b.log.Info("resuming an upload", "event", j.EventID, "attempts", j.Attempts)
+			b.runJob(j, &s)
+		}
+		select {
+		case <-stop:
+			return
+		case <-b.shutdown():
+			return
+		case <-time.After(2 * time.Minute):
+		}
+	}
 }
 
 func (b *Bot) channelAllowed(ch string) bool {
 	return len(b.allowed) == 0 || b.allowed[ch]
 }
 
-// background runs fn outside the event loop. It keeps running when ctx
-// ends, so work in flight finishes; Run waits for it.
-func (b *Bot) background(ctx context.Context, fn func(context.Context)) {
+// background runs fn outside the event loop, on the work context: it
+// keeps running when the event loop stops, for DrainTimeout.
+func (b *Bot) background(fn func(context.Context)) {
 	b.work.Add(1)
 	go func() {
 		defer b.work.Done()
@@ -272,8 +392,41 @@ func (b *Bot) background(ctx context.Context, fn func(context.Context)) {
 				b.log.Error("handler failed", "panic", fmt.Sprint(p))
 			}
 		}()
-		fn(context.WithoutCancel(ctx))
+		fn(b.workCtx)
 	}()
+}
+
+// stopping is closed when the event loop has stopped.
+func (b *Bot) shutdown() <-chan struct{} {
+	b.runMu.Lock()
+	defer b.runMu.Unlock()
+	if b.stopping == nil {
+		b.stopping = make(chan struct{})
+	}
+	return b.stopping
+}
+
+// drain lets work in flight finish for DrainTimeout, then cancels it. What
+// is cancelled stays pending in the store and resumes on the next start.
+func (b *Bot) drain() {
+	b.shutdown()
+	b.runMu.Lock()
+	select {
+	case <-b.stopping:
+	default:
+		close(b.stopping)
+	}
+	b.runMu.Unlock()
+	done := make(chan struct{})
+	go func() { b.work.Wait(); close(done) }()
+	select {
+	case <-done:
+		return
+	case <-time.After(b.cfg.DrainTimeout):
+		b.log.Warn("shutting down with work in flight; it resumes on the next start")
+	}
+	b.workCancel()
+	<-done
 }
 
 // channelLock serialises the work of one channel, so two uploads arriving
@@ -287,33 +440,6 @@ func (b *Bot) channelLock(ch string) *sync.Mutex {
 		b.locks[ch] = m
 	}
 	return m
-}
-
-// dedupe remembers event ids for a while: Slack delivers at least once.
-type dedupe struct {
-	mu   sync.Mutex
-	seen map[string]time.Time
-}
-
-// first reports whether key is new, and remembers it.
-func (d *dedupe) first(key string, now time.Time) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.seen == nil {
-		d.seen = map[string]time.Time{}
-	}
-	if _, ok := d.seen[key]; ok {
-		return false
-	}
-	if len(d.seen) > 1000 {
-		for k, t := range d.seen {
-			if now.Sub(t) > 24*time.Hour {
-				delete(d.seen, k)
-			}
-		}
-	}
-	d.seen[key] = now
-	return true
 }
 
 // --- calling Slack ------------------------------------------------------
@@ -340,8 +466,10 @@ func (b *Bot) call(ctx context.Context, what string, fn func() error) error {
 			backoff *= 2
 			b.log.Warn("Slack call failed; retrying", "call", what, "attempt", attempt+1, "err", err.Error())
 		default:
+			b.Metrics.SlackError(what)
 			return err
 		}
+		b.Metrics.SlackError(what)
 		wait = min(wait, b.cfg.MaxRetryWait)
 		select {
 		case <-ctx.Done():
@@ -351,6 +479,20 @@ func (b *Bot) call(ctx context.Context, what string, fn func() error) error {
 	}
 	return err
 }
+
+// isServerErr reports a 5xx answer from Slack.
+func isServerErr(err error) bool {
+	var sc slack.StatusCodeError
+	return errors.As(err, &sc) && sc.Code >= 500
+}
+
+// isNotInChannel reports Slack refusing because the bot is not a member.
+func isNotInChannel(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "not_in_channel") || strings.Contains(err.Error(), "channel_not_found"))
+}
+
+// notInChannel tells a user how to let the bot in.
+const notInChannel = "I'm not in this channel yet, so I cannot post here. Type `/invite @balancebot` in the channel, then try again."
 
 func isNetErr(err error) bool {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF) {
@@ -428,7 +570,7 @@ func (b *Bot) download(ctx context.Context, f slack.File) ([]byte, error) {
 	}
 	var data []byte
 	err := b.call(ctx, "download", func() error {
-		dctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		dctx, cancel := context.WithTimeout(ctx, b.cfg.DownloadTimeout)
 		defer cancel()
 		w := &limitWriter{limit: b.cfg.MaxFileBytes}
 		if err := b.api.GetFileContext(dctx, f.URLPrivateDownload, w); err != nil {

@@ -43,10 +43,10 @@ func (b *Bot) onSlash(ctx context.Context, req *socketmode.Request, cmd slack.Sl
 		ack(usage)
 	case "status":
 		ack(":mag: Looking at what is uploaded here…")
-		b.background(ctx, func(ctx context.Context) { b.respond(ctx, cmd, b.status(ctx, cmd.ChannelID)) })
+		b.background(func(ctx context.Context) { b.respond(ctx, cmd, b.status(ctx, cmd.ChannelID)) })
 	default:
 		ack(fmt.Sprintf(":hourglass_flowing_sand: Balancing %s…", dayRange(r.period)))
-		b.background(ctx, func(ctx context.Context) { b.balanceRequest(ctx, cmd, r) })
+		b.background(func(ctx context.Context) { b.balanceRequest(ctx, cmd, r) })
 	}
 }
 
@@ -87,7 +87,10 @@ func (b *Bot) balanceRequest(ctx context.Context, cmd slack.SlashCommand, r requ
 	if span.IsZero() {
 		notes = append(notes, fmt.Sprintf("I cannot balance %s yet: no location has both sides.", label))
 	} else {
-		o := b.balanceUploads(ctx, cmd.ChannelID, ups, span)
+		o := b.balanceUploads(ctx, cmd.ChannelID, ups, span, nil)
+		if o.err != nil {
+			notes = append(notes, ":x: Slack would not take the balance right now; try again in a minute.")
+		}
 		notes = append(notes, o.lines...)
 	}
 	if g := gaps(covs, r.period, b.cfg.SOAPVersion); len(g) > 0 {

@@ -47,18 +47,26 @@ func parseHints(text string) hints {
 }
 
 // handleShare reads the files of one message, keeps them, and balances what
-// they make possible. Whatever happens, the user gets an answer in the
-// upload's thread.
-func (b *Bot) handleShare(ctx context.Context, s *share) {
+// they make possible. Whatever happens to the files, the user gets an
+// answer in the upload's thread. It returns an error only when that answer
+// could not be given (Slack unreachable, shutdown): the job then stays
+// pending and is resumed, reusing the replies it already posted.
+func (b *Bot) handleShare(ctx context.Context, job *balance.Job, s *share) error {
 	lock := b.channelLock(s.Channel)
 	lock.Lock()
 	defer lock.Unlock()
 	start := time.Now()
+	job.Attempts++
+	b.saveJob(ctx, job)
 
-	b.react(ctx, s.Channel, s.TS, "eyes")
-	statusTS, err := b.post(ctx, s.Channel, s.thread(), fmt.Sprintf(":hourglass_flowing_sand: Reading %d %s…", len(s.Files), render.Plural(len(s.Files), "file", "files")), nil)
-	if err != nil {
-		b.log.Error("cannot reply in the channel", "channel", s.Channel, "err", err.Error())
+	if job.StatusTS == "" {
+		b.react(ctx, s.Channel, s.TS, "eyes")
+		ts, err := b.post(ctx, s.Channel, s.thread(), fmt.Sprintf(":hourglass_flowing_sand: Reading %d %s…", len(s.Files), render.Plural(len(s.Files), "file", "files")), nil)
+		if err != nil {
+			return fmt.Errorf("posting the progress reply: %w", err)
+		}
+		job.StatusTS = ts
+		b.saveJob(ctx, job)
 	}
 	h := parseHints(s.Text)
 	var lines []string
@@ -68,6 +76,9 @@ func (b *Bot) handleShare(ctx context.Context, s *share) {
 	var added []*balance.Upload
 	failed := 0
 	for _, f := range s.Files {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		line, up := b.takeFile(ctx, s, f, h)
 		lines = append(lines, line)
 		switch {
@@ -75,30 +86,60 @@ func (b *Bot) handleShare(ctx context.Context, s *share) {
 			added = append(added, up)
 		case !strings.HasPrefix(line, ":repeat:"):
 			failed++
+			b.Metrics.FileRefused()
 		}
 	}
-	say := func(extra ...string) {
+	say := func(extra ...string) error {
 		text := strings.Join(append(append([]string(nil), lines...), extra...), "\n")
-		if statusTS == "" {
-			statusTS, _ = b.post(ctx, s.Channel, s.thread(), text, nil)
-			return
-		}
-		if err := b.update(ctx, s.Channel, statusTS, text); err != nil {
-			b.log.Error("cannot update the status message", "err", err.Error())
-		}
+		return b.update(ctx, s.Channel, job.StatusTS, text)
+	}
+	logDone := func(o outcome) {
+		b.log.Info("upload handled", "event", s.EventID, "files", len(s.Files), "failed", failed,
+			"balanced_locations", o.locations, "waiting", o.waiting, "ms", time.Since(start).Milliseconds())
 	}
 	if len(added) == 0 {
-		say()
+		if err := say(); err != nil {
+			return fmt.Errorf("answering: %w", err)
+		}
 		b.react(ctx, s.Channel, s.TS, "x")
-		b.log.Info("upload handled", "event", s.EventID, "files", len(s.Files), "failed", failed, "ms", time.Since(start).Milliseconds())
+		logDone(outcome{})
+		return nil
+	}
+	// What each file was, before the balance: worth showing, not worth
+	// failing for; the final answer below repeats it.
+	if err := say(); err != nil {
+		b.log.Warn("cannot update the progress reply", "event", s.EventID, "err", err.Error())
+	}
+	if job.ResultTS != "" {
+		// A crash came after the balance was posted: do not post it twice.
+		if err := say(":bar_chart: The balance for these files is posted in the channel."); err != nil {
+			return fmt.Errorf("answering: %w", err)
+		}
+		logDone(outcome{})
+		return nil
+	}
+	o := b.balanceAfter(ctx, s.Channel, added, func(ts string) {
+		job.ResultTS = ts
+		b.saveJob(ctx, job)
+	})
+	if o.err != nil {
+		return o.err
+	}
+	if err := say(o.lines...); err != nil {
+		return fmt.Errorf("answering: %w", err)
+	}
+	b.react(ctx, s.Channel, s.TS, o.reaction)
+	logDone(o)
+	return nil
+}
+
+func (b *Bot) saveJob(ctx context.Context, job *balance.Job) {
+	if job.ID == 0 {
 		return
 	}
-	say()
-	outcome := b.balanceAfter(ctx, s.Channel, added)
-	say(outcome.lines...)
-	b.react(ctx, s.Channel, s.TS, outcome.reaction)
-	b.log.Info("upload handled", "event", s.EventID, "files", len(s.Files), "failed", failed,
-		"balanced_locations", outcome.locations, "waiting", outcome.waiting, "ms", time.Since(start).Milliseconds())
+	if err := b.cfg.Store.UpdateJob(context.WithoutCancel(ctx), job); err != nil {
+		b.log.Warn("cannot record an upload's progress", "event", job.EventID, "err", err.Error())
+	}
 }
 
 // takeFile downloads, reads and keeps one file, and returns the status line
@@ -140,11 +181,16 @@ func (b *Bot) takeFile(ctx context.Context, s *share, f slack.File, h hints) (st
 		b.log.Error("cannot store an upload", "file", f.ID, "err", err.Error())
 		return refuse("balancebot could not keep it (a storage fault on our side). Share it again; if that fails, tell whoever runs balancebot.")
 	}
+	if dup && earlier.MessageTS == s.TS && earlier.FileID == f.ID {
+		// Kept by an earlier attempt at this very message, before a crash.
+		return ":white_check_mark: " + describe(earlier), earlier
+	}
 	if dup {
 		return fmt.Sprintf(":repeat: *%s*: the same file as *%s*, shared %s by <@%s>; it counts once.",
 			esc(name), esc(earlier.FileName), earlier.At.In(b.cfg.TZ).Format("Mon Jan 2 at 3:04 PM"), earlier.User), nil
 	}
 	b.log.Info("file read", "file", f.ID, "kind", string(rep.Kind), "rows", rep.Rows, "visits", rep.VisitCount())
+	b.Metrics.FileRead(string(rep.Kind))
 	return ":white_check_mark: " + describe(up), up
 }
 
@@ -192,12 +238,15 @@ type outcome struct {
 	reaction  string
 	locations int
 	waiting   int
+	// err is set when the result could not be posted for a reason that may
+	// pass (Slack unreachable, shutdown): worth trying again.
+	err error
 }
 
 // balanceAfter balances the dates the new uploads cover, with everything
 // the channel holds for them, posting a result for each location both
 // sides now cover and saying what is still needed for the others.
-func (b *Bot) balanceAfter(ctx context.Context, channel string, added []*balance.Upload) outcome {
+func (b *Bot) balanceAfter(ctx context.Context, channel string, added []*balance.Upload, posted func(ts string)) outcome {
 	var p balance.Period
 	for _, u := range added {
 		up := u.Period()
@@ -212,12 +261,12 @@ func (b *Bot) balanceAfter(ctx context.Context, channel string, added []*balance
 		b.log.Error("cannot read stored uploads", "err", err.Error())
 		return outcome{lines: []string{":x: balancebot could not read what was uploaded before (a storage fault on our side). Try `/balance week` in a minute."}, reaction: "x"}
 	}
-	return b.balanceUploads(ctx, channel, ups, balance.Period{})
+	return b.balanceUploads(ctx, channel, ups, balance.Period{}, posted)
 }
 
 // balanceUploads balances uploads over period (or the period they state)
 // and posts the result; it is shared by uploads and /balance.
-func (b *Bot) balanceUploads(ctx context.Context, channel string, ups []*balance.Upload, period balance.Period) outcome {
+func (b *Bot) balanceUploads(ctx context.Context, channel string, ups []*balance.Upload, period balance.Period, posted func(ts string)) outcome {
 	reports := make([]*balance.Report, len(ups))
 	for i, u := range ups {
 		reports[i] = u.Report
@@ -230,13 +279,22 @@ func (b *Bot) balanceUploads(ctx context.Context, channel string, ups []*balance
 	o.waiting = len(res.Waiting)
 	o.locations = len(res.Locations)
 	if len(res.Locations) > 0 {
-		link, err := b.postResult(ctx, channel, res)
+		link, err := b.postResult(ctx, channel, res, posted)
 		if err != nil {
 			b.log.Error("cannot post the balance", "err", err.Error())
-			o.lines = append(o.lines, ":x: The balance was computed but Slack would not take the message. Try `/balance week` in a minute.")
+			if ctx.Err() != nil || isNetErr(err) || isServerErr(err) {
+				o.err = fmt.Errorf("posting the balance: %w", err)
+				return o
+			}
+			if isNotInChannel(err) {
+				o.lines = append(o.lines, ":x: "+notInChannel)
+			} else {
+				o.lines = append(o.lines, ":x: The balance was computed but Slack would not take the message. Try `/balance week` in a minute.")
+			}
 			o.reaction = "x"
 			return o
 		}
+		b.Metrics.Balance(res.Balanced)
 		verdict := "balanced"
 		o.reaction = "white_check_mark"
 		if !res.Balanced {
@@ -270,11 +328,14 @@ func stillNeeded(w balance.Waiting) string {
 
 // postResult posts the summary in the channel, the details in its thread
 // and the mismatch CSV there too, and returns a link to the summary.
-func (b *Bot) postResult(ctx context.Context, channel string, res *balance.Result) (string, error) {
+func (b *Bot) postResult(ctx context.Context, channel string, res *balance.Result, posted func(ts string)) (string, error) {
 	sum := SummaryMessage(res)
 	ts, err := b.post(ctx, channel, "", sum.Text, sum.Blocks, slack.MsgOptionMetadata(sum.Metadata))
 	if err != nil {
 		return "", err
+	}
+	if posted != nil {
+		posted(ts)
 	}
 	mismatches := 0
 	for i := range res.Locations {
@@ -305,12 +366,12 @@ func (b *Bot) postResult(ctx context.Context, channel string, res *balance.Resul
 	if err != nil || link == "" {
 		link = "#"
 	}
-	posted := &balance.Posted{Channel: channel, TS: ts, Link: link, Period: res.Period(), Balanced: res.Balanced, At: b.cfg.Now()}
+	record := &balance.Posted{Channel: channel, TS: ts, Link: link, Period: res.Period(), Balanced: res.Balanced, At: b.cfg.Now()}
 	for i := range res.Locations {
-		posted.Locations = append(posted.Locations, res.Locations[i].Location)
-		posted.NeedsAction += res.Locations[i].ActionCount()
+		record.Locations = append(record.Locations, res.Locations[i].Location)
+		record.NeedsAction += res.Locations[i].ActionCount()
 	}
-	if err := b.cfg.Store.SaveResult(ctx, posted); err != nil {
+	if err := b.cfg.Store.SaveResult(context.WithoutCancel(ctx), record); err != nil {
 		b.log.Warn("cannot record the balance posted", "err", err.Error())
 	}
 	return link, nil

@@ -79,8 +79,8 @@ func (db *DB) SetReminder(ctx context.Context, name, channel string, slot time.T
 	return err
 }
 
-// Purge deletes uploads (the only patient data kept) stored before cutoff,
-// and returns how many went.
+// Purge deletes uploads (the patient data kept) and finished jobs stored
+// before cutoff, and returns how many uploads went.
 func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int64, error) {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -89,6 +89,10 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int64, error) {
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `DELETE FROM uploads WHERE uploaded_at < ?`, cutoff.Unix())
 	if err != nil {
+		return 0, err
+	}
+	// Finished jobs keep message text and file names: they go too.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM jobs WHERE created_at < ? AND state <> ?`, cutoff.Unix(), balance.JobPending); err != nil {
 		return 0, err
 	}
 	n, err := res.RowsAffected()

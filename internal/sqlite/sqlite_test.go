@@ -2,8 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -115,56 +117,71 @@ func TestStoreUploads(t *testing.T) {
 	}
 }
 
+// migrationNames lists the embedded migrations in order.
+func migrationNames(t *testing.T) []string {
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil || len(names) == 0 {
+		t.Fatal(err)
+	}
+	for i := range names {
+		names[i] = filepath.Base(names[i])
+	}
+	slices.Sort(names)
+	return names
+}
+
+// TestMigrations upgrades a store of every earlier version, holding an
+// upload, to this version, and builds one from empty.
 func TestMigrations(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "balancebot.db")
+	all := migrationNames(t)
+	for _, prev := range all[:len(all)-1] {
+		t.Run("from "+prev, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "balancebot.db")
+			old, err := open(ctx, path, prev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := old.Migrations(ctx); got[len(got)-1] != prev {
+				t.Fatalf("the old store has migrations %v", got)
+			}
+			if _, _, err := old.SaveUpload(ctx, upload("C1", "kept", balance.KindEMRBillingReport, "Downtown", 16, 20)); err != nil {
+				t.Fatal(err)
+			}
+			old.Close()
 
-	// A store of the previous version, with an upload in it.
-	old, err := open(ctx, path, "0001_uploads.sql")
-	if err != nil {
-		t.Fatal(err)
+			db, err := Open(ctx, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if got, _ := db.Migrations(ctx); !slices.Equal(got, all) {
+				t.Errorf("migrations %v, want %v", got, all)
+			}
+			ups, err := db.Uploads(ctx, "C1", balance.Period{From: day(16), To: day(20)})
+			if err != nil || len(ups) != 1 || ups[0].FileName != "kept.csv" || ups[0].Report.VisitCount() != 1 {
+				t.Errorf("the upload did not survive the upgrade: %v %+v", err, ups)
+			}
+			if err := db.SetReminder(ctx, "weekly", "C1", time.Unix(1000, 0)); err != nil {
+				t.Errorf("the new tables do not work: %v", err)
+			}
+			if _, err := db.AddJob(ctx, &balance.Job{EventID: "Ev1", Channel: "C1", Payload: []byte("{}")}); err != nil {
+				t.Errorf("the new tables do not work: %v", err)
+			}
+			// Opening again applies nothing twice.
+			db.Close()
+			if db, err = Open(ctx, path); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
-	if got, _ := old.Migrations(ctx); len(got) != 1 {
-		t.Fatalf("the old store has migrations %v", got)
-	}
-	if _, _, err := old.SaveUpload(ctx, upload("C1", "kept", balance.KindEMRBillingReport, "Downtown", 16, 20)); err != nil {
-		t.Fatal(err)
-	}
-	old.Close()
-
-	// Opening it with this version applies the rest and keeps the data.
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	got, _ := db.Migrations(ctx)
-	if len(got) != 2 || got[1] != "0002_results_reminders.sql" {
-		t.Errorf("migrations %v", got)
-	}
-	ups, err := db.Uploads(ctx, "C1", balance.Period{From: day(16), To: day(20)})
-	if err != nil || len(ups) != 1 || ups[0].FileName != "kept.csv" || ups[0].Report.VisitCount() != 1 {
-		t.Errorf("the upload did not survive the migration: %v %+v", err, ups)
-	}
-	if err := db.SetReminder(ctx, "weekly", "C1", time.Unix(1000, 0)); err != nil {
-		t.Errorf("the new tables do not work: %v", err)
-	}
-	// Opening again applies nothing twice.
-	db.Close()
-	db, err = Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-
-	// From empty, every migration applies in order.
 	fresh, err := Open(ctx, filepath.Join(t.TempDir(), "new.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer fresh.Close()
-	if got, _ := fresh.Migrations(ctx); len(got) != 2 || got[0] != "0001_uploads.sql" {
-		t.Errorf("fresh migrations %v", got)
+	if got, _ := fresh.Migrations(ctx); !slices.Equal(got, all) {
+		t.Errorf("fresh migrations %v, want %v", got, all)
 	}
 }
 
@@ -235,5 +252,42 @@ func TestResultsAndReminders(t *testing.T) {
 	got, ok, err := db.LastReminder(ctx, "weekly", "C1")
 	if err != nil || !ok || !got.Equal(slot.Add(7*24*time.Hour)) {
 		t.Errorf("last reminder %v %v %v", got, ok, err)
+	}
+}
+
+func TestJobs(t *testing.T) {
+	ctx := context.Background()
+	db, now := openTest(t)
+	j := &balance.Job{EventID: "Ev1", Channel: "C1", Payload: []byte(`{"ts":"1.0"}`)}
+	if dup, err := db.AddJob(ctx, j); dup || err != nil || j.ID == 0 {
+		t.Fatalf("AddJob: %v %v %d", dup, err, j.ID)
+	}
+	// The same event again (a redelivery, even after a restart) is a duplicate.
+	if dup, err := db.AddJob(ctx, &balance.Job{EventID: "Ev1", Channel: "C1", Payload: []byte(`{}`)}); !dup || err != nil {
+		t.Errorf("a redelivered event: dup=%v err=%v", dup, err)
+	}
+	j.StatusTS, j.ResultTS, j.Attempts = "2.0", "3.0", 1
+	if err := db.UpdateJob(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := db.PendingJobs(ctx)
+	if err != nil || len(pending) != 1 || pending[0].StatusTS != "2.0" || pending[0].ResultTS != "3.0" || pending[0].Attempts != 1 || string(pending[0].Payload) != `{"ts":"1.0"}` {
+		t.Fatalf("pending: %+v %v", pending, err)
+	}
+	db.FinishJob(ctx, j.ID, balance.JobDone)
+	if pending, _ := db.PendingJobs(ctx); len(pending) != 0 {
+		t.Errorf("a finished job is still pending: %+v", pending)
+	}
+	// Finished jobs (message text, file names) are purged with the uploads.
+	*now = now.Add(40 * 24 * time.Hour)
+	db.SaveUpload(ctx, upload("C1", "x", balance.KindEMRBillingReport, "Downtown", 16, 16))
+	*now = now.Add(40 * 24 * time.Hour)
+	if _, err := db.Purge(ctx, now.Add(-35*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	db.db.QueryRow(`SELECT COUNT(*) FROM jobs`).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d finished jobs survived the purge", n)
 	}
 }

@@ -1,0 +1,64 @@
+package sqlite
+
+import (
+	"context"
+	"time"
+
+	"github.com/balancebot/balancebot/internal/balance"
+)
+
+var _ balance.JobStore = (*DB)(nil)
+
+// AddJob records a job unless its event was recorded before.
+func (db *DB) AddJob(ctx context.Context, j *balance.Job) (bool, error) {
+	now := db.Now()
+	if j.Created.IsZero() {
+		j.Created = now
+	}
+	res, err := db.db.ExecContext(ctx, `INSERT INTO jobs (event_id, channel, payload, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
+		j.EventID, j.Channel, j.Payload, j.Created.Unix(), now.Unix())
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil || n == 0 {
+		return n == 0, err
+	}
+	j.ID, err = res.LastInsertId()
+	return false, err
+}
+
+// PendingJobs returns the jobs not yet done, oldest first.
+func (db *DB) PendingJobs(ctx context.Context) ([]*balance.Job, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT id, event_id, channel, payload, status_ts, result_ts, attempts, created_at
+		FROM jobs WHERE state = ? ORDER BY created_at, id`, balance.JobPending)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*balance.Job
+	for rows.Next() {
+		var j balance.Job
+		var at int64
+		if err := rows.Scan(&j.ID, &j.EventID, &j.Channel, &j.Payload, &j.StatusTS, &j.ResultTS, &j.Attempts, &at); err != nil {
+			return nil, err
+		}
+		j.Created = time.Unix(at, 0)
+		out = append(out, &j)
+	}
+	return out, rows.Err()
+}
+
+// UpdateJob records a job's replies and attempts.
+func (db *DB) UpdateJob(ctx context.Context, j *balance.Job) error {
+	_, err := db.db.ExecContext(ctx, `UPDATE jobs SET status_ts = ?, result_ts = ?, attempts = ?, updated_at = ? WHERE id = ?`,
+		j.StatusTS, j.ResultTS, j.Attempts, db.Now().Unix(), j.ID)
+	return err
+}
+
+// FinishJob sets a job's final state.
+func (db *DB) FinishJob(ctx context.Context, id int64, state string) error {
+	_, err := db.db.ExecContext(ctx, `UPDATE jobs SET state = ?, updated_at = ? WHERE id = ?`, state, db.Now().Unix(), id)
+	return err
+}
