@@ -25,9 +25,7 @@ func TestStopMidUploadResumesOnStart(t *testing.T) {
 	e.slack.DelayNext("download", 1, 3*time.Second)
 	env, ts := e.share("", examples(t, "soap1-week")...)
 	e.waitFor("the progress reply", func() bool { return e.readingPosts() == 1 })
-	if _, ok := e.slack.Acked(env); !ok {
-		t.Fatal("the upload was not acknowledged")
-	}
+	e.waitFor("the ack", func() bool { _, ok := e.slack.Acked(env); return ok })
 	e.stop()
 	if n := len(e.summaries()); n != 0 {
 		t.Fatalf("%d summaries before the restart", n)

@@ -5,20 +5,24 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+	_ "time/tzdata" // BALANCEBOT_TIMEZONE works in images without zoneinfo
 
 	"github.com/balancebot/balancebot/internal/balance"
 	"github.com/balancebot/balancebot/internal/cli"
 	"github.com/balancebot/balancebot/internal/clock"
 	"github.com/balancebot/balancebot/internal/exports"
+	"github.com/balancebot/balancebot/internal/ops"
 	"github.com/balancebot/balancebot/internal/schedule"
 	"github.com/balancebot/balancebot/internal/slackbot"
 	"github.com/balancebot/balancebot/internal/sqlite"
@@ -29,6 +33,8 @@ const usage = `usage: balancebot [command] [arguments]
 Commands:
   run                 run the Slack bot (the default); configured by environment variables
   reconcile FILE...   balance export files offline and print the result
+  backup FILE         copy the store (BALANCEBOT_DATA_DIR) to FILE, safe while the bot runs
+  healthcheck [URL]   exit 0 if the bot's /healthz answers (for container health checks)
   help                show this help
 
 Run "balancebot reconcile -h" for the reconcile options; the README lists
@@ -49,6 +55,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cli.Reconcile(args, stdout, stderr)
 	case "run":
 		return runBot(stderr)
+	case "backup":
+		return runBackup(args, stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(args, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -78,6 +88,52 @@ func runBot(stderr io.Writer) int {
 	return 0
 }
 
+func runBackup(args []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 {
+		fmt.Fprintf(stderr, "usage: balancebot backup FILE\n")
+		return 2
+	}
+	var cfg Config
+	// Only the data directory matters here; no Slack tokens are needed.
+	cfg.DataDir = os.Getenv("BALANCEBOT_DATA_DIR")
+	if cfg.DataDir == "" {
+		cfg.DataDir = "data"
+	}
+	if _, err := os.Stat(cfg.dbPath()); err != nil {
+		fmt.Fprintf(stderr, "balancebot backup: no store at %s (set BALANCEBOT_DATA_DIR): %v\n", cfg.dbPath(), err)
+		return 1
+	}
+	db, err := sqlite.Open(context.Background(), cfg.dbPath())
+	if err != nil {
+		fmt.Fprintf(stderr, "balancebot backup: %v\n", err)
+		return 1
+	}
+	defer db.Close()
+	if err := db.Backup(context.Background(), args[0]); err != nil {
+		fmt.Fprintf(stderr, "balancebot backup: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "backed up %s to %s\n", cfg.dbPath(), args[0])
+	return 0
+}
+
+func runHealthcheck(args []string, stderr io.Writer) int {
+	url := "http://127.0.0.1:8080/healthz"
+	if addr := os.Getenv("BALANCEBOT_HEALTH_ADDR"); addr != "" {
+		if _, port, err := net.SplitHostPort(addr); err == nil {
+			url = "http://127.0.0.1:" + port + "/healthz"
+		}
+	}
+	if len(args) > 0 {
+		url = args[0]
+	}
+	if err := ops.Check(url); err != nil {
+		fmt.Fprintf(stderr, "balancebot healthcheck: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
 func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	l.UnmarshalText([]byte(strings.ToUpper(level)))
@@ -98,11 +154,14 @@ type Main struct {
 
 	DB  *sqlite.DB
 	Bot *slackbot.Bot
+	Ops *ops.Server
+	// ready is closed once the parts are wired, so tests can look at them.
+	ready chan struct{}
 }
 
 // NewMain returns a Main for cfg on the system clock.
 func NewMain(cfg Config, log *slog.Logger) *Main {
-	return &Main{Config: cfg, Log: log, Clock: clock.Real{}}
+	return &Main{Config: cfg, Log: log, Clock: clock.Real{}, ready: make(chan struct{})}
 }
 
 // Run opens the store and runs the bot, the reminders and the retention
@@ -139,12 +198,33 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.Log.Info("balancebot starting", "data_dir", cfg.DataDir, "channels", len(cfg.Channels), "full_names", cfg.FullNames,
-		"retention_days", cfg.RetentionDays, "reminder_channels", len(cfg.ReminderChannels))
-
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	if cfg.HealthAddr != "" {
+		m.Ops = ops.NewServer(func(ctx context.Context) error {
+			if !m.Bot.Ready() {
+				return errors.New("not connected to Slack")
+			}
+			if err := db.Ping(ctx); err != nil {
+				return fmt.Errorf("store: %w", err)
+			}
+			return nil
+		})
+		if err := m.Ops.Listen(cfg.HealthAddr); err != nil {
+			return err
+		}
+		m.Bot.Metrics = m.Ops.Metrics
+		wg.Go(func() {
+			if err := m.Ops.Serve(ctx); err != nil {
+				m.Log.Error("health server stopped", "err", err.Error())
+			}
+		})
+	}
+	close(m.ready)
+	m.Log.Info("balancebot starting", "data_dir", cfg.DataDir, "channels", len(cfg.Channels), "full_names", cfg.FullNames,
+		"retention_days", cfg.RetentionDays, "reminder_channels", len(cfg.ReminderChannels), "health_addr", cfg.HealthAddr)
+
 	wg.Go(func() { m.purge(ctx) })
 	wg.Go(func() {
 		if err := sched.Run(ctx); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -448,4 +449,16 @@ func TestConfigNamesTheVariable(t *testing.T) {
 	if err != nil || cfg.APIURL != "http://127.0.0.1:9/api/" || cfg.MaxFileMB != 100 || cfg.DataDir != "data" {
 		t.Errorf("defaults: %+v %v", cfg, err)
 	}
+}
+
+// zipOf builds a zip of name, data pairs.
+func zipOf(pairs ...any) []byte {
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		f, _ := zw.Create(pairs[i].(string))
+		f.Write(pairs[i+1].([]byte))
+	}
+	zw.Close()
+	return out.Bytes()
 }

@@ -8,6 +8,7 @@ package exports
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -81,7 +82,16 @@ func readWorkbook(name string, r io.Reader, opt Options) (*balance.Report, error
 	if lim.unzip <= 0 {
 		lim.unzip = 1 << 30
 	}
-	f, err := openXLSX(name, r, lim)
+	// A workbook is a zip: it is read whole, and its directory is checked
+	// before anything is unpacked.
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, balance.FileErrorf(name, "cannot read the file: %v", err)
+	}
+	if err := checkZip(name, data, lim); err != nil {
+		return nil, err
+	}
+	f, err := openXLSX(name, bytes.NewReader(data), lim)
 	if err != nil {
 		return nil, err
 	}

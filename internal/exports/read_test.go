@@ -1,6 +1,7 @@
 package exports
 
 import (
+	"archive/zip"
 	"bytes"
 	"fmt"
 	"slices"
@@ -547,4 +548,60 @@ func TestSniffDelimiter(t *testing.T) {
 			t.Errorf("sniffDelimiter(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// zipWith builds a zip holding the given parts.
+func zipWith(t *testing.T, parts map[string][]byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for name, data := range parts {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(data)
+	}
+	zw.Close()
+	return buf.Bytes()
+}
+
+func TestReadRefusesZipBombs(t *testing.T) {
+	ct := []byte(`<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"></Types>`)
+	for _, tc := range []struct {
+		name  string
+		parts map[string][]byte
+		limit int64
+		want  string
+	}{
+		{"a sheet that unpacks past the limit", map[string][]byte{"[Content_Types].xml": ct,
+			"xl/worksheets/sheet1.xml": bytes.Repeat([]byte("<row><c><v>1</v></c></row>"), 300000)}, 4 << 20,
+			"bomb.xlsx: this workbook unpacks to more than 4 MB"},
+		{"a part compressed a thousand to one", map[string][]byte{"[Content_Types].xml": ct,
+			"xl/worksheets/sheet1.xml": bytes.Repeat([]byte{' '}, 6<<20)}, 1 << 30,
+			"bomb.xlsx: this workbook is compressed"},
+		{"a huge shared-string table", map[string][]byte{"[Content_Types].xml": ct,
+			"xl/sharedStrings.xml": randomish(3 << 20)}, 8 << 20,
+			"bomb.xlsx: this workbook's table of text values is 3 MB"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Read("bomb.xlsx", bytes.NewReader(zipWith(t, tc.parts)), Options{MaxUnzip: tc.limit})
+			if msg := balance.ErrorMessage(err); !strings.HasPrefix(msg, tc.want) || balance.ErrorCode(err) != balance.EInvalid {
+				t.Errorf("got %q, want it to start %q", msg, tc.want)
+			}
+		})
+	}
+}
+
+// randomish returns n bytes that do not compress much.
+func randomish(n int) []byte {
+	b := make([]byte, n)
+	x := uint32(2463534242)
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b[i] = 'a' + byte(x%26)
+	}
+	return b
 }

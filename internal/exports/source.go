@@ -1,6 +1,7 @@
 package exports
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
 	"encoding/csv"
@@ -244,6 +245,32 @@ type xlsxSource struct {
 type xlsxLimits struct {
 	unzip int64 // total bytes a workbook may unzip to
 	xml   int64 // bytes of one sheet's XML kept in memory before spilling
+}
+
+// checkZip refuses a workbook that would unpack to more than the limit, or
+// that looks built to exhaust memory: a part compressed more than 100:1
+// past a few megabytes (a "zip bomb"), or a shared-string table larger
+// than a quarter of the limit (excelize holds it in memory whole). The
+// sizes checked are the declared ones; archive/zip refuses to read past
+// them, so a header that lies fails too.
+func checkZip(name string, data []byte, lim xlsxLimits) error {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return balance.FileErrorf(name, "this Excel file cannot be opened; it may be damaged or cut short (%v). Download or export it again, or save it as CSV.", err)
+	}
+	var total uint64
+	for _, f := range zr.File {
+		total += f.UncompressedSize64
+		switch {
+		case total > uint64(lim.unzip):
+			return balance.FileErrorf(name, "this workbook unpacks to more than %d MB, more than an export of one period needs. Export a shorter date range, or save it as CSV.", lim.unzip>>20)
+		case f.UncompressedSize64 > 4<<20 && f.CompressedSize64 > 0 && f.UncompressedSize64/f.CompressedSize64 > 100:
+			return balance.FileErrorf(name, "this workbook is compressed %d to 1, far beyond any real export (it looks built to exhaust memory). Export the report again from WebPT, or save it as CSV.", f.UncompressedSize64/f.CompressedSize64)
+		case strings.EqualFold(f.Name, "xl/sharedStrings.xml") && f.UncompressedSize64 > uint64(lim.unzip/4):
+			return balance.FileErrorf(name, "this workbook's table of text values is %d MB, more than an export needs. Save it as CSV, or export a shorter date range.", f.UncompressedSize64>>20)
+		}
+	}
+	return nil
 }
 
 // openXLSX opens a workbook and returns the sheets in order.

@@ -127,6 +127,7 @@ type Server struct {
 	staged    map[string]Upload // upload URL given, not yet completed
 	failures  map[string]*failure
 	calls     map[string]int
+	left      map[string]bool // channels the bot is not a member of
 }
 
 // New starts a fake Slack on a loopback port.
@@ -145,7 +146,7 @@ func New(opts Options) *Server {
 	}
 	s := &Server{
 		opts: opts, files: map[string]File{}, content: map[string][]byte{},
-		staged: map[string]Upload{}, failures: map[string]*failure{}, calls: map[string]int{}, sent: map[string]*envelope{},
+		staged: map[string]Upload{}, failures: map[string]*failure{}, calls: map[string]int{}, sent: map[string]*envelope{}, left: map[string]bool{},
 		tsSeq: 1764000000 * 1000000,
 	}
 	mux := http.NewServeMux()
@@ -241,6 +242,14 @@ func (s *Server) fail(w http.ResponseWriter, method string) bool {
 	}
 	http.Error(w, http.StatusText(fc.status), fc.status)
 	return true
+}
+
+// Leave removes the bot from channel: posting there fails with
+// not_in_channel, as in Slack.
+func (s *Server) Leave(channel string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.left[channel] = true
 }
 
 // Calls returns how many times method was called, failures included.
@@ -574,6 +583,13 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := r.FormValue
+	s.mu.Lock()
+	left := s.left[f("channel")]
+	s.mu.Unlock()
+	if left && (strings.HasPrefix(method, "chat.") && method != "chat.getPermalink" || method == "reactions.add") {
+		s.reply(w, map[string]any{"ok": false, "error": "not_in_channel"})
+		return
+	}
 	switch method {
 	case "auth.test":
 		s.reply(w, map[string]any{"ok": true, "url": "https://fake.slack.com/", "team": "Fake", "user": "balancebot",

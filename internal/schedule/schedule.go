@@ -147,7 +147,12 @@ func (s *Scheduler) catchUp(ctx context.Context) error {
 // deliver sends one reminder and records it. A send that fails is not
 // recorded, so the next start sends it late rather than never.
 func (s *Scheduler) deliver(ctx context.Context, name, ch string, slot time.Time, late bool) {
-	if err := s.send(ctx, name, ch, slot, late); err != nil {
+	// A shutdown must not cut a send short: Slack may have taken the
+	// message before the cut, and an unrecorded send goes out again on the
+	// next start. So the send finishes (or times out) first.
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := s.send(sendCtx, name, ch, slot, late); err != nil {
 		s.log.Error("reminder not sent", "reminder", name, "channel", ch, "err", err.Error())
 		return
 	}

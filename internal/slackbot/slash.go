@@ -77,7 +77,8 @@ func (b *Bot) balanceRequest(ctx context.Context, cmd slack.SlashCommand, r requ
 	}
 	label := dayRange(r.period)
 	if len(ups) == 0 {
-		b.respond(ctx, cmd, fmt.Sprintf("Nothing is uploaded here for %s yet. Drop these in this channel:\n• %s\n• %s",
+		b.respond(ctx, cmd, fmt.Sprintf("Nothing is uploaded here for %s yet. Drop these in this channel:\n• %s\n• %s\n"+
+			"If I am not in this channel yet, type `/invite @balancebot` first, or I will not see what you drop.",
 			label, strings.TrimPrefix(pullFor(balance.SideEMR, b.cfg.SOAPVersion), "the "), strings.TrimPrefix(pullFor(balance.SideBilling, b.cfg.SOAPVersion), "the ")))
 		return
 	}
@@ -92,6 +93,11 @@ func (b *Bot) balanceRequest(ctx context.Context, cmd slack.SlashCommand, r requ
 			notes = append(notes, ":x: Slack would not take the balance right now; try again in a minute.")
 		}
 		notes = append(notes, o.lines...)
+		if o.reaction == "x" && strings.Contains(strings.Join(o.lines, ""), notInChannel) {
+			// The rest would be about a balance nobody can see.
+			b.respond(ctx, cmd, strings.Join(notes, "\n"))
+			return
+		}
 	}
 	if g := gaps(covs, r.period, b.cfg.SOAPVersion); len(g) > 0 {
 		head := "Missing for " + label

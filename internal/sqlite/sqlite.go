@@ -273,3 +273,15 @@ func decodeReport(blob []byte) (*balance.Report, error) {
 	_, err = io.Copy(io.Discard, zr)
 	return &r, err
 }
+
+// Backup writes a consistent copy of the store to dest (which must not
+// exist), safe while the bot runs.
+func (db *DB) Backup(ctx context.Context, dest string) error {
+	if _, err := os.Stat(dest); err == nil {
+		return fmt.Errorf("%s already exists: choose a new file name for the backup", dest)
+	}
+	if _, err := db.db.ExecContext(ctx, `VACUUM INTO ?`, dest); err != nil {
+		return fmt.Errorf("backing up to %s: %w", dest, err)
+	}
+	return os.Chmod(dest, 0o600)
+}
