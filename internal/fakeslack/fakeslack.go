@@ -252,6 +252,18 @@ func (s *Server) Leave(channel string) {
 	s.left[channel] = true
 }
 
+// Methods returns every method called so far ("download" and
+// "response_url" included), with how many times.
+func (s *Server) Methods() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.calls))
+	for k, v := range s.calls {
+		out[k] = v
+	}
+	return out
+}
+
 // Calls returns how many times method was called, failures included.
 func (s *Server) Calls(method string) int {
 	s.mu.Lock()

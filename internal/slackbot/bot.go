@@ -62,6 +62,14 @@ type Config struct {
 	DrainTimeout time.Duration
 }
 
+// Events are the bot events the bot handles (message events of subtype
+// file_share, in public and private channels); Commands its slash
+// commands. The manifest must declare both.
+var (
+	Events   = []string{"message.channels", "message.groups"}
+	Commands = []string{"/balance"}
+)
+
 // Store is what the bot keeps: uploads, the balances it posted, and the
 // jobs it has acknowledged.
 type Store interface {
