@@ -143,11 +143,14 @@ func locationBlocks(l *balance.Location, named bool) []slack.Block {
 		n := l.ActionCount()
 		state = fmt.Sprintf("*not balanced*: %d %s", n, render.Plural(n, "visit needs action", "visits need action"))
 	}
-	title := state
-	if named {
-		title = fmt.Sprintf("*%s*: %s", esc(render.LocationName(l)), state)
-	} else {
-		title = strings.ToUpper(state[:1]) + state[1:]
+	title := fmt.Sprintf("*%s*: %s", esc(render.LocationName(l)), state)
+	if !named {
+		// The header names the location already.
+		title = "Balanced"
+		if !l.Balanced {
+			n := l.ActionCount()
+			title = fmt.Sprintf("*Not balanced*: %d %s", n, render.Plural(n, "visit needs action", "visits need action"))
+		}
 	}
 	fields := []*slack.TextBlockObject{
 		mrkdwn(fmt.Sprintf("*EMR visits*\n%d", l.EMRVisits)),
@@ -356,7 +359,7 @@ func DetailMessages(res *balance.Result, full bool) []Detail {
 				if listed >= maxListedInSlack {
 					break
 				}
-				line := "• " + esc(render.MismatchLine(m, full)) + "\n"
+				line := "• " + esc(slackLine(m, full)) + "\n"
 				if chunk.Len()+len(line) > sectionChunk {
 					add(slack.NewSectionBlock(mrkdwn(chunk.String()), nil, nil), chunk.Len())
 					chunk.Reset()
@@ -378,4 +381,18 @@ func DetailMessages(res *balance.Result, full bool) []Detail {
 		msgs[i].Text = fmt.Sprintf("Balance details, part %d of %d", i+1, len(msgs))
 	}
 	return msgs
+}
+
+// slackLine is one mismatch in Slack's proportional font: "EMR only · Tue
+// 11/17 · J.S. (acct …482) · billing has Wed 11/18".
+func slackLine(m balance.Mismatch, full bool) string {
+	s := render.SideLabel(m.Side) + " · " + render.DayLabel(m.DateOfService) + " · " + render.Patient(m, full)
+	if !m.OtherDate.IsZero() {
+		other := "billing"
+		if m.Side == balance.SideBilling {
+			other = "the EMR"
+		}
+		s += " · " + other + " has " + render.DayLabel(m.OtherDate)
+	}
+	return s
 }

@@ -136,3 +136,16 @@ func TestParseHints(t *testing.T) {
 		}
 	}
 }
+
+func TestSingleLocationTitle(t *testing.T) {
+	res := bigResult(1, len(balance.Reasons)) // one of each reason: 6 need action
+	b, _ := json.Marshal(SummaryMessage(res).Blocks)
+	if !strings.Contains(string(b), `"*Not balanced*: 6 visits need action"`) {
+		t.Errorf("summary: %s", b)
+	}
+	res.Locations[0].Mismatches, res.Locations[0].Reasons, res.Locations[0].Balanced, res.Balanced = nil, map[balance.Reason]int{}, true, true
+	b, _ = json.Marshal(SummaryMessage(res).Blocks)
+	if !strings.Contains(string(b), `"text":"Balanced"`) {
+		t.Errorf("summary: %s", b)
+	}
+}
