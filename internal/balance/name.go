@@ -19,69 +19,66 @@ import (
 //
 // An empty or all-punctuation name gives "".
 func NameKey(name string) string {
-	var tok nameTokens
+	return string(AppendNameKey(nil, name))
+}
+
+// AppendNameKey appends the NameKey of name to dst, so hot loops can build
+// keys in a reused buffer.
+func AppendNameKey(dst []byte, name string) []byte {
+	// The words go in a buffer on the stack (keys are made for every new
+	// visit, and most names fit); ends marks where each word ends.
+	var store [96]byte
+	var ends [16]int
+	buf, n := store[:0], 0
 	if i := strings.IndexByte(name, ','); i >= 0 {
 		// "Last, First Middle" (a second comma, as in "Smith, John, Jr.",
-		// only adds tokens to the given part; suffixes are dropped anyway).
-		tok.split(name[:i])
-		surnameEnd := tok.n
-		tok.split(name[i+1:])
-		return tok.key(0, surnameEnd, surnameEnd)
+		// only adds words to the given part; suffixes are dropped anyway).
+		buf, n = splitWords(buf, &ends, n, name[:i])
+		surnameEnd := n
+		buf, n = splitWords(buf, &ends, n, name[i+1:])
+		return appendKey(dst, buf, &ends, n, 0, surnameEnd, surnameEnd)
 	}
-	tok.split(name)
-	switch tok.n {
+	buf, n = splitWords(buf, &ends, n, name)
+	switch n {
 	case 0:
-		return ""
+		return dst
 	case 1:
-		return tok.key(0, 1, -1)
+		return appendKey(dst, buf, &ends, n, 0, 1, -1)
 	}
-	// "First [Middle...] Last": the surname is the last token, or starts at
+	// "First [Middle...] Last": the surname is the last word, or starts at
 	// the first particle after the given name when one comes before it.
-	start := tok.n - 1
-	for i := 1; i < tok.n-1; i++ {
-		if isParticle(tok.word(i)) {
+	start := n - 1
+	for i := 1; i < n-1; i++ {
+		from := 0
+		if i > 0 {
+			from = ends[i-1]
+		}
+		if isParticle(string(buf[from:ends[i]])) {
 			start = i
 			break
 		}
 	}
-	return tok.key(start, tok.n, 0)
+	return appendKey(dst, buf, &ends, n, start, n, 0)
 }
 
-// nameTokens collects the normalised words of a name in one buffer, so
-// building a key costs one allocation at most.
-type nameTokens struct {
-	buf   []byte
-	ends  [16]int
-	n     int
-	store [64]byte
-}
-
-func (t *nameTokens) word(i int) string {
-	start := 0
-	if i > 0 {
-		start = t.ends[i-1]
-	}
-	return string(t.buf[start:t.ends[i]])
-}
-
-// split appends the words of s. Words break at spaces and periods; other
-// punctuation (hyphen, apostrophe, ...) is dropped inside a word, so
-// "O'Brien" is one word "obrien". Suffixes are not kept.
-func (t *nameTokens) split(s string) {
-	if t.buf == nil {
-		t.buf = t.store[:0]
-	}
-	start := len(t.buf)
+// splitWords appends the normalised words of s to buf, recording where each
+// ends, and returns buf and the word count. Words break at spaces and
+// periods; other punctuation (hyphen, apostrophe, ...) is dropped inside a
+// word, so "O'Brien" is one word "obrien". Suffixes are not kept. It takes
+// and returns buf rather than keeping it in a struct, so buf stays on the
+// caller's stack.
+func splitWords(buf []byte, ends *[16]int, n int, s string) ([]byte, int) {
+	start := len(buf)
 	flush := func() {
-		if len(t.buf) > start {
-			if isSuffix(string(t.buf[start:])) || t.n == len(t.ends) {
-				t.buf = t.buf[:start]
+		if len(buf) > start {
+			if isSuffix(string(buf[start:])) || n == len(ends) {
+				buf = buf[:start]
 			} else {
-				t.ends[t.n] = len(t.buf)
-				t.n++
+				ends[n] = len(buf)
+				n++
 			}
 		}
-		start = len(t.buf)
+		start = len(buf)
 	}
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -89,9 +86,9 @@ func (t *nameTokens) split(s string) {
 			i++
 			switch {
 			case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-				t.buf = append(t.buf, c)
+				buf = append(buf, c)
 			case 'A' <= c && c <= 'Z':
-				t.buf = append(t.buf, c+'a'-'A')
+				buf = append(buf, c+'a'-'A')
 			case c == ' ' || c == '.' || c == '\t' || c == '/' || c == '(' || c == ')':
 				flush()
 			}
@@ -103,33 +100,33 @@ func (t *nameTokens) split(s string) {
 		case unicode.IsSpace(r):
 			flush()
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			t.buf = appendFolded(t.buf, unicode.ToLower(r))
+			buf = appendFolded(buf, unicode.ToLower(r))
 		}
 	}
 	flush()
+	return buf, n
 }
 
-// key joins words [from,to) as the surname and word given as the first
-// given name ("" when given < 0), as "surname|given".
-func (t *nameTokens) key(from, to, given int) string {
-	if t.n == 0 {
-		return ""
+// appendKey appends words [from,to) as the surname and word given as the
+// first given name (none when given < 0), as "surname|given".
+func appendKey(out, buf []byte, ends *[16]int, n, from, to, given int) []byte {
+	if n == 0 {
+		return out
 	}
 	start := func(i int) int {
 		if i == 0 {
 			return 0
 		}
-		return t.ends[i-1]
+		return ends[i-1]
 	}
-	var out []byte
 	if from < to {
-		out = append(out, t.buf[start(from):t.ends[to-1]]...)
+		out = append(out, buf[start(from):ends[to-1]]...)
 	}
 	out = append(out, '|')
-	if given >= 0 && given < t.n && (given < from || given >= to) {
-		out = append(out, t.buf[start(given):t.ends[given]]...)
+	if given >= 0 && given < n && (given < from || given >= to) {
+		out = append(out, buf[start(given):ends[given]]...)
 	}
-	return string(out)
+	return out
 }
 
 func isSuffix(w string) bool {

@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Options are a user's choices for one reconciliation.
@@ -36,6 +38,11 @@ const dosPairWindow = 7
 // An *Error with code EInvalid is returned when the reports cannot be
 // balanced as given (no EMR side, no billing side, a location that cannot be
 // told, periods that share no dates).
+//
+// A month for hundreds of clinics is a million visits a side, so the work
+// is laid out for the memory: each visit gets a location index, each side
+// is gathered in one pass in file order into small per-location maps, the
+// two sides at once, and the locations are then balanced in parallel.
 func Reconcile(reports []*Report, opt Options) (*Result, error) {
 	rc := &reconciler{reports: reports, opt: opt}
 	if err := rc.checkSides(); err != nil && !opt.SkipIncomplete {
@@ -49,8 +56,9 @@ func Reconcile(reports []*Report, opt Options) (*Result, error) {
 	}
 	rc.applyReplacement()
 	rc.filterPeriod()
-	rc.groupByLocation()
+	rc.countByLocation()
 	res := &Result{From: rc.period.From, To: rc.period.To, Balanced: true, Waiting: []Waiting{}}
+	var todo []int32
 	for _, loc := range rc.locationOrder() {
 		if missing := rc.missingSide(loc); missing != "" {
 			if opt.SkipIncomplete {
@@ -59,10 +67,13 @@ func Reconcile(reports []*Report, opt Options) (*Result, error) {
 			}
 			rc.warnMissingSide(loc, missing)
 		}
-		l, err := rc.balanceLocation(loc)
-		if err != nil {
-			return nil, err
-		}
+		todo = append(todo, loc)
+	}
+	if err := rc.gather(todo); err != nil {
+		return nil, err
+	}
+	locs := rc.balanceAll(todo)
+	for _, l := range locs {
 		res.Balanced = res.Balanced && l.Balanced
 		res.Locations = append(res.Locations, *l)
 	}
@@ -81,28 +92,50 @@ func Reconcile(reports []*Report, opt Options) (*Result, error) {
 	return res, nil
 }
 
-// rvisit is a visit with its location resolved, tagged with its report.
-type rvisit struct {
-	rep int
-	loc string // LocationKey; "" on a check report means every location
-	v   *Visit
-}
+// Special location indexes of a visit.
+const (
+	// anyLoc marks a check report's visit that names no location: the
+	// report is for every location (a Billing Exceptions Report, say).
+	anyLoc int32 = -1
+	// dropped marks a visit left out: replaced by a newer export, or
+	// dated outside the period.
+	dropped int32 = -2
+)
 
 type reconciler struct {
 	reports []*Report
 	opt     Options
 	period  Period
-	// visits holds every report's visits with resolved locations; after
-	// applyReplacement and filterPeriod, only those that count.
-	visits [][]rvisit
-	// byLoc holds the same visits per location key, then per report, so
-	// each location is balanced from its own visits only.
-	byLoc map[string][][]rvisit
-	// locName is the display name of each location key.
-	locName  map[string]string
-	locSeen  []string
-	warnings []Warning
-	outside  []int // per report: visits left out as outside the period
+	// keys lists the locations by index, as LocationKeys; index finds one.
+	keys  []string
+	index map[string]int32
+	// locName is the display name of each location key; locSeen the keys
+	// the visit reports name, in order.
+	locName map[string]string
+	locSeen []string
+	// vloc[ri][i] is the location index of report ri's visit i, anyLoc or
+	// dropped.
+	vloc [][]int32
+	// count[ri][loc] is how many of report ri's visits are kept at loc;
+	// stated[ri] is the index of the location the report states, or -1.
+	count  [][]int32
+	stated []int32
+	// ident is how patients are told apart at each location.
+	ident []identity
+	// sides holds each side's visits per location, once gathered.
+	emr, bill []*sideVisits
+	// checks holds the check reports' items per location, and those for
+	// every location.
+	checks   []*checkIndex
+	anyCheck *checkIndex
+	// units and initial evaluations of the Documented Units report.
+	duUnits    []float64
+	duUnitsAny float64
+	duHasUnits bool
+	duIE       []map[patientDay]float64
+	duIEAny    map[patientDay]float64
+	warnings   []Warning
+	outside    []int // per report: visits left out as outside the period
 }
 
 func (rc *reconciler) warn(w Warning) { rc.warnings = append(rc.warnings, w) }
@@ -143,12 +176,34 @@ func (rc *reconciler) checkSides() error {
 		KindChargeAuditSummary.HowToPull(), got)
 }
 
+// locIndex returns the index of location key k, adding it if new.
+func (rc *reconciler) locIndex(k string) int32 {
+	if i, ok := rc.index[k]; ok {
+		return i
+	}
+	i := int32(len(rc.keys))
+	rc.keys = append(rc.keys, k)
+	rc.index[k] = i
+	return i
+}
+
 // resolveLocations gives every visit a location: its row's, its report's,
 // the user's, or the one location the other reports name.
 func (rc *reconciler) resolveLocations() error {
 	rc.locName = map[string]string{}
+	rc.index = map[string]int32{}
+	// LocationKey is worked out once per spelling: rows repeat a handful.
+	keys := map[string]string{}
+	keyOf := func(l string) string {
+		k, ok := keys[l]
+		if !ok {
+			k = LocationKey(l)
+			keys[l] = k
+		}
+		return k
+	}
 	note := func(l string) {
-		k := LocationKey(l)
+		k := keyOf(l)
 		if k == "" {
 			return
 		}
@@ -162,8 +217,12 @@ func (rc *reconciler) resolveLocations() error {
 	for _, r := range rc.reports {
 		if r.Kind.Role() == RoleVisits {
 			note(r.Location)
+			last := ""
 			for i := range r.Visits {
-				note(r.Visits[i].Location)
+				if l := r.Visits[i].Location; l != last {
+					note(l)
+					last = l
+				}
 			}
 		}
 	}
@@ -175,35 +234,46 @@ func (rc *reconciler) resolveLocations() error {
 	case len(rc.locSeen) == 1:
 		fallback = rc.locSeen[0]
 	}
-	rc.visits = make([][]rvisit, len(rc.reports))
-	keys := map[string]string{}
-	keyOf := func(l string) string {
-		k, ok := keys[l]
-		if !ok {
-			k = LocationKey(l)
-			keys[l] = k
-		}
-		return k
-	}
+	rc.vloc = make([][]int32, len(rc.reports))
+	rc.stated = make([]int32, len(rc.reports))
 	for ri, r := range rc.reports {
 		own := LocationKey(r.Location)
-		vs := make([]rvisit, len(r.Visits))
+		rc.stated[ri] = -1
+		if own != "" {
+			rc.stated[ri] = rc.locIndex(own)
+		}
+		vl := make([]int32, len(r.Visits))
+		cache := map[string]int32{}
+		last, lastIdx := "", int32(0)
 		for i := range r.Visits {
-			v := &r.Visits[i]
-			loc := keyOf(v.Location)
-			if loc == "" {
-				loc = own
+			raw := r.Visits[i].Location
+			if i > 0 && raw == last {
+				vl[i] = lastIdx
+				continue
 			}
-			if loc == "" && r.Kind.Role() == RoleVisits {
-				if fallback == "" && len(rc.locSeen) > 1 {
+			idx, ok := cache[raw]
+			if !ok {
+				k := keyOf(raw)
+				if k == "" {
+					k = own
+				}
+				switch {
+				case k != "":
+					idx = rc.locIndex(k)
+				case r.Kind.Role() == RoleCheck:
+					idx = anyLoc
+				case fallback == "" && len(rc.locSeen) > 1:
 					return FileErrorf(r.Name, "this %s names no location, and the other files name several (%s). Say which location it is for: --location NAME on the command line, or \"location: NAME\" in the Slack message with the upload.",
 						r.Kind.Title(), rc.locList())
+				default:
+					idx = rc.locIndex(fallback)
 				}
-				loc = fallback
+				cache[raw] = idx
 			}
-			vs[i] = rvisit{rep: ri, loc: loc, v: v}
+			vl[i] = idx
+			last, lastIdx = raw, idx
 		}
-		rc.visits[ri] = vs
+		rc.vloc[ri] = vl
 	}
 	return nil
 }
@@ -235,7 +305,7 @@ func (rc *reconciler) resolvePeriod() error {
 		}
 		return 1
 	}
-	for ri, r := range rc.reports {
+	for _, r := range rc.reports {
 		if r.Kind.Role() != RoleVisits {
 			continue
 		}
@@ -243,9 +313,7 @@ func (rc *reconciler) resolvePeriod() error {
 		if !r.Period.From.IsZero() && !r.Period.To.IsZero() {
 			stated[s] = union(stated[s], r.Period)
 		}
-		for _, rv := range rc.visits[ri] {
-			found[s] = union(found[s], Period{rv.v.DOS, rv.v.DOS})
-		}
+		found[s] = union(found[s], r.DateSpan())
 	}
 	var q Period
 	switch {
@@ -294,20 +362,29 @@ func union(a, b Period) Period {
 // report that covers it: a newer export of the same report replaces the
 // older one instead of counting its visits twice.
 func (rc *reconciler) applyReplacement() {
+	perKind := map[Kind]int{}
+	several := false
+	for _, r := range rc.reports {
+		perKind[r.Kind]++
+		several = several || perKind[r.Kind] > 1
+	}
+	if !several {
+		return // nothing can replace anything
+	}
 	type slot struct {
 		kind Kind
-		loc  string
+		loc  int32
 		dos  Date
 	}
 	owner := map[slot]int{}
 	covered := func(ri int, fn func(s slot)) {
 		r := rc.reports[ri]
-		locs := map[string]bool{}
-		for _, rv := range rc.visits[ri] {
-			locs[rv.loc] = true
-		}
-		if l := LocationKey(r.Location); l != "" {
+		locs := map[int32]bool{}
+		for _, l := range rc.vloc[ri] {
 			locs[l] = true
+		}
+		if rc.stated[ri] >= 0 {
+			locs[rc.stated[ri]] = true
 		}
 		if !r.Period.From.IsZero() && !r.Period.To.IsZero() && r.Period.Days() <= 3700 {
 			for l := range locs {
@@ -316,8 +393,8 @@ func (rc *reconciler) applyReplacement() {
 				}
 			}
 		}
-		for _, rv := range rc.visits[ri] {
-			fn(slot{r.Kind, rv.loc, rv.v.DOS})
+		for i := range r.Visits {
+			fn(slot{r.Kind, rc.vloc[ri][i], r.Visits[i].DOS})
 		}
 	}
 	for ri := range rc.reports {
@@ -326,7 +403,7 @@ func (rc *reconciler) applyReplacement() {
 	type pair struct{ old, new int }
 	replaced := map[pair]Period{}
 	var order []pair
-	for ri := range rc.reports {
+	for ri, r := range rc.reports {
 		covered(ri, func(s slot) {
 			if o := owner[s]; o != ri {
 				pr := pair{ri, o}
@@ -336,13 +413,11 @@ func (rc *reconciler) applyReplacement() {
 				replaced[pr] = union(replaced[pr], Period{s.dos, s.dos})
 			}
 		})
-		kept := rc.visits[ri][:0]
-		for _, rv := range rc.visits[ri] {
-			if owner[slot{rc.reports[ri].Kind, rv.loc, rv.v.DOS}] == ri {
-				kept = append(kept, rv)
+		for i := range r.Visits {
+			if owner[slot{r.Kind, rc.vloc[ri][i], r.Visits[i].DOS}] != ri {
+				rc.vloc[ri][i] = dropped
 			}
 		}
-		rc.visits[ri] = kept
 	}
 	for _, pr := range order {
 		o, n := rc.reports[pr.old], rc.reports[pr.new]
@@ -355,87 +430,76 @@ func (rc *reconciler) applyReplacement() {
 // filterPeriod leaves out visits dated outside the period.
 func (rc *reconciler) filterPeriod() {
 	rc.outside = make([]int, len(rc.reports))
-	for ri := range rc.reports {
-		kept := rc.visits[ri][:0]
-		for _, rv := range rc.visits[ri] {
-			if rc.period.Contains(rv.v.DOS) {
-				kept = append(kept, rv)
-			} else {
-				rc.outside[ri] += rv.v.Count
+	for ri, r := range rc.reports {
+		vl := rc.vloc[ri]
+		for i := range r.Visits {
+			if vl[i] != dropped && !rc.period.Contains(r.Visits[i].DOS) {
+				vl[i] = dropped
+				rc.outside[ri] += int(r.Visits[i].Count)
 			}
 		}
-		rc.visits[ri] = kept
 	}
 }
 
-// groupByLocation indexes the visits that count by location.
-func (rc *reconciler) groupByLocation() {
-	rc.byLoc = map[string][][]rvisit{}
+// countByLocation counts each report's kept visits per location.
+func (rc *reconciler) countByLocation() {
+	rc.count = make([][]int32, len(rc.reports))
 	for ri := range rc.reports {
-		for _, rv := range rc.visits[ri] {
-			per := rc.byLoc[rv.loc]
-			if per == nil {
-				per = make([][]rvisit, len(rc.reports))
-				rc.byLoc[rv.loc] = per
+		c := make([]int32, len(rc.keys))
+		for _, l := range rc.vloc[ri] {
+			if l >= 0 {
+				c[l]++
 			}
-			per[ri] = append(per[ri], rv)
 		}
+		rc.count[ri] = c
 	}
-}
-
-// at returns report ri's visits at location loc.
-func (rc *reconciler) at(ri int, loc string) []rvisit {
-	if per := rc.byLoc[loc]; per != nil {
-		return per[ri]
-	}
-	return nil
-}
-
-// checksAt returns check report ri's items that apply at loc: those at loc,
-// and those that name no location (a report for every location).
-func (rc *reconciler) checksAt(ri int, loc string) []rvisit {
-	here := rc.at(ri, loc)
-	if loc == "" {
-		return here
-	}
-	return append(here[:len(here):len(here)], rc.at(ri, "")...)
 }
 
 // locationOrder lists the locations to balance: those the visit reports
-// name or carry, sorted by name.
-func (rc *reconciler) locationOrder() []string {
-	seen := map[string]bool{}
-	var locs []string
+// name or carry, sorted by key.
+func (rc *reconciler) locationOrder() []int32 {
+	seen := map[int32]bool{}
+	var locs []int32
+	add := func(l int32) {
+		if !seen[l] {
+			seen[l] = true
+			locs = append(locs, l)
+		}
+	}
 	for ri, r := range rc.reports {
 		if r.Kind.Role() != RoleVisits {
 			continue
 		}
-		if l := LocationKey(r.Location); l != "" && !seen[l] {
-			seen[l] = true
-			locs = append(locs, l)
+		if rc.stated[ri] >= 0 {
+			add(rc.stated[ri])
 		}
-		for _, rv := range rc.visits[ri] {
-			if !seen[rv.loc] {
-				seen[rv.loc] = true
-				locs = append(locs, rv.loc)
+		for l, n := range rc.count[ri] {
+			if n > 0 {
+				add(int32(l))
 			}
 		}
 	}
 	if len(locs) == 0 {
 		// Nothing in the period: still answer for the one location the
 		// files are about.
+		k := ""
 		if len(rc.locSeen) == 1 {
-			locs = append(locs, rc.locSeen[0])
-		} else {
-			locs = append(locs, "")
+			k = rc.locSeen[0]
 		}
+		add(rc.locIndex(k))
+		rc.countByLocation()
 	}
-	sort.Strings(locs)
+	sort.Slice(locs, func(i, j int) bool { return rc.keys[locs[i]] < rc.keys[locs[j]] })
 	return locs
 }
 
+// reportAt reports whether report ri counts visits at loc, or states loc.
+func (rc *reconciler) reportAt(ri int, loc int32) bool {
+	return rc.stated[ri] == loc || int(loc) < len(rc.count[ri]) && rc.count[ri][loc] > 0
+}
+
 // missingSide names the side that has no visit report at loc, or "".
-func (rc *reconciler) missingSide(loc string) Side {
+func (rc *reconciler) missingSide(loc int32) Side {
 	var emr, bill bool
 	for ri, r := range rc.reports {
 		if r.Kind.Role() != RoleVisits || !rc.reportAt(ri, loc) {
@@ -457,8 +521,8 @@ func (rc *reconciler) missingSide(loc string) Side {
 }
 
 // waiting describes a location that cannot be balanced yet.
-func (rc *reconciler) waiting(loc string, missing Side) Waiting {
-	w := Waiting{Location: rc.locName[loc], Missing: missing, Have: []string{}}
+func (rc *reconciler) waiting(loc int32, missing Side) Waiting {
+	w := Waiting{Location: rc.locName[rc.keys[loc]], Missing: missing, Have: []string{}}
 	var p Period
 	for ri, r := range rc.reports {
 		if r.Kind.Role() != RoleVisits || !rc.reportAt(ri, loc) {
@@ -468,26 +532,36 @@ func (rc *reconciler) waiting(loc string, missing Side) Waiting {
 		if !r.Period.IsZero() {
 			p = union(p, r.Period)
 		}
-		for _, rv := range rc.at(ri, loc) {
-			if r.Period.IsZero() {
-				p = union(p, Period{rv.v.DOS, rv.v.DOS})
+		for i := range r.Visits {
+			if rc.vloc[ri][i] != loc {
+				continue
 			}
-			w.Visits += rv.v.Count
+			if r.Period.IsZero() {
+				p = union(p, Period{r.Visits[i].DOS, r.Visits[i].DOS})
+			}
+			w.Visits += int(r.Visits[i].Count)
 		}
 	}
 	w.From, w.To = p.From, p.To
 	return w
 }
 
-func (rc *reconciler) warnMissingSide(loc string, missing Side) {
+func (rc *reconciler) warnMissingSide(loc int32, missing Side) {
 	name := rc.displayLoc(loc)
 	if missing == SideBilling {
-		rc.warn(Warning{Code: WarnMissingSide, Location: rc.locName[loc],
+		rc.warn(Warning{Code: WarnMissingSide, Location: rc.locName[rc.keys[loc]],
 			Message: fmt.Sprintf("No billing report covers %s, so all its EMR visits show as unexplained. Add its Charge Audit Summary (%s).", name, KindChargeAuditSummary.HowToPull())})
 		return
 	}
-	rc.warn(Warning{Code: WarnMissingSide, Location: rc.locName[loc],
+	rc.warn(Warning{Code: WarnMissingSide, Location: rc.locName[rc.keys[loc]],
 		Message: fmt.Sprintf("No EMR report covers %s, so all its billing visits show as unexplained. Add its EMR Billing Report or Documented Visits report.", name)})
+}
+
+func (rc *reconciler) displayLoc(loc int32) string {
+	if n := rc.locName[rc.keys[loc]]; n != "" {
+		return n
+	}
+	return "the location"
 }
 
 // identity says how patients are told apart at one location.
@@ -500,12 +574,61 @@ const (
 	byDay // billing carries no patient at all: balance day by day
 )
 
+// identityAt decides how patients are matched at loc: by an id when every
+// visit report on both sides carries the same kind of id, else by name.
+func (rc *reconciler) identityAt(loc int32) (identity, error) {
+	var emrReps, billReps []*Report
+	for ri, r := range rc.reports {
+		if r.Kind.Role() != RoleVisits || !rc.reportAt(ri, loc) {
+			continue
+		}
+		if r.Kind.Side() == SideEMR {
+			emrReps = append(emrReps, r)
+		} else {
+			billReps = append(billReps, r)
+		}
+	}
+	all := func(rs []*Report, f func(Columns) bool) bool {
+		for _, r := range rs {
+			if !f(r.Columns) {
+				return false
+			}
+		}
+		return len(rs) > 0
+	}
+	name := func(c Columns) bool { return c.Name }
+	acct := func(c Columns) bool { return c.Account }
+	pid := func(c Columns) bool { return c.PatientID }
+	anyPatient := func(c Columns) bool { return c.Name || c.Account || c.PatientID }
+	switch {
+	case len(billReps) > 0 && !all(billReps, anyPatient):
+		return byDay, nil
+	case all(emrReps, acct) && all(billReps, acct):
+		return byAccount, nil
+	case all(emrReps, pid) && all(billReps, pid):
+		return byPatientID, nil
+	case (len(emrReps) == 0 || all(emrReps, name)) && (len(billReps) == 0 || all(billReps, name)):
+		return byName, nil
+	}
+	var noName []string
+	for _, r := range append(emrReps, billReps...) {
+		if !r.Columns.Name {
+			noName = append(noName, r.Name)
+		}
+	}
+	return byName, Errorf("Cannot tell patients apart at %s: %s carry no patient name, and the EMR patient id and the billing account number are different numbers for the same patient. Export the reports with the Patient Name column.",
+		rc.displayLoc(loc), strings.Join(noName, " and "))
+}
+
 // side collects one side's visits at a location, per identity and date.
 type sideVisits struct {
 	keys  map[patientDay]*keyVisits
+	slab  []keyVisits
 	units float64
 	ie    float64
-	// ieSameDay is the IE units beyond one per patient and day.
+	// ieByKey sums initial-evaluation units per patient and day, for the
+	// same-day evaluations that billing counts once.
+	ieByKey   map[patientDay]float64
 	ieSameDay float64
 	hasUnits  bool
 	hasIE     bool
@@ -520,45 +643,296 @@ type keyVisits struct {
 	count   int
 	flags   Flag
 	patient Patient
-	// emrKinds notes which EMR visit kinds counted the key, so a key two
-	// kinds both count is counted once (the larger count).
-	byKind map[Kind]int
+	// byBR and byDV are what each EMR visit kind counts for the key, so a
+	// key both kinds count is counted once (the larger count); billing
+	// counts in byBR.
+	byBR, byDV int
 }
 
-func (rc *reconciler) balanceLocation(loc string) (*Location, error) {
-	out := &Location{Location: rc.locName[loc], Reasons: map[Reason]int{}}
-	id, err := rc.identityAt(loc)
-	if err != nil {
-		return nil, err
-	}
-	who := func(p Patient) string {
-		switch id {
-		case byAccount:
-			return normID(p.Account)
-		case byPatientID:
-			return normID(p.ID)
+// gather works out each location's identity, then collects both sides'
+// visits, one pass each in file order and the two at once, and the check
+// reports' items.
+func (rc *reconciler) gather(todo []int32) error {
+	n := len(rc.keys)
+	rc.ident = make([]identity, n)
+	for _, loc := range todo {
+		id, err := rc.identityAt(loc)
+		if err != nil {
+			return err
 		}
-		return NameKey(p.Name)
+		rc.ident[loc] = id
 	}
-	billWho := who
-	if id == byDay {
-		// Billing has no patients; the EMR keeps its own, so its visits can
-		// still be told apart and explained.
-		billWho = func(Patient) string { return "" }
+	var wg sync.WaitGroup
+	wg.Go(func() { rc.emr = rc.collect(todo, SideEMR) })
+	wg.Go(func() { rc.bill = rc.collect(todo, SideBilling) })
+	wg.Go(rc.gatherChecks)
+	wg.Wait()
+	return nil
+}
+
+// who is a visit's patient as the location's identity sees it.
+func who(id identity, side Side, v *Visit) string {
+	switch id {
+	case byAccount:
+		return normID(v.Patient.Account)
+	case byPatientID:
+		return normID(v.Patient.ID)
+	case byDay:
+		if side == SideBilling {
+			// Billing has no patients; the EMR keeps its own, so its visits
+			// can still be told apart and explained.
+			return ""
+		}
 	}
-	emr := rc.collect(loc, SideEMR, who)
-	bill := rc.collect(loc, SideBilling, billWho)
+	if v.Key == "" && v.Patient.Name != "" {
+		// A report read back from the store: its keys are worked out again.
+		v.Key = NameKey(v.Patient.Name)
+	}
+	return v.Key
+}
+
+// collect gathers one side's visits at the locations in todo.
+func (rc *reconciler) collect(todo []int32, side Side) []*sideVisits {
+	out := make([]*sideVisits, len(rc.keys))
+	var hasUnits, hasIE bool
+	for _, r := range rc.reports {
+		if r.Kind.Role() == RoleVisits && r.Kind.Side() == side {
+			hasUnits = hasUnits || r.Columns.Units
+			hasIE = hasIE || r.Columns.CPT
+		}
+	}
+	for _, loc := range todo {
+		n := 0
+		for ri, r := range rc.reports {
+			if r.Kind.Role() == RoleVisits && r.Kind.Side() == side {
+				n += int(rc.count[ri][loc])
+			}
+		}
+		out[loc] = &sideVisits{keys: make(map[patientDay]*keyVisits, n), slab: make([]keyVisits, 0, n),
+			hasUnits: hasUnits, hasIE: hasIE}
+	}
+	for ri, r := range rc.reports {
+		if r.Kind.Role() != RoleVisits || r.Kind.Side() != side {
+			continue
+		}
+		vl := rc.vloc[ri]
+		for i := range r.Visits {
+			loc := vl[i]
+			if loc < 0 || out[loc] == nil {
+				continue
+			}
+			sv := out[loc]
+			v := &r.Visits[i]
+			k := patientDay{who(rc.ident[loc], side, v), v.DOS}
+			kv := sv.keys[k]
+			if kv == nil {
+				sv.slab = append(sv.slab, keyVisits{patient: v.Patient})
+				kv = &sv.slab[len(sv.slab)-1]
+				sv.keys[k] = kv
+			} else {
+				fillPatient(&kv.patient, v.Patient)
+			}
+			if r.Kind == KindDocumentedVisits {
+				kv.byDV += int(v.Count)
+			} else {
+				kv.byBR += int(v.Count)
+			}
+			kv.flags |= v.Flags
+			sv.units += v.Units
+			if v.IEUnits > 0 {
+				sv.ie += v.IEUnits
+				if sv.ieByKey == nil {
+					sv.ieByKey = map[patientDay]float64{}
+				}
+				sv.ieByKey[k] += v.IEUnits
+			}
+		}
+	}
+	for _, sv := range out {
+		if sv == nil {
+			continue
+		}
+		for _, kv := range sv.keys {
+			kv.count = max(kv.byBR, kv.byDV)
+		}
+		for _, ie := range sv.ieByKey {
+			if ie > 1 {
+				sv.ieSameDay += ie - 1
+			}
+		}
+	}
+	return out
+}
+
+func fillPatient(dst *Patient, src Patient) {
+	if dst.Name == "" {
+		dst.Name = src.Name
+	}
+	if dst.ID == "" {
+		dst.ID = src.ID
+	}
+	if dst.Account == "" {
+		dst.Account = src.Account
+	}
+}
+
+// checkIndex finds the check reports' items for a patient and date.
+type checkIndex struct {
+	items map[checkSlot][]checkItem
+}
+
+type checkSlot struct {
+	kind Kind
+	dos  Date
+}
+
+type checkItem struct {
+	patient Patient
+	nameKey string
+	flags   Flag
+}
+
+// gatherChecks indexes the check reports' items by location (and those for
+// every location), with the Documented Units report's units and initial
+// evaluations.
+func (rc *reconciler) gatherChecks() {
+	n := len(rc.keys)
+	rc.checks = make([]*checkIndex, n)
+	rc.anyCheck = &checkIndex{items: map[checkSlot][]checkItem{}}
+	rc.duUnits = make([]float64, n)
+	rc.duIE = make([]map[patientDay]float64, n)
+	rc.duIEAny = map[patientDay]float64{}
+	for ri, r := range rc.reports {
+		if r.Kind.Role() != RoleCheck || r.Kind == KindInsuranceClassSummary {
+			continue
+		}
+		du := r.Kind == KindDocumentedUnits
+		if du && r.Columns.Units {
+			rc.duHasUnits = true
+		}
+		for i := range r.Visits {
+			loc := rc.vloc[ri][i]
+			if loc == dropped {
+				continue
+			}
+			v := &r.Visits[i]
+			ci := rc.anyCheck
+			if loc >= 0 {
+				if rc.checks[loc] == nil {
+					rc.checks[loc] = &checkIndex{items: map[checkSlot][]checkItem{}}
+				}
+				ci = rc.checks[loc]
+			}
+			s := checkSlot{r.Kind, v.DOS}
+			ci.items[s] = append(ci.items[s], checkItem{v.Patient, NameKey(v.Patient.Name), v.Flags})
+			if !du {
+				continue
+			}
+			pd := patientDay{NameKey(v.Patient.Name) + "\x00" + v.Patient.ID, v.DOS}
+			if loc >= 0 {
+				if r.Columns.Units {
+					rc.duUnits[loc] += v.Units
+				}
+				if v.IEUnits > 0 {
+					if rc.duIE[loc] == nil {
+						rc.duIE[loc] = map[patientDay]float64{}
+					}
+					rc.duIE[loc][pd] += v.IEUnits
+				}
+			} else {
+				if r.Columns.Units {
+					rc.duUnitsAny += v.Units
+				}
+				if v.IEUnits > 0 {
+					rc.duIEAny[pd] += v.IEUnits
+				}
+			}
+		}
+	}
+}
+
+// checksAt is a lookup over the items at loc and those for every location.
+type checksAt struct{ here, any *checkIndex }
+
+func (c checksAt) flags(p Patient, dos Date, k Kind) Flag {
+	return c.here.flags(p, dos, k) | c.any.flags(p, dos, k)
+}
+
+func (c checksAt) has(k Kind, p Patient, dos Date) bool {
+	return c.here.has(k, p, dos) || c.any.has(k, p, dos)
+}
+
+func (ci *checkIndex) flags(p Patient, dos Date, k Kind) Flag {
+	if ci == nil {
+		return 0
+	}
+	items := ci.items[checkSlot{k, dos}]
+	if len(items) == 0 {
+		return 0
+	}
+	var f Flag
+	nk := NameKey(p.Name)
+	for _, it := range items {
+		if samePatient(p, nk, it.patient, it.nameKey) {
+			f |= it.flags
+		}
+	}
+	return f
+}
+
+func (ci *checkIndex) has(k Kind, p Patient, dos Date) bool {
+	if ci == nil {
+		return false
+	}
+	items := ci.items[checkSlot{k, dos}]
+	if len(items) == 0 {
+		return false
+	}
+	nk := NameKey(p.Name)
+	for _, it := range items {
+		if samePatient(p, nk, it.patient, it.nameKey) {
+			return true
+		}
+	}
+	return false
+}
+
+// balanceAll balances the locations in todo, on every core, keeping their
+// order.
+func (rc *reconciler) balanceAll(todo []int32) []*Location {
+	out := make([]*Location, len(todo))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(todo)) {
+		wg.Go(func() {
+			for i := range next {
+				out[i] = rc.balanceLocation(todo[i])
+			}
+		})
+	}
+	for i := range todo {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
+}
+
+func (rc *reconciler) balanceLocation(loc int32) *Location {
+	out := &Location{Location: rc.locName[rc.keys[loc]], Reasons: map[Reason]int{}}
+	id := rc.ident[loc]
+	emr, bill := rc.emr[loc], rc.bill[loc]
 	if emr.hasUnits {
 		out.EMRUnits = ptr(emr.units)
-	} else if u, ok := rc.checkUnits(loc); ok {
-		out.EMRUnits = ptr(u)
+	} else if rc.duHasUnits {
+		out.EMRUnits = ptr(rc.duUnits[loc] + rc.duUnitsAny)
 	}
 	if bill.hasUnits {
 		out.BillingUnits = ptr(bill.units)
 	}
 	out.NewPatients = rc.newPatients(loc, emr)
 
-	checks := rc.checkIndex(loc)
+	checks := checksAt{rc.checks[loc], rc.anyCheck}
 	days := map[Date]*Day{}
 	day := func(d Date) *Day {
 		if days[d] == nil {
@@ -566,25 +940,30 @@ func (rc *reconciler) balanceLocation(loc string) (*Location, error) {
 		}
 		return days[d]
 	}
-	keys := make([]patientDay, 0, len(emr.keys)+len(bill.keys))
-	for k := range emr.keys {
-		keys = append(keys, k)
-	}
-	for k := range bill.keys {
-		if emr.keys[k] == nil {
-			keys = append(keys, k)
-		}
-	}
-	slices.SortFunc(keys, func(a, b patientDay) int {
-		return cmp.Or(cmp.Compare(a.dos, b.dos), cmp.Compare(a.who, b.who))
-	})
-
 	var pending []pendingMismatch
 	if id == byDay {
+		keys := make([]patientDay, 0, len(emr.keys)+len(bill.keys))
+		for k := range emr.keys {
+			keys = append(keys, k)
+		}
+		for k := range bill.keys {
+			if emr.keys[k] == nil {
+				keys = append(keys, k)
+			}
+		}
+		slices.SortFunc(keys, func(a, b patientDay) int {
+			return cmp.Or(cmp.Compare(a.dos, b.dos), cmp.Compare(a.who, b.who))
+		})
 		pending = rc.matchByDay(out, keys, emr, bill, checks, day)
 	} else {
-		pending = rc.matchByKey(out, keys, emr, bill, checks, day)
+		pending = rc.matchByKey(out, emr, bill, checks, day)
 	}
+	// Visits come out of the maps in no set order; the few mismatches are
+	// put in one, so pairing and results never depend on it.
+	slices.SortFunc(pending, func(a, b pendingMismatch) int {
+		return cmp.Or(cmp.Compare(a.who, b.who), cmp.Compare(a.m.DateOfService, b.m.DateOfService),
+			cmp.Compare(a.m.Side, b.m.Side), cmp.Compare(a.m.Patient, b.m.Patient))
+	})
 	pairDOS(pending)
 	for _, p := range pending {
 		m := p.m
@@ -625,7 +1004,57 @@ func (rc *reconciler) balanceLocation(loc string) (*Location, error) {
 	if id == byDay {
 		out.PerDay = true
 	}
-	return out, nil
+	return out
+}
+
+func (rc *reconciler) newPatients(loc int32, emr *sideVisits) *NewPatients {
+	var billing float64
+	found := false
+	key := rc.keys[loc]
+	for _, r := range rc.reports {
+		if r.Kind != KindInsuranceClassSummary {
+			continue
+		}
+		for l, n := range r.NewPatients {
+			k := LocationKey(l)
+			if k == "" {
+				k = LocationKey(r.Location)
+			}
+			if k == "" && (rc.opt.Location != "" || len(rc.locSeen) <= 1) {
+				k = key
+			}
+			if k == key {
+				billing += n
+				found = true
+			}
+		}
+	}
+	if !found {
+		return nil
+	}
+	np := &NewPatients{Billing: billing}
+	if emr.hasIE {
+		np.EMR = emr.ie
+		np.SameDay = min(emr.ieSameDay, max(emr.ie-billing, 0))
+		return np
+	}
+	// SOAP 2.0: initial evaluations come from the Documented Units report.
+	ie := map[patientDay]float64{}
+	for k, n := range rc.duIE[loc] {
+		ie[k] += n
+	}
+	for k, n := range rc.duIEAny {
+		ie[k] += n
+	}
+	var same float64
+	for _, n := range ie {
+		np.EMR += n
+		if n > 1 {
+			same += n - 1
+		}
+	}
+	np.SameDay = min(same, max(np.EMR-billing, 0))
+	return np
 }
 
 // pendingMismatch is a mismatch whose reason may still be dos_mismatch,
@@ -638,11 +1067,10 @@ type pendingMismatch struct {
 	pairable bool
 }
 
-func (rc *reconciler) matchByKey(out *Location, keys []patientDay, emr, bill *sideVisits, checks *checkIndex, day func(Date) *Day) []pendingMismatch {
+func (rc *reconciler) matchByKey(out *Location, emr, bill *sideVisits, checks checksAt, day func(Date) *Day) []pendingMismatch {
 	var pending []pendingMismatch
-	for _, k := range keys {
+	match := func(k patientDay, ek, bk *keyVisits) {
 		var e, b int
-		ek, bk := emr.keys[k], bill.keys[k]
 		if ek != nil {
 			e = ek.count
 		}
@@ -650,7 +1078,7 @@ func (rc *reconciler) matchByKey(out *Location, keys []patientDay, emr, bill *si
 			b = bk.count
 		}
 		if e == 0 && b == 0 {
-			continue
+			return
 		}
 		m := min(e, b)
 		out.EMRVisits += e
@@ -678,6 +1106,14 @@ func (rc *reconciler) matchByKey(out *Location, keys []patientDay, emr, bill *si
 			})
 		}
 	}
+	for k, ek := range emr.keys {
+		match(k, ek, bill.keys[k])
+	}
+	for k, bk := range bill.keys {
+		if emr.keys[k] == nil {
+			match(k, nil, bk)
+		}
+	}
 	return pending
 }
 
@@ -685,7 +1121,7 @@ func (rc *reconciler) matchByKey(out *Location, keys []patientDay, emr, bill *si
 // day, the smaller count matches; on a day EMR is higher, the EMR visits
 // with an expected reason are listed, and the rest of the difference is
 // counted as unexplained but cannot be listed.
-func (rc *reconciler) matchByDay(out *Location, keys []patientDay, emr, bill *sideVisits, checks *checkIndex, day func(Date) *Day) []pendingMismatch {
+func (rc *reconciler) matchByDay(out *Location, keys []patientDay, emr, bill *sideVisits, checks checksAt, day func(Date) *Day) []pendingMismatch {
 	perDay := map[Date][2]int{}
 	var dates []Date
 	for _, k := range keys {
@@ -750,7 +1186,7 @@ func mismatch(s Side, p Patient, dos Date, r Reason) Mismatch {
 // emrReason is the first reason before dos_mismatch that explains an EMR
 // visit billing lacks, or "" when none does. billed is billing's count for
 // the key.
-func (rc *reconciler) emrReason(k *keyVisits, billed int, checks *checkIndex, dos Date) Reason {
+func (rc *reconciler) emrReason(k *keyVisits, billed int, checks checksAt, dos Date) Reason {
 	flags := k.flags | checks.flags(k.patient, dos, KindDocumentedUnits)
 	dnbKnown := checks.has(KindDocumentedUnits, k.patient, dos)
 	switch {
@@ -825,240 +1261,6 @@ func pairDOS(pending []pendingMismatch) {
 			pending[c.b].other = pending[c.e].m.DateOfService
 		}
 	}
-}
-
-// identityAt decides how patients are matched at loc: by an id when every
-// visit report on both sides carries the same kind of id, else by name.
-func (rc *reconciler) identityAt(loc string) (identity, error) {
-	var emrReps, billReps []*Report
-	for ri, r := range rc.reports {
-		if r.Kind.Role() != RoleVisits || !rc.reportAt(ri, loc) {
-			continue
-		}
-		if r.Kind.Side() == SideEMR {
-			emrReps = append(emrReps, r)
-		} else {
-			billReps = append(billReps, r)
-		}
-	}
-	all := func(rs []*Report, f func(Columns) bool) bool {
-		for _, r := range rs {
-			if !f(r.Columns) {
-				return false
-			}
-		}
-		return len(rs) > 0
-	}
-	name := func(c Columns) bool { return c.Name }
-	acct := func(c Columns) bool { return c.Account }
-	pid := func(c Columns) bool { return c.PatientID }
-	anyPatient := func(c Columns) bool { return c.Name || c.Account || c.PatientID }
-	switch {
-	case len(billReps) > 0 && !all(billReps, anyPatient):
-		return byDay, nil
-	case all(emrReps, acct) && all(billReps, acct):
-		return byAccount, nil
-	case all(emrReps, pid) && all(billReps, pid):
-		return byPatientID, nil
-	case (len(emrReps) == 0 || all(emrReps, name)) && (len(billReps) == 0 || all(billReps, name)):
-		return byName, nil
-	}
-	var noName []string
-	for _, r := range append(emrReps, billReps...) {
-		if !r.Columns.Name {
-			noName = append(noName, r.Name)
-		}
-	}
-	return byName, Errorf("Cannot tell patients apart at %s: %s carry no patient name, and the EMR patient id and the billing account number are different numbers for the same patient. Export the reports with the Patient Name column.",
-		rc.displayLoc(loc), strings.Join(noName, " and "))
-}
-
-func (rc *reconciler) displayLoc(loc string) string {
-	if n := rc.locName[loc]; n != "" {
-		return n
-	}
-	return "the location"
-}
-
-// reportAt reports whether report ri counts visits at loc, or states loc.
-func (rc *reconciler) reportAt(ri int, loc string) bool {
-	return LocationKey(rc.reports[ri].Location) == loc || len(rc.at(ri, loc)) > 0
-}
-
-// collect gathers one side's visits at loc per identity and date.
-func (rc *reconciler) collect(loc string, side Side, who func(Patient) string) *sideVisits {
-	sv := &sideVisits{keys: map[patientDay]*keyVisits{}}
-	ieByKey := map[patientDay]float64{}
-	for ri, r := range rc.reports {
-		if r.Kind.Role() != RoleVisits || r.Kind.Side() != side {
-			continue
-		}
-		sv.hasUnits = sv.hasUnits || r.Columns.Units
-		sv.hasIE = sv.hasIE || r.Columns.CPT
-		for _, rv := range rc.at(ri, loc) {
-			v := rv.v
-			k := patientDay{who(v.Patient), v.DOS}
-			kv := sv.keys[k]
-			if kv == nil {
-				kv = &keyVisits{patient: v.Patient, byKind: map[Kind]int{}}
-				sv.keys[k] = kv
-			}
-			kv.byKind[r.Kind] += v.Count
-			kv.flags |= v.Flags
-			fillPatient(&kv.patient, v.Patient)
-			sv.units += v.Units
-			sv.ie += v.IEUnits
-			ieByKey[k] += v.IEUnits
-		}
-	}
-	for _, kv := range sv.keys {
-		for _, c := range kv.byKind {
-			kv.count = max(kv.count, c)
-		}
-	}
-	for _, ie := range ieByKey {
-		if ie > 1 {
-			sv.ieSameDay += ie - 1
-		}
-	}
-	return sv
-}
-
-func fillPatient(dst *Patient, src Patient) {
-	if dst.Name == "" {
-		dst.Name = src.Name
-	}
-	if dst.ID == "" {
-		dst.ID = src.ID
-	}
-	if dst.Account == "" {
-		dst.Account = src.Account
-	}
-}
-
-// checkUnits sums the Documented Units report's units at loc, for SOAP 2.0
-// clinics whose EMR visit report carries none.
-func (rc *reconciler) checkUnits(loc string) (float64, bool) {
-	var u float64
-	ok := false
-	for ri, r := range rc.reports {
-		if r.Kind != KindDocumentedUnits || !r.Columns.Units {
-			continue
-		}
-		ok = true
-		for _, rv := range rc.checksAt(ri, loc) {
-			u += rv.v.Units
-		}
-	}
-	return u, ok
-}
-
-func (rc *reconciler) newPatients(loc string, emr *sideVisits) *NewPatients {
-	var billing float64
-	found := false
-	for _, r := range rc.reports {
-		if r.Kind != KindInsuranceClassSummary {
-			continue
-		}
-		for l, n := range r.NewPatients {
-			k := LocationKey(l)
-			if k == "" {
-				k = LocationKey(r.Location)
-			}
-			if k == "" && (rc.opt.Location != "" || len(rc.locSeen) <= 1) {
-				k = loc
-			}
-			if k == loc {
-				billing += n
-				found = true
-			}
-		}
-	}
-	if !found {
-		return nil
-	}
-	np := &NewPatients{Billing: billing}
-	switch {
-	case emr.hasIE:
-		np.EMR = emr.ie
-		np.SameDay = min(emr.ieSameDay, max(emr.ie-billing, 0))
-	default:
-		// SOAP 2.0: initial evaluations come from the Documented Units report.
-		ie := map[patientDay]float64{}
-		for ri, r := range rc.reports {
-			if r.Kind != KindDocumentedUnits {
-				continue
-			}
-			for _, rv := range rc.checksAt(ri, loc) {
-				np.EMR += rv.v.IEUnits
-				ie[patientDay{NameKey(rv.v.Patient.Name) + "\x00" + rv.v.Patient.ID, rv.v.DOS}] += rv.v.IEUnits
-			}
-		}
-		var same float64
-		for _, n := range ie {
-			if n > 1 {
-				same += n - 1
-			}
-		}
-		np.SameDay = min(same, max(np.EMR-billing, 0))
-	}
-	return np
-}
-
-// checkIndex finds the check reports' items for a patient and date.
-type checkIndex struct {
-	items map[checkSlot][]checkItem
-}
-
-type checkSlot struct {
-	kind Kind
-	dos  Date
-}
-
-type checkItem struct {
-	patient Patient
-	nameKey string
-	flags   Flag
-}
-
-func (rc *reconciler) checkIndex(loc string) *checkIndex {
-	ci := &checkIndex{items: map[checkSlot][]checkItem{}}
-	for ri, r := range rc.reports {
-		if r.Kind.Role() != RoleCheck || r.Kind == KindInsuranceClassSummary {
-			continue
-		}
-		for _, rv := range rc.checksAt(ri, loc) {
-			s := checkSlot{r.Kind, rv.v.DOS}
-			ci.items[s] = append(ci.items[s], checkItem{rv.v.Patient, NameKey(rv.v.Patient.Name), rv.v.Flags})
-		}
-	}
-	return ci
-}
-
-func (ci *checkIndex) flags(p Patient, dos Date, k Kind) Flag {
-	var f Flag
-	items := ci.items[checkSlot{k, dos}]
-	if len(items) == 0 {
-		return 0
-	}
-	nk := NameKey(p.Name)
-	for _, it := range items {
-		if samePatient(p, nk, it.patient, it.nameKey) {
-			f |= it.flags
-		}
-	}
-	return f
-}
-
-func (ci *checkIndex) has(k Kind, p Patient, dos Date) bool {
-	items := ci.items[checkSlot{k, dos}]
-	nk := NameKey(p.Name)
-	for _, it := range items {
-		if samePatient(p, nk, it.patient, it.nameKey) {
-			return true
-		}
-	}
-	return false
 }
 
 // samePatient decides whether two rows are the same patient: by an id when

@@ -594,3 +594,36 @@ func TestReconcileIncompleteLocations(t *testing.T) {
 		t.Errorf("one side only: %v %+v", err, res)
 	}
 }
+
+// TestBuilderHashCollisions forces every visit key onto one hash: the exact
+// keys must still keep visits apart and fold repeats together.
+func TestBuilderHashCollisions(t *testing.T) {
+	for _, collide := range []bool{false, true} {
+		b := NewBuilder("emr.csv", KindEMRBillingReport, Columns{Name: true, CPT: true, Units: true}, nil)
+		if collide {
+			b.hashOf = func(visitKey) uint64 { return 42 }
+		}
+		// Lines of one visit apart from each other, so the index is used.
+		for _, l := range []Line{
+			line("Smith, John", 16, cpt("97110", 2)), line("Doe, Jane", 16, cpt("97110", 1)),
+			line("Smith, John", 17, cpt("97110", 1)), line("JOHN SMITH", 16, cpt("97140", 1)),
+			line("Doe, Jane", 16, cpt("NORCM", 0)), line("Smith, John", 17, at("Uptown"), cpt("97110", 1)),
+		} {
+			b.Add(l)
+		}
+		r := b.Report()
+		got := map[string]string{}
+		for _, v := range r.Visits {
+			got[fmt.Sprintf("%s/%s/%d", v.Key, v.Location, v.DOS-day(0))] = fmt.Sprintf("count=%d lines=%d units=%g flags=%d", v.Count, v.Lines, v.Units, v.Flags)
+		}
+		want := map[string]string{
+			"smith|john//16":       "count=1 lines=2 units=3 flags=0",
+			"doe|jane//16":         "count=1 lines=2 units=1 flags=1",
+			"smith|john//17":       "count=1 lines=1 units=1 flags=0",
+			"smith|john/Uptown/17": "count=1 lines=1 units=1 flags=0",
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("collide=%v: visits %v, want %v", collide, got, want)
+		}
+	}
+}

@@ -1,9 +1,12 @@
 package balance
 
 import (
+	"hash/maphash"
 	"math"
+	"slices"
 	"sort"
 	"strings"
+	"unsafe"
 )
 
 // Patient is who a visit is for, as one report writes it. Name is kept as
@@ -69,11 +72,14 @@ type Visit struct {
 	// distinct key of an EMR Billing Report or a line-layout Charge Audit
 	// Summary, the rows of a Documented Visits report, the sum of the Visits
 	// column of a visit-layout Charge Audit Summary, items of a check report.
-	Count   int     `json:"count"`
-	Lines   int     `json:"lines"`
+	Count   int32   `json:"count"`
+	Lines   int32   `json:"lines"`
 	Units   float64 `json:"units,omitempty"`
 	IEUnits float64 `json:"ie_units,omitempty"`
 	Flags   Flag    `json:"flags,omitempty"`
+	// Key is NameKey(Patient.Name), worked out once when the report is
+	// built; a report read back from the store computes it again.
+	Key string `json:"-"`
 }
 
 // Columns says which optional columns a report carries. Whether both sides
@@ -128,7 +134,7 @@ type Report struct {
 func (r *Report) VisitCount() int {
 	n := 0
 	for i := range r.Visits {
-		n += r.Visits[i].Count
+		n += int(r.Visits[i].Count)
 	}
 	return n
 }
@@ -146,10 +152,18 @@ func (r *Report) UnitCount() float64 {
 // stated location.
 func (r *Report) Locations() []string {
 	seen := map[string]bool{}
+	raw := map[string]bool{}
 	var out []string
+	last := ""
 	add := func(l string) {
-		if l != "" && !seen[LocationKey(l)] {
-			seen[LocationKey(l)] = true
+		// Most rows repeat the location before them; the key is worked out
+		// once per spelling.
+		if l == "" || l == last || raw[l] {
+			return
+		}
+		last, raw[l] = l, true
+		if k := LocationKey(l); !seen[k] {
+			seen[k] = true
 			out = append(out, l)
 		}
 	}
@@ -243,16 +257,49 @@ func isAlnum(c byte) bool {
 }
 
 // Builder folds the Lines of one export into a Report, keeping one Visit
-// per distinct key. It is not safe for concurrent use.
+// per distinct key. It copies what it keeps, so a reader may pass Lines
+// whose strings point into a buffer it reuses. It is not safe for
+// concurrent use.
 type Builder struct {
 	report  Report
 	ieCodes CodeSet
-	index   map[visitKey]int
-	// last remembers the key of the previous line: CPT lines of one visit
-	// come together, so most lines skip the map lookup.
-	last    visitKey
+	// index finds a visit by the hash of its key; the rare key whose hash
+	// another key already holds goes in collided.
+	index    map[uint64]int32
+	collided map[visitKey]int32
+	seed     maphash.Seed
+	// hashOf replaces the hash in tests, to force collisions.
+	hashOf func(visitKey) uint64
+	// locs interns locations, repeated over thousands of rows; lastLoc is
+	// the one used last. Other strings are copied: nothing kept points
+	// into the reader's buffers.
+	locs    map[string]string
+	lastLoc string
+	// lastIdx is the visit of the previous line: CPT lines of one visit
+	// come together, so most lines skip the key and the map.
 	lastIdx int
-	units   float64
+	keyBuf  []byte
+	// arena holds the strings kept for visits (names, keys, ids): one
+	// allocation per chunk instead of two per visit, and chunks hold no
+	// pointers for the garbage collector to follow.
+	arena []byte
+}
+
+// keep copies s into the arena and returns the copy.
+func (b *Builder) keep(s string) string {
+	if s == "" {
+		return ""
+	}
+	if len(s) > cap(b.arena)-len(b.arena) {
+		size := 64 << 10
+		if len(s) > size/4 {
+			return strings.Clone(s) // an odd long value gets its own
+		}
+		b.arena = make([]byte, 0, size)
+	}
+	start := len(b.arena)
+	b.arena = append(b.arena, s...)
+	return unsafe.String(&b.arena[start], len(s))
 }
 
 // visitKey identifies a visit within one report. It keeps every identity
@@ -274,16 +321,58 @@ func NewBuilder(name string, k Kind, cols Columns, ieCodes CodeSet) *Builder {
 	return &Builder{
 		report:  Report{Name: name, Kind: k, Columns: cols},
 		ieCodes: ieCodes,
-		index:   map[visitKey]int{},
+		index:   map[uint64]int32{},
+		seed:    maphash.MakeSeed(),
+		locs:    map[string]string{},
 		lastIdx: -1,
 	}
 }
 
+// Grow makes room for about n visits, so a large file does not rebuild the
+// index as it grows.
+func (b *Builder) Grow(n int) {
+	if n <= len(b.report.Visits) || n > 50_000_000 {
+		return
+	}
+	b.report.Visits = slices.Grow(b.report.Visits, n-len(b.report.Visits))
+	idx := make(map[uint64]int32, n)
+	for k, v := range b.index {
+		idx[k] = v
+	}
+	b.index = idx
+}
+
+// Last is the visit the previous line belonged to, for readers whose
+// exports write a visit's patient and date only on its first line.
+func (b *Builder) Last() (Visit, bool) {
+	if b.lastIdx < 0 {
+		return Visit{}, false
+	}
+	return b.report.Visits[b.lastIdx], true
+}
+
+// location returns a kept copy of a location name.
+func (b *Builder) location(s string) string {
+	if s == "" {
+		return ""
+	}
+	if s == b.lastLoc {
+		return b.lastLoc
+	}
+	k, ok := b.locs[s]
+	if !ok {
+		k = strings.Clone(s)
+		b.locs[k] = k
+	}
+	b.lastLoc = k
+	return k
+}
+
 // Header sets what the report states about itself in its preamble.
 func (b *Builder) Header(location string, p Period, dateBasis string, stated Totals) {
-	b.report.Location = location
+	b.report.Location = strings.Clone(location)
 	b.report.Period = p
-	b.report.DateBasis = dateBasis
+	b.report.DateBasis = strings.Clone(dateBasis)
 	b.report.Stated = stated
 }
 
@@ -301,28 +390,18 @@ func (b *Builder) Add(l Line) {
 		if r.NewPatients == nil {
 			r.NewPatients = map[string]float64{}
 		}
-		r.NewPatients[l.Location] += l.NewPatients
+		r.NewPatients[b.location(l.Location)] += l.NewPatients
 		return
 	}
-	k := visitKey{location: l.Location, id: l.Patient.ID, account: l.Patient.Account, dos: l.DOS}
-	if l.Patient.Name != "" {
-		if b.lastIdx >= 0 && b.last.location == l.Location && b.last.dos == l.DOS &&
-			b.last.id == k.id && b.last.account == k.account && r.Visits[b.lastIdx].Patient.Name == l.Patient.Name {
-			k.name = b.last.name
-		} else {
-			k.name = NameKey(l.Patient.Name)
+	idx := b.lastIdx
+	if idx >= 0 {
+		if v := &r.Visits[idx]; v.DOS != l.DOS || v.Location != l.Location || v.Patient != l.Patient {
+			idx = -1
 		}
 	}
-	idx := b.lastIdx
-	if idx < 0 || k != b.last {
-		var ok bool
-		idx, ok = b.index[k]
-		if !ok {
-			idx = len(r.Visits)
-			r.Visits = append(r.Visits, Visit{Location: l.Location, Patient: l.Patient, DOS: l.DOS})
-			b.index[k] = idx
-		}
-		b.last, b.lastIdx = k, idx
+	if idx < 0 {
+		idx = b.visit(l)
+		b.lastIdx = idx
 	}
 	v := &r.Visits[idx]
 	v.Lines++
@@ -343,7 +422,7 @@ func (b *Builder) Add(l Line) {
 		v.Count++
 	case KindChargeAuditSummary:
 		if r.Columns.Visits {
-			v.Count += int(math.Round(l.Visits))
+			v.Count += int32(math.Round(l.Visits))
 		} else {
 			v.Count = 1
 		}
@@ -372,8 +451,60 @@ func (b *Builder) Add(l Line) {
 	}
 }
 
+// visit finds or makes the visit of l's key.
+func (b *Builder) visit(l Line) int {
+	r := &b.report
+	b.keyBuf = AppendNameKey(b.keyBuf[:0], l.Patient.Name)
+	k := visitKey{location: l.Location, id: l.Patient.ID, account: l.Patient.Account, dos: l.DOS}
+	if len(b.keyBuf) > 0 {
+		// Looked up in place; kept only as a copy.
+		k.name = unsafe.String(&b.keyBuf[0], len(b.keyBuf))
+	}
+	var h maphash.Hash
+	h.SetSeed(b.seed)
+	h.WriteString(k.location)
+	h.WriteByte(0)
+	h.WriteString(k.name)
+	h.WriteByte(0)
+	h.WriteString(k.id)
+	h.WriteByte(0)
+	h.WriteString(k.account)
+	h.WriteByte(byte(k.dos))
+	h.WriteByte(byte(k.dos >> 8))
+	h.WriteByte(byte(k.dos >> 16))
+	sum := h.Sum64()
+	if b.hashOf != nil {
+		sum = b.hashOf(k)
+	}
+	idx, taken := b.index[sum]
+	if taken {
+		v := &r.Visits[idx]
+		if v.DOS == k.dos && v.Location == k.location && v.Key == k.name && v.Patient.ID == k.id && v.Patient.Account == k.account {
+			return int(idx)
+		}
+		// Another key has this hash: the exact key decides.
+		if idx, ok := b.collided[k]; ok {
+			return int(idx)
+		}
+	}
+	k = visitKey{location: b.location(l.Location), name: b.keep(k.name), id: b.keep(l.Patient.ID),
+		account: b.keep(l.Patient.Account), dos: l.DOS}
+	n := len(r.Visits)
+	r.Visits = append(r.Visits, Visit{Location: k.location, DOS: l.DOS, Key: k.name,
+		Patient: Patient{Name: b.keep(l.Patient.Name), ID: k.id, Account: k.account}})
+	if taken {
+		if b.collided == nil {
+			b.collided = map[visitKey]int32{}
+		}
+		b.collided[k] = int32(n)
+	} else {
+		b.index[sum] = int32(n)
+	}
+	return n
+}
+
 // Report returns the folded report. The Builder must not be used after.
 func (b *Builder) Report() *Report {
-	b.index = nil
+	b.index, b.collided, b.locs = nil, nil, nil
 	return &b.report
 }

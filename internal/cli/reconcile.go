@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/balancebot/balancebot/internal/balance"
 	"github.com/balancebot/balancebot/internal/exports"
@@ -118,22 +120,35 @@ func Reconcile(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	var reports []*balance.Report
-	var problems []error
-	for _, path := range files {
+	// Files are read side by side, one per core; their order is kept, as
+	// a later export of the same report replaces an earlier one.
+	read := make([]*balance.Report, len(files))
+	errs := make([]error, len(files))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, path := range files {
 		kind := kinds[path]
 		if kind == "" {
 			kind = kinds[filepath.Base(path)]
 		}
-		// --location goes to the balance, not the reader: it names only the
-		// location of files that carry none, and the files' own spelling of
-		// a location wins.
-		rep, err := exports.ReadFile(path, exports.Options{Kind: kind, IECodes: ie})
-		if err != nil {
-			problems = append(problems, err)
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			// --location goes to the balance, not the reader: it names only
+			// the location of files that carry none, and the files' own
+			// spelling of a location wins.
+			read[i], errs[i] = exports.ReadFile(path, exports.Options{Kind: kind, IECodes: ie})
+		})
+	}
+	wg.Wait()
+	var reports []*balance.Report
+	var problems []error
+	for i := range files {
+		if errs[i] != nil {
+			problems = append(problems, errs[i])
 			continue
 		}
-		reports = append(reports, rep)
+		reports = append(reports, read[i])
 	}
 	if len(problems) > 0 {
 		for _, p := range problems {

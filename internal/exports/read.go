@@ -31,6 +31,9 @@ type Options struct {
 	MaxRows int
 	// MaxUnzip limits what an XLSX may unpack to; 0 means 1 GiB.
 	MaxUnzip int64
+	// SizeHint is the file's size, when the caller knows it and the
+	// reader cannot tell (Read finds it for files and byte readers).
+	SizeHint int64
 }
 
 // ReadFile reads the export at path. Messages name the file by its base
@@ -58,7 +61,17 @@ func Read(name string, r io.Reader, opt Options) (rep *balance.Report, err error
 				Message: fmt.Sprintf("balancebot failed while reading this file (%v). Please report it; meanwhile, try saving it as CSV.", p)}
 		}
 	}()
-	br := bufio.NewReaderSize(r, 64<<10)
+	if opt.SizeHint == 0 {
+		switch x := r.(type) {
+		case interface{ Size() int64 }: // bytes.Reader, strings.Reader
+			opt.SizeHint = x.Size()
+		case *os.File:
+			if st, err := x.Stat(); err == nil {
+				opt.SizeHint = st.Size()
+			}
+		}
+	}
+	br := bufio.NewReaderSize(r, 256<<10)
 	head, err := br.Peek(sniffLen)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, balance.FileErrorf(name, "cannot read the file: %v", err)
@@ -139,12 +152,11 @@ type tableReader struct {
 	b    *balance.Builder
 	// ctx holds values of labelled group rows ("Location: Uptown"), which
 	// apply to the rows under them.
-	ctx [numFields]string
-	// prev is the last data row, for reports that write a visit's patient
-	// and date only on its first CPT line.
-	prev    *balance.Line
+	ctx     [numFields]string
 	lines   int
 	removed int
+	// sizeHint is the file's size in bytes, when known, to size the report.
+	sizeHint int64
 }
 
 func readTable(name string, src rowSource, opt Options) (*balance.Report, error) {
@@ -160,7 +172,13 @@ func readTable(name string, src rowSource, opt Options) (*balance.Report, error)
 		if err != nil {
 			return nil, t.wrap(err)
 		}
-		head = append(head, cells)
+		// The source reuses its buffers; the rows searched for the header
+		// are kept, so they are copied.
+		row := make([]string, len(cells))
+		for i, c := range cells {
+			row[i] = strings.Clone(c)
+		}
+		head = append(head, row)
 		rowNums = append(rowNums, src.row())
 	}
 	at, hdr := findHeader(head)
@@ -191,6 +209,11 @@ func readTable(name string, src rowSource, opt Options) (*balance.Report, error)
 		CPT:       hdr.has(fCPT),
 	}
 	t.b = balance.NewBuilder(name, kind, cols, opt.IECodes)
+	if opt.SizeHint > 0 {
+		// About 150 bytes of export per visit: CPT-line reports run to
+		// 200, visit-per-row reports to 60; the index grows past a miss.
+		t.b.Grow(int(opt.SizeHint / 150))
+	}
 	loc := pre.location
 	if loc == "" {
 		loc = opt.Location
@@ -275,11 +298,15 @@ func (t *tableReader) cell(cells []string, f field) string {
 
 // row handles one row below the header.
 func (t *tableReader) row(cells []string, n int) error {
+	// Only none, one, or more matter.
 	nonEmpty, only := 0, -1
 	for i, c := range cells {
-		if strings.TrimSpace(c) != "" {
+		if c != "" && strings.TrimSpace(c) != "" {
 			nonEmpty++
 			only = i
+			if nonEmpty > 1 {
+				break
+			}
 		}
 	}
 	if nonEmpty == 0 {
@@ -310,14 +337,21 @@ func (t *tableReader) row(cells []string, n int) error {
 	}
 	t.lines++
 	t.b.Add(l)
-	t.prev = &l
 	return nil
 }
 
 // totalRow reports whether a row is a total or subtotal row, and whether it
-// is the grand total of the whole report.
+// is the grand total of the whole report. Reports write the label at the
+// start of the row, so only its first three values are looked at.
 func totalRow(cells []string) (grand, ok bool) {
+	seen := 0
 	for _, c := range cells {
+		if c == "" {
+			continue
+		}
+		if seen++; seen > 3 {
+			break
+		}
 		if !mayBeTotal(c) {
 			continue
 		}
@@ -402,7 +436,8 @@ func (t *tableReader) groupRow(s string) {
 		}
 		k := letters(label)
 		if f := aliases[k]; f == fLocation || f == fProvider {
-			t.ctx[f] = strings.TrimSpace(value)
+			// Kept for the rows below: copied out of the read buffer.
+			t.ctx[f] = strings.Clone(strings.TrimSpace(value))
 			return
 		}
 		if (k == "count" || k == "total" || k == "totalvisits") && t.kind == balance.KindDocumentedVisits {
@@ -447,14 +482,14 @@ func (t *tableReader) decode(cells []string, n int) (l balance.Line, skip bool, 
 
 	// A CPT line with neither patient nor date belongs to the visit above
 	// it: grids that group by visit print those once.
-	if l.CPT != "" && t.prev != nil {
-		if dosCell == "" && noPatient {
-			l.Patient, l.DOS, noPatient = t.prev.Patient, t.prev.DOS, false
+	if prev, ok := t.b.Last(); l.CPT != "" && ok && noPatient {
+		if dosCell == "" {
+			l.Patient, l.DOS, noPatient = prev.Patient, prev.DOS, false
 			if l.Location == "" {
-				l.Location = t.prev.Location
+				l.Location = prev.Location
 			}
-		} else if noPatient && h.hasName() {
-			l.Patient, noPatient = t.prev.Patient, false
+		} else if h.hasName() {
+			l.Patient, noPatient = prev.Patient, false
 		}
 	}
 

@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -21,7 +20,8 @@ import (
 
 // rowSource yields the rows of one sheet or CSV file.
 type rowSource interface {
-	// next returns the next row's cells, or io.EOF after the last.
+	// next returns the next row's cells, or io.EOF after the last. The
+	// slice and its strings may be reused by the following call.
 	next() ([]string, error)
 	// row is the number of the row next last returned, as a spreadsheet
 	// shows it (the first row is 1).
@@ -114,8 +114,7 @@ func formatError(name string, f format) error {
 
 // csvSource reads a CSV, semicolon- or tab-separated file.
 type csvSource struct {
-	r *csv.Reader
-	n int
+	s *csvScanner
 }
 
 // newCSVSource prepares a text export: it decodes UTF-16 and Windows-1252
@@ -127,10 +126,10 @@ func newCSVSource(br *bufio.Reader) (*csvSource, error) {
 	case bytes.HasPrefix(head, []byte("\xff\xfe")), bytes.HasPrefix(head, []byte("\xfe\xff")):
 		// Excel's "Unicode Text" is UTF-16 with a BOM, tab separated.
 		dec := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
-		in = bufio.NewReaderSize(transform.NewReader(br, dec), 64<<10)
+		in = bufio.NewReaderSize(transform.NewReader(br, dec), 256<<10)
 	case !validUTF8Prefix(head):
 		// Older Windows exports are Windows-1252 ("José" as one byte).
-		in = bufio.NewReaderSize(transform.NewReader(br, charmap.Windows1252.NewDecoder()), 64<<10)
+		in = bufio.NewReaderSize(transform.NewReader(br, charmap.Windows1252.NewDecoder()), 256<<10)
 	}
 	bin := in.(*bufio.Reader)
 	sample, _ := bin.Peek(sniffLen)
@@ -138,11 +137,7 @@ func newCSVSource(br *bufio.Reader) (*csvSource, error) {
 		bin.Discard(3)
 		sample = sample[3:]
 	}
-	r := csv.NewReader(bin)
-	r.Comma = sniffDelimiter(sample)
-	r.FieldsPerRecord = -1
-	r.LazyQuotes = true
-	return &csvSource{r: r}, nil
+	return &csvSource{s: newCSVScanner(bin, byte(sniffDelimiter(sample)))}, nil
 }
 
 // validUTF8Prefix reports whether b is UTF-8, allowing a character cut off
@@ -206,23 +201,20 @@ func sniffDelimiter(sample []byte) rune {
 	return best
 }
 
+// next returns the next row. Its strings are views of a buffer that the
+// next call reuses.
 func (s *csvSource) next() ([]string, error) {
-	rec, err := s.r.Read()
+	rec, err := s.s.next()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, io.EOF
 		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return nil, &rowError{row: s.n + 1, msg: fmt.Sprintf("the CSV cannot be read here (%v). Export the report again; if you edited it, save it as CSV from Excel.", pe.Err)}
-		}
-		return nil, err
+		return nil, &rowError{row: s.s.row() + 1, msg: fmt.Sprintf("the file cannot be read here (%v). Export the report again.", err)}
 	}
-	s.n++
 	return rec, nil
 }
 
-func (s *csvSource) row() int            { return s.n }
+func (s *csvSource) row() int            { return s.s.row() }
 func (s *csvSource) epoch() balance.Date { return 0 }
 
 // rowError is an error about one row of the file being read.
