@@ -37,7 +37,9 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	e.waitFor("the CSV", func() bool { return len(e.slack.Uploads()) == 1 })
 	e.waitFor("the metrics", func() bool {
 		_, m := get(t, base+"/metrics")
-		return strings.Contains(m, `balancebot_balances_total{balanced="false"} 1`)
+		// The time to answer is observed last, once the answer is given.
+		return strings.Contains(m, `balancebot_balances_total{balanced="false"} 1`) &&
+			strings.Contains(m, `balancebot_processing_seconds_count{result="answered"} 1`)
 	})
 	_, m := get(t, base+"/metrics")
 	for _, want := range []string{"balancebot_uploads_total 1", "balancebot_upload_files_total 5",

@@ -122,6 +122,12 @@ type reconciler struct {
 	stated []int32
 	// ident is how patients are told apart at each location.
 	ident []identity
+	// exact marks locations balanced by name text instead of name hashes,
+	// after two different names were found to share a hash there.
+	exact []bool
+	// exactIDs numbers the exact name keys of such locations.
+	exactMu  sync.Mutex
+	exactIDs map[string]whoKey
 	// sides holds each side's visits per location, once gathered.
 	emr, bill []*sideVisits
 	// checks holds the check reports' items per location, and those for
@@ -132,8 +138,8 @@ type reconciler struct {
 	duUnits    []float64
 	duUnitsAny float64
 	duHasUnits bool
-	duIE       []map[patientDay]float64
-	duIEAny    map[patientDay]float64
+	duIE       []map[ieKey]float64
+	duIEAny    map[ieKey]float64
 	warnings   []Warning
 	outside    []int // per report: visits left out as outside the period
 }
@@ -620,33 +626,85 @@ func (rc *reconciler) identityAt(loc int32) (identity, error) {
 		rc.displayLoc(loc), strings.Join(noName, " and "))
 }
 
-// side collects one side's visits at a location, per identity and date.
+// sideVisits is one side's visits at a location, grouped per patient and
+// date, in that order.
 type sideVisits struct {
-	keys  map[patientDay]*keyVisits
-	slab  []keyVisits
+	list  []keyVisits
 	units float64
 	ie    float64
-	// ieByKey sums initial-evaluation units per patient and day, for the
-	// same-day evaluations that billing counts once.
-	ieByKey   map[patientDay]float64
+	// ieSameDay is the initial-evaluation units beyond one per patient and
+	// day, which billing counts once.
 	ieSameDay float64
 	hasUnits  bool
 	hasIE     bool
+	// keys finds a key's visits; made only for the day-by-day balance.
+	keys map[patientDay]*keyVisits
 }
 
+// index makes keys.
+func (sv *sideVisits) index() {
+	sv.keys = make(map[patientDay]*keyVisits, len(sv.list))
+	for i := range sv.list {
+		sv.keys[sv.list[i].key()] = &sv.list[i]
+	}
+}
+
+// whoKey is a patient as a location's identity sees it: the hash of the
+// name key when names decide, of the normalised id when ids do, or, at a
+// location found to hold a hash collision, a number given to the exact
+// name key; 0 is no patient. It comes with a second hash, the check, that
+// tells apart two patients who share the first.
+type whoKey uint64
+
+func (a whoKey) compare(b whoKey) int { return cmp.Compare(a, b) }
+
 type patientDay struct {
+	who whoKey
+	dos Date
+}
+
+// ieKey is a patient and day of the Documented Units report, for its
+// initial evaluations.
+type ieKey struct {
 	who string
 	dos Date
 }
 
 type keyVisits struct {
-	count   int
-	flags   Flag
-	patient Patient
+	who whoKey
+	dos Date
+	// first is the key's first visit, whose patient is shown; merged, when
+	// set, is that patient completed with ids only later visits carried.
+	first  *Visit
+	merged *Patient
+	// check is first's NameCheck, kept here so matching the two sides
+	// does not go back to the visits.
+	check uint64
+	count int
+	flags Flag
 	// byBR and byDV are what each EMR visit kind counts for the key, so a
 	// key both kinds count is counted once (the larger count); billing
 	// counts in byBR.
-	byBR, byDV int
+	byBR, byDV int32
+}
+
+func (k *keyVisits) key() patientDay { return patientDay{k.who, k.dos} }
+
+// patient is who the key's visits are for.
+func (k *keyVisits) patient() Patient {
+	if k.merged != nil {
+		return *k.merged
+	}
+	return k.first.Patient
+}
+
+// add completes the key's patient with what v carries and it lacks.
+func (k *keyVisits) add(v *Visit) {
+	p := k.patient()
+	if (p.Name == "" && v.Patient.Name != "") || (p.ID == "" && v.Patient.ID != "") || (p.Account == "" && v.Patient.Account != "") {
+		fillPatient(&p, v.Patient)
+		k.merged = &p
+	}
 }
 
 // gather works out each location's identity, then collects both sides'
@@ -662,37 +720,121 @@ func (rc *reconciler) gather(todo []int32) error {
 		}
 		rc.ident[loc] = id
 	}
+	for _, r := range rc.reports {
+		r.hashNames()
+	}
+	rc.exact = make([]bool, n)
 	var wg sync.WaitGroup
-	wg.Go(func() { rc.emr = rc.collect(todo, SideEMR) })
-	wg.Go(func() { rc.bill = rc.collect(todo, SideBilling) })
+	var clashE, clashB []int32
+	wg.Go(func() { rc.emr, clashE = rc.collect(todo, SideEMR) })
+	wg.Go(func() { rc.bill, clashB = rc.collect(todo, SideBilling) })
 	wg.Go(rc.gatherChecks)
 	wg.Wait()
+	rc.regather(append(clashE, clashB...))
 	return nil
 }
 
-// who is a visit's patient as the location's identity sees it.
-func who(id identity, side Side, v *Visit) string {
-	switch id {
+// regather gathers again, by name text, the locations where two names
+// shared a hash. Collisions of 64-bit hashes between patients of one
+// location are rare beyond measure, but the balance must be exact anyway.
+func (rc *reconciler) regather(locs []int32) {
+	if len(locs) == 0 {
+		return
+	}
+	for _, loc := range locs {
+		rc.exact[loc] = true
+	}
+	emr, _ := rc.collect(locs, SideEMR)
+	bill, _ := rc.collect(locs, SideBilling)
+	for _, loc := range locs {
+		rc.emr[loc], rc.bill[loc] = emr[loc], bill[loc]
+	}
+}
+
+// who is visit v's patient as location loc's identity sees it, with its
+// check.
+func (rc *reconciler) who(loc int32, side Side, v *Visit) (whoKey, uint64) {
+	var id string
+	switch rc.ident[loc] {
 	case byAccount:
-		return normID(v.Patient.Account)
+		id = "acct:" + normID(v.Patient.Account)
 	case byPatientID:
-		return normID(v.Patient.ID)
+		id = "id:" + normID(v.Patient.ID)
 	case byDay:
 		if side == SideBilling {
 			// Billing has no patients; the EMR keeps its own, so its visits
 			// can still be told apart and explained.
-			return ""
+			return 0, 0
 		}
 	}
-	if v.Key == "" && v.Patient.Name != "" {
-		// A report read back from the store: its keys are worked out again.
-		v.Key = NameKey(v.Patient.Name)
+	switch {
+	case rc.exact[loc]:
+		if id == "" {
+			id = NameKey(v.Patient.Name)
+		}
+		n := rc.exactID(id)
+		return n, uint64(n)
+	case id != "":
+		return hashID(id)
 	}
-	return v.Key
+	return whoKey(v.NameHash), v.NameCheck
 }
 
-// collect gathers one side's visits at the locations in todo.
-func (rc *reconciler) collect(todo []int32, side Side) []*sideVisits {
+// hashID hashes a normalised id the way names are hashed; a missing id is
+// no patient.
+func hashID(id string) (whoKey, uint64) {
+	if strings.HasSuffix(id, ":") {
+		return 0, 0
+	}
+	return whoKey(hashName([]byte(id))), checkName([]byte(id))
+}
+
+// exactID numbers an exact name key.
+func (rc *reconciler) exactID(key string) whoKey {
+	if key == "" || strings.HasSuffix(key, ":") {
+		return 0
+	}
+	rc.exactMu.Lock()
+	defer rc.exactMu.Unlock()
+	if rc.exactIDs == nil {
+		rc.exactIDs = map[string]whoKey{}
+	}
+	id, ok := rc.exactIDs[key]
+	if !ok {
+		id = whoKey(len(rc.exactIDs) + 1)
+		rc.exactIDs[key] = id
+	}
+	return id
+}
+
+// clash reports whether two name hashes that met are in fact two
+// different patients, as their second hashes show: a collision, which
+// sends the location to be balanced by name text.
+func (rc *reconciler) clash(loc int32, a, b uint64) bool {
+	return a != b && !rc.exact[loc]
+}
+
+// entry is one visit of one side at one location, with what the balance
+// needs of it copied out while the visit is at hand. It holds no pointers,
+// so sorting entries moves plain memory.
+type entry struct {
+	who   whoKey
+	check uint64
+	ie    float64
+	dos   Date
+	count int32
+	idx   int32 // the visit: report rep's Visits[idx]
+	rep   int16
+	flags Flag
+	dv    bool // counted by a Documented Visits report
+}
+
+// collect gathers one side's visits at the locations in todo: one pass in
+// file order copies each visit's entry into its location's range of one
+// array; each location's entries are then sorted by patient and date and
+// grouped, all within cache. It returns the locations where two names
+// shared a hash, to be gathered again by name text.
+func (rc *reconciler) collect(todo []int32, side Side) ([]*sideVisits, []int32) {
 	out := make([]*sideVisits, len(rc.keys))
 	var hasUnits, hasIE bool
 	for _, r := range rc.reports {
@@ -701,67 +843,81 @@ func (rc *reconciler) collect(todo []int32, side Side) []*sideVisits {
 			hasIE = hasIE || r.Columns.CPT
 		}
 	}
+	off := make([]int, len(rc.keys))
+	total := 0
 	for _, loc := range todo {
-		n := 0
+		off[loc] = total
 		for ri, r := range rc.reports {
 			if r.Kind.Role() == RoleVisits && r.Kind.Side() == side {
-				n += int(rc.count[ri][loc])
+				total += int(rc.count[ri][loc])
 			}
 		}
-		out[loc] = &sideVisits{keys: make(map[patientDay]*keyVisits, n), slab: make([]keyVisits, 0, n),
-			hasUnits: hasUnits, hasIE: hasIE}
+		out[loc] = &sideVisits{hasUnits: hasUnits, hasIE: hasIE}
 	}
+	entries := make([]entry, total)
+	end := slices.Clone(off)
 	for ri, r := range rc.reports {
 		if r.Kind.Role() != RoleVisits || r.Kind.Side() != side {
 			continue
 		}
+		dv := r.Kind == KindDocumentedVisits
 		vl := rc.vloc[ri]
 		for i := range r.Visits {
 			loc := vl[i]
 			if loc < 0 || out[loc] == nil {
 				continue
 			}
-			sv := out[loc]
 			v := &r.Visits[i]
-			k := patientDay{who(rc.ident[loc], side, v), v.DOS}
-			kv := sv.keys[k]
-			if kv == nil {
-				sv.slab = append(sv.slab, keyVisits{patient: v.Patient})
-				kv = &sv.slab[len(sv.slab)-1]
-				sv.keys[k] = kv
-			} else {
-				fillPatient(&kv.patient, v.Patient)
-			}
-			if r.Kind == KindDocumentedVisits {
-				kv.byDV += int(v.Count)
-			} else {
-				kv.byBR += int(v.Count)
-			}
-			kv.flags |= v.Flags
-			sv.units += v.Units
-			if v.IEUnits > 0 {
-				sv.ie += v.IEUnits
-				if sv.ieByKey == nil {
-					sv.ieByKey = map[patientDay]float64{}
+			who, check := rc.who(loc, side, v)
+			entries[end[loc]] = entry{who: who, check: check, dos: v.DOS, count: v.Count, flags: v.Flags, dv: dv,
+				ie: v.IEUnits, idx: int32(i), rep: int16(ri)}
+			end[loc]++
+			out[loc].units += v.Units
+		}
+	}
+	var clashed []int32
+	for _, loc := range todo {
+		es := entries[off[loc]:end[loc]]
+		// The visit's place in the files breaks ties, so a key's first visit
+		// is the first in the files.
+		slices.SortFunc(es, func(a, b entry) int {
+			return cmp.Or(cmp.Compare(a.who, b.who), cmp.Compare(a.dos, b.dos), cmp.Compare(a.rep, b.rep), cmp.Compare(a.idx, b.idx))
+		})
+		sv := out[loc]
+		sv.list = make([]keyVisits, 0, len(es))
+		visit := func(e *entry) *Visit { return &rc.reports[e.rep].Visits[e.idx] }
+		for i := 0; i < len(es); {
+			kv := keyVisits{who: es[i].who, dos: es[i].dos, first: visit(&es[i]), check: es[i].check}
+			var ie float64
+			j := i
+			for ; j < len(es) && es[j].who == kv.who && es[j].dos == kv.dos; j++ {
+				e := &es[j]
+				if j > i {
+					if rc.clash(loc, kv.check, e.check) && !slices.Contains(clashed, loc) {
+						clashed = append(clashed, loc)
+					}
+					kv.add(visit(e))
 				}
-				sv.ieByKey[k] += v.IEUnits
+				if e.dv {
+					kv.byDV += e.count
+				} else {
+					kv.byBR += e.count
+				}
+				kv.flags |= e.flags
+				ie += e.ie
 			}
+			kv.count = int(max(kv.byBR, kv.byDV))
+			if ie > 0 {
+				sv.ie += ie
+				if ie > 1 {
+					sv.ieSameDay += ie - 1
+				}
+			}
+			sv.list = append(sv.list, kv)
+			i = j
 		}
 	}
-	for _, sv := range out {
-		if sv == nil {
-			continue
-		}
-		for _, kv := range sv.keys {
-			kv.count = max(kv.byBR, kv.byDV)
-		}
-		for _, ie := range sv.ieByKey {
-			if ie > 1 {
-				sv.ieSameDay += ie - 1
-			}
-		}
-	}
-	return out
+	return out, clashed
 }
 
 func fillPatient(dst *Patient, src Patient) {
@@ -800,8 +956,8 @@ func (rc *reconciler) gatherChecks() {
 	rc.checks = make([]*checkIndex, n)
 	rc.anyCheck = &checkIndex{items: map[checkSlot][]checkItem{}}
 	rc.duUnits = make([]float64, n)
-	rc.duIE = make([]map[patientDay]float64, n)
-	rc.duIEAny = map[patientDay]float64{}
+	rc.duIE = make([]map[ieKey]float64, n)
+	rc.duIEAny = map[ieKey]float64{}
 	for ri, r := range rc.reports {
 		if r.Kind.Role() != RoleCheck || r.Kind == KindInsuranceClassSummary {
 			continue
@@ -828,14 +984,14 @@ func (rc *reconciler) gatherChecks() {
 			if !du {
 				continue
 			}
-			pd := patientDay{NameKey(v.Patient.Name) + "\x00" + v.Patient.ID, v.DOS}
+			pd := ieKey{NameKey(v.Patient.Name) + "\x00" + v.Patient.ID, v.DOS}
 			if loc >= 0 {
 				if r.Columns.Units {
 					rc.duUnits[loc] += v.Units
 				}
 				if v.IEUnits > 0 {
 					if rc.duIE[loc] == nil {
-						rc.duIE[loc] = map[patientDay]float64{}
+						rc.duIE[loc] = map[ieKey]float64{}
 					}
 					rc.duIE[loc][pd] += v.IEUnits
 				}
@@ -915,9 +1071,19 @@ func (rc *reconciler) balanceAll(todo []int32) []*Location {
 	}
 	close(next)
 	wg.Wait()
+	// A location where a key on both sides turned out to be two patients
+	// under one hash is gathered again by name text and balanced again.
+	for i, l := range out {
+		if l == nil {
+			rc.regather([]int32{todo[i]})
+			out[i] = rc.balanceLocation(todo[i])
+		}
+	}
 	return out
 }
 
+// balanceLocation balances one location; it returns nil when a key on both
+// sides holds two different patients under one name hash.
 func (rc *reconciler) balanceLocation(loc int32) *Location {
 	out := &Location{Location: rc.locName[rc.keys[loc]], Reasons: map[Reason]int{}}
 	id := rc.ident[loc]
@@ -942,6 +1108,8 @@ func (rc *reconciler) balanceLocation(loc int32) *Location {
 	}
 	var pending []pendingMismatch
 	if id == byDay {
+		emr.index()
+		bill.index()
 		keys := make([]patientDay, 0, len(emr.keys)+len(bill.keys))
 		for k := range emr.keys {
 			keys = append(keys, k)
@@ -952,16 +1120,20 @@ func (rc *reconciler) balanceLocation(loc int32) *Location {
 			}
 		}
 		slices.SortFunc(keys, func(a, b patientDay) int {
-			return cmp.Or(cmp.Compare(a.dos, b.dos), cmp.Compare(a.who, b.who))
+			return cmp.Or(cmp.Compare(a.dos, b.dos), a.who.compare(b.who))
 		})
 		pending = rc.matchByDay(out, keys, emr, bill, checks, day)
 	} else {
-		pending = rc.matchByKey(out, emr, bill, checks, day)
+		var clash bool
+		pending, clash = rc.matchByKey(loc, out, emr, bill, checks, day)
+		if clash {
+			return nil
+		}
 	}
 	// Visits come out of the maps in no set order; the few mismatches are
 	// put in one, so pairing and results never depend on it.
 	slices.SortFunc(pending, func(a, b pendingMismatch) int {
-		return cmp.Or(cmp.Compare(a.who, b.who), cmp.Compare(a.m.DateOfService, b.m.DateOfService),
+		return cmp.Or(a.who.compare(b.who), cmp.Compare(a.m.DateOfService, b.m.DateOfService),
 			cmp.Compare(a.m.Side, b.m.Side), cmp.Compare(a.m.Patient, b.m.Patient))
 	})
 	pairDOS(pending)
@@ -1039,7 +1211,7 @@ func (rc *reconciler) newPatients(loc int32, emr *sideVisits) *NewPatients {
 		return np
 	}
 	// SOAP 2.0: initial evaluations come from the Documented Units report.
-	ie := map[patientDay]float64{}
+	ie := map[ieKey]float64{}
 	for k, n := range rc.duIE[loc] {
 		ie[k] += n
 	}
@@ -1061,13 +1233,13 @@ func (rc *reconciler) newPatients(loc int32, emr *sideVisits) *NewPatients {
 // duplicate or unexplained.
 type pendingMismatch struct {
 	m        Mismatch
-	who      string
+	who      whoKey
 	emrCount int  // EMR visits for the key (for duplicate)
 	other    Date // the paired date, once paired
 	pairable bool
 }
 
-func (rc *reconciler) matchByKey(out *Location, emr, bill *sideVisits, checks checksAt, day func(Date) *Day) []pendingMismatch {
+func (rc *reconciler) matchByKey(loc int32, out *Location, emr, bill *sideVisits, checks checksAt, day func(Date) *Day) ([]pendingMismatch, bool) {
 	var pending []pendingMismatch
 	match := func(k patientDay, ek, bk *keyVisits) {
 		var e, b int
@@ -1091,7 +1263,7 @@ func (rc *reconciler) matchByKey(out *Location, emr, bill *sideVisits, checks ch
 		for range e - m {
 			reason := rc.emrReason(ek, b, checks, k.dos)
 			pending = append(pending, pendingMismatch{
-				m:        mismatch(SideEMR, ek.patient, k.dos, reason),
+				m:        mismatch(SideEMR, ek.patient(), k.dos, reason),
 				who:      k.who,
 				emrCount: e,
 				pairable: reason == "",
@@ -1099,22 +1271,41 @@ func (rc *reconciler) matchByKey(out *Location, emr, bill *sideVisits, checks ch
 		}
 		for range b - m {
 			pending = append(pending, pendingMismatch{
-				m:        mismatch(SideBilling, bk.patient, k.dos, ""),
+				m:        mismatch(SideBilling, bk.patient(), k.dos, ""),
 				who:      k.who,
 				emrCount: e,
 				pairable: true,
 			})
 		}
 	}
-	for k, ek := range emr.keys {
-		match(k, ek, bill.keys[k])
-	}
-	for k, bk := range bill.keys {
-		if emr.keys[k] == nil {
-			match(k, nil, bk)
+	// Both lists are in (patient, date) order: walk them together.
+	E, B := emr.list, bill.list
+	for i, j := 0, 0; i < len(E) || j < len(B); {
+		c := 1
+		switch {
+		case i == len(E):
+		case j == len(B):
+			c = -1
+		default:
+			c = cmp.Or(E[i].who.compare(B[j].who), cmp.Compare(E[i].dos, B[j].dos))
+		}
+		switch {
+		case c < 0:
+			match(E[i].key(), &E[i], nil)
+			i++
+		case c > 0:
+			match(B[j].key(), nil, &B[j])
+			j++
+		default:
+			if rc.clash(loc, E[i].check, B[j].check) {
+				return nil, true
+			}
+			match(E[i].key(), &E[i], &B[j])
+			i++
+			j++
 		}
 	}
-	return pending
+	return pending, false
 }
 
 // matchByDay balances a location whose billing export has no patients: per
@@ -1162,7 +1353,7 @@ func (rc *reconciler) matchByDay(out *Location, keys []patientDay, emr, bill *si
 						billed = 1
 					}
 					if reason := rc.emrReason(ek, billed, checks, dos); reason != "" {
-						pending = append(pending, pendingMismatch{m: mismatch(SideEMR, ek.patient, dos, reason)})
+						pending = append(pending, pendingMismatch{m: mismatch(SideEMR, ek.patient(), dos, reason)})
 						listed++
 					}
 				}
@@ -1187,8 +1378,9 @@ func mismatch(s Side, p Patient, dos Date, r Reason) Mismatch {
 // visit billing lacks, or "" when none does. billed is billing's count for
 // the key.
 func (rc *reconciler) emrReason(k *keyVisits, billed int, checks checksAt, dos Date) Reason {
-	flags := k.flags | checks.flags(k.patient, dos, KindDocumentedUnits)
-	dnbKnown := checks.has(KindDocumentedUnits, k.patient, dos)
+	p := k.patient()
+	flags := k.flags | checks.flags(p, dos, KindDocumentedUnits)
+	dnbKnown := checks.has(KindDocumentedUnits, p, dos)
 	switch {
 	case flags&FlagNORCM != 0:
 		return ReasonNORCM
@@ -1201,10 +1393,10 @@ func (rc *reconciler) emrReason(k *keyVisits, billed int, checks checksAt, dos D
 	case billed > 0:
 		return ReasonSameDay
 	}
-	if checks.flags(k.patient, dos, KindBillingExceptions)&FlagException != 0 {
+	if checks.flags(p, dos, KindBillingExceptions)&FlagException != 0 {
 		return ReasonBillingException
 	}
-	cf := checks.flags(k.patient, dos, KindClaimsFeed)
+	cf := checks.flags(p, dos, KindClaimsFeed)
 	switch {
 	case cf&FlagNotRebilled != 0:
 		return ReasonNotRebilled
@@ -1218,9 +1410,9 @@ func (rc *reconciler) emrReason(k *keyVisits, billed int, checks checksAt, dos D
 // patient within dosPairWindow days of each other, nearest dates first.
 func pairDOS(pending []pendingMismatch) {
 	type cand struct{ e, b, dist int }
-	byWho := map[string][2][]int{}
+	byWho := map[whoKey][2][]int{}
 	for i, p := range pending {
-		if !p.pairable || p.who == "" {
+		if !p.pairable || p.who == 0 {
 			continue
 		}
 		s := byWho[p.who]

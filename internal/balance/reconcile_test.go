@@ -601,7 +601,7 @@ func TestBuilderHashCollisions(t *testing.T) {
 	for _, collide := range []bool{false, true} {
 		b := NewBuilder("emr.csv", KindEMRBillingReport, Columns{Name: true, CPT: true, Units: true}, nil)
 		if collide {
-			b.hashOf = func(visitKey) uint64 { return 42 }
+			b.hashOf = func() uint64 { return 42 }
 		}
 		// Lines of one visit apart from each other, so the index is used.
 		for _, l := range []Line{
@@ -614,7 +614,7 @@ func TestBuilderHashCollisions(t *testing.T) {
 		r := b.Report()
 		got := map[string]string{}
 		for _, v := range r.Visits {
-			got[fmt.Sprintf("%s/%s/%d", v.Key, v.Location, v.DOS-day(0))] = fmt.Sprintf("count=%d lines=%d units=%g flags=%d", v.Count, v.Lines, v.Units, v.Flags)
+			got[fmt.Sprintf("%s/%s/%d", NameKey(v.Patient.Name), v.Location, v.DOS-day(0))] = fmt.Sprintf("count=%d lines=%d units=%g flags=%d", v.Count, v.Lines, v.Units, v.Flags)
 		}
 		want := map[string]string{
 			"smith|john//16":       "count=1 lines=2 units=3 flags=0",
@@ -626,4 +626,55 @@ func TestBuilderHashCollisions(t *testing.T) {
 			t.Errorf("collide=%v: visits %v, want %v", collide, got, want)
 		}
 	}
+}
+
+// TestNameHashCollisions makes every name hash the same: the balance must
+// notice that different patients share a hash and come out exactly as with
+// real hashes, case by case.
+func TestNameHashCollisions(t *testing.T) {
+	cases := func() [][]*Report {
+		return [][]*Report{
+			{emr(line("Smith, John", 16, cpt("97110", 1)), line("Doe, Jane", 16, cpt("97110", 1)), line("Roe, Rick", 17, cpt("NORCM", 0))),
+				bill(line("John Smith", 16, cpt("97110", 1)), line("Rick Roe", 18, cpt("97110", 1)), line("Ann Lee", 16, cpt("97110", 1)))},
+			{build("dv.csv", KindDocumentedVisits, line("Smith, John", 16), line("Smith, John", 16), line("Doe, Jane", 16)),
+				build("du.csv", KindDocumentedUnits, line("Doe, Jane", 16, cpt("97110", 1), dnb)),
+				bill(line("John Smith", 16, visits(1)), line("Jane Doe", 17, visits(2)))},
+			withAccounts(emr(line("Smith, John", 16, acct("1001"), cpt("97110", 1)), line("Smith, John", 16, acct("2002"), cpt("97110", 1))),
+				bill(line("John Smith", 16, acct("001001"), cpt("97110", 1)), line("Ann Lee", 16, acct("3003"), cpt("97110", 1)))),
+		}
+	}
+	render := func(res *Result) string {
+		var b strings.Builder
+		for _, l := range res.Locations {
+			fmt.Fprintf(&b, "%s e%d b%d m%d %v %v\n", l.Location, l.EMRVisits, l.BillingVisits, l.MatchedVisits, l.Reasons, mismatchList(l))
+		}
+		return b.String()
+	}
+	var want []string
+	for _, reps := range cases() {
+		res, err := Reconcile(reps, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, render(res))
+	}
+	real := hashName
+	hashName = func([]byte) uint64 { return 7 }
+	defer func() { hashName = real }()
+	for i, reps := range cases() {
+		res, err := Reconcile(reps, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := render(res); got != want[i] {
+			t.Errorf("case %d with colliding hashes:\n got %s\nwant %s", i, got, want[i])
+		}
+	}
+}
+
+func withAccounts(reps ...*Report) []*Report {
+	for _, r := range reps {
+		r.Columns.Account = true
+	}
+	return reps
 }

@@ -77,10 +77,24 @@ type Visit struct {
 	Units   float64 `json:"units,omitempty"`
 	IEUnits float64 `json:"ie_units,omitempty"`
 	Flags   Flag    `json:"flags,omitempty"`
-	// Key is NameKey(Patient.Name), worked out once when the report is
-	// built; a report read back from the store computes it again.
-	Key string `json:"-"`
+	// NameHash and NameCheck are two independently seeded 64-bit hashes of
+	// NameKey(Patient.Name) (0 for no name), so the balance compares
+	// numbers, not name text. Where two NameHashes meet, NameCheck tells
+	// them apart: mistaking two patients for one takes both to collide, a
+	// chance of about 2^-128 per pair. A report read back from the store
+	// hashes its names again (hashNames).
+	NameHash  uint64 `json:"-"`
+	NameCheck uint64 `json:"-"`
 }
+
+// The name hashes are seeded once for the whole process: reports built at
+// different times must agree.
+var nameSeed, checkSeed = maphash.MakeSeed(), maphash.MakeSeed()
+
+// hashName hashes a name key; tests replace it to force collisions.
+var hashName = func(key []byte) uint64 { return fix(maphash.Bytes(nameSeed, key)) }
+
+func checkName(key []byte) uint64 { return fix(maphash.Bytes(checkSeed, key)) }
 
 // Columns says which optional columns a report carries. Whether both sides
 // carry the same kind of patient id decides how patients are matched.
@@ -128,6 +142,25 @@ type Report struct {
 	// NewPatients is the New Patients column total per location ("" for
 	// rows without one), from an Insurance Class Summary.
 	NewPatients map[string]float64 `json:"new_patients,omitempty"`
+	// hashed is set once every visit has its NameHash.
+	hashed bool
+}
+
+// hashNames gives every visit its NameHash, for a report built without a
+// Builder (read back from the store, or made by hand).
+func (r *Report) hashNames() {
+	if r.hashed {
+		return
+	}
+	var buf [96]byte
+	for i := range r.Visits {
+		v := &r.Visits[i]
+		v.NameHash, v.NameCheck = 0, 0
+		if k := AppendNameKey(buf[:0], v.Patient.Name); len(k) > 0 {
+			v.NameHash, v.NameCheck = hashName(k), checkName(k)
+		}
+	}
+	r.hashed = true
 }
 
 // VisitCount is the number of visits the report counts, over all keys.
@@ -263,13 +296,11 @@ func isAlnum(c byte) bool {
 type Builder struct {
 	report  Report
 	ieCodes CodeSet
-	// index finds a visit by the hash of its key; the rare key whose hash
-	// another key already holds goes in collided.
-	index    map[uint64]int32
-	collided map[visitKey]int32
-	seed     maphash.Seed
-	// hashOf replaces the hash in tests, to force collisions.
-	hashOf func(visitKey) uint64
+	// visits finds a visit by the hash of its key.
+	visits flatTable
+	seed   maphash.Seed
+	// hashOf replaces the key hash in tests, to force collisions.
+	hashOf func() uint64
 	// locs interns locations, repeated over thousands of rows; lastLoc is
 	// the one used last. Other strings are copied: nothing kept points
 	// into the reader's buffers.
@@ -302,16 +333,6 @@ func (b *Builder) keep(s string) string {
 	return unsafe.String(&b.arena[start], len(s))
 }
 
-// visitKey identifies a visit within one report. It keeps every identity
-// the report carries; which of them decides is chosen when reports meet.
-type visitKey struct {
-	location string
-	name     string
-	id       string
-	account  string
-	dos      Date
-}
-
 // NewBuilder starts a report of kind k for the file called name. ieCodes is
 // the initial-evaluation code set (nil means DefaultIECodes).
 func NewBuilder(name string, k Kind, cols Columns, ieCodes CodeSet) *Builder {
@@ -319,9 +340,8 @@ func NewBuilder(name string, k Kind, cols Columns, ieCodes CodeSet) *Builder {
 		ieCodes = DefaultIECodes
 	}
 	return &Builder{
-		report:  Report{Name: name, Kind: k, Columns: cols},
+		report:  Report{Name: name, Kind: k, Columns: cols, hashed: true},
 		ieCodes: ieCodes,
-		index:   map[uint64]int32{},
 		seed:    maphash.MakeSeed(),
 		locs:    map[string]string{},
 		lastIdx: -1,
@@ -335,11 +355,7 @@ func (b *Builder) Grow(n int) {
 		return
 	}
 	b.report.Visits = slices.Grow(b.report.Visits, n-len(b.report.Visits))
-	idx := make(map[uint64]int32, n)
-	for k, v := range b.index {
-		idx[k] = v
-	}
-	b.index = idx
+	b.visits.reserve(n)
 }
 
 // Last is the visit the previous line belonged to, for readers whose
@@ -451,60 +467,54 @@ func (b *Builder) Add(l Line) {
 	}
 }
 
-// visit finds or makes the visit of l's key.
+// visit finds or makes the visit of l's key. A visit's key keeps every
+// identity the report carries (location, patient, ids, date); which of
+// them decides is chosen when reports meet.
 func (b *Builder) visit(l Line) int {
 	r := &b.report
+	var nameHash, nameCheck uint64
 	b.keyBuf = AppendNameKey(b.keyBuf[:0], l.Patient.Name)
-	k := visitKey{location: l.Location, id: l.Patient.ID, account: l.Patient.Account, dos: l.DOS}
 	if len(b.keyBuf) > 0 {
-		// Looked up in place; kept only as a copy.
-		k.name = unsafe.String(&b.keyBuf[0], len(b.keyBuf))
+		nameHash, nameCheck = hashName(b.keyBuf), checkName(b.keyBuf)
 	}
 	var h maphash.Hash
 	h.SetSeed(b.seed)
-	h.WriteString(k.location)
+	h.WriteString(l.Location)
 	h.WriteByte(0)
-	h.WriteString(k.name)
+	h.WriteString(l.Patient.ID)
 	h.WriteByte(0)
-	h.WriteString(k.id)
-	h.WriteByte(0)
-	h.WriteString(k.account)
-	h.WriteByte(byte(k.dos))
-	h.WriteByte(byte(k.dos >> 8))
-	h.WriteByte(byte(k.dos >> 16))
-	sum := h.Sum64()
+	h.WriteString(l.Patient.Account)
+	var num [12]byte
+	for i := range 8 {
+		num[i] = byte(nameHash >> (8 * i))
+	}
+	num[8], num[9], num[10], num[11] = byte(l.DOS), byte(l.DOS>>8), byte(l.DOS>>16), byte(l.DOS>>24)
+	h.Write(num[:])
+	sum := fix(h.Sum64())
 	if b.hashOf != nil {
-		sum = b.hashOf(k)
+		sum = fix(b.hashOf())
 	}
-	idx, taken := b.index[sum]
-	if taken {
-		v := &r.Visits[idx]
-		if v.DOS == k.dos && v.Location == k.location && v.Key == k.name && v.Patient.ID == k.id && v.Patient.Account == k.account {
-			return int(idx)
+	t := &b.visits
+	i := t.probe(sum)
+	for ; t.hashes[i] != 0; i = t.next(i) {
+		if t.hashes[i] != sum {
+			continue
 		}
-		// Another key has this hash: the exact key decides.
-		if idx, ok := b.collided[k]; ok {
-			return int(idx)
+		v := &r.Visits[t.vals[i]]
+		if v.DOS == l.DOS && v.NameHash == nameHash && v.NameCheck == nameCheck && v.Location == l.Location &&
+			v.Patient.ID == l.Patient.ID && v.Patient.Account == l.Patient.Account {
+			return int(t.vals[i])
 		}
 	}
-	k = visitKey{location: b.location(l.Location), name: b.keep(k.name), id: b.keep(l.Patient.ID),
-		account: b.keep(l.Patient.Account), dos: l.DOS}
 	n := len(r.Visits)
-	r.Visits = append(r.Visits, Visit{Location: k.location, DOS: l.DOS, Key: k.name,
-		Patient: Patient{Name: b.keep(l.Patient.Name), ID: k.id, Account: k.account}})
-	if taken {
-		if b.collided == nil {
-			b.collided = map[visitKey]int32{}
-		}
-		b.collided[k] = int32(n)
-	} else {
-		b.index[sum] = int32(n)
-	}
+	r.Visits = append(r.Visits, Visit{Location: b.location(l.Location), DOS: l.DOS, NameHash: nameHash, NameCheck: nameCheck,
+		Patient: Patient{Name: b.keep(l.Patient.Name), ID: b.keep(l.Patient.ID), Account: b.keep(l.Patient.Account)}})
+	t.put(i, sum, uint32(n))
 	return n
 }
 
 // Report returns the folded report. The Builder must not be used after.
 func (b *Builder) Report() *Report {
-	b.index, b.collided, b.locs = nil, nil, nil
+	b.visits, b.locs = flatTable{}, nil
 	return &b.report
 }
