@@ -626,8 +626,8 @@ func (rc *reconciler) identityAt(loc int32) (identity, error) {
 		rc.displayLoc(loc), strings.Join(noName, " and "))
 }
 
-// sideVisits is one side's visits at a location, grouped per patient and
-// date, in that order.
+// sideVisits is one side's visits at a location, one keyVisits per patient
+// and date, in the order the files first give them.
 type sideVisits struct {
 	list  []keyVisits
 	units float64
@@ -686,6 +686,7 @@ type keyVisits struct {
 	// key both kinds count is counted once (the larger count); billing
 	// counts in byBR.
 	byBR, byDV int32
+	ie         float64
 }
 
 func (k *keyVisits) key() patientDay { return patientDay{k.who, k.dos} }
@@ -814,6 +815,30 @@ func (rc *reconciler) clash(loc int32, a, b uint64) bool {
 	return a != b && !rc.exact[loc]
 }
 
+// keyTable returns slots for about n keys, all empty (-1), reusing buf.
+func keyTable(buf []int32, n int) []int32 {
+	size := 16
+	for size < 2*n {
+		size *= 2
+	}
+	if cap(buf) < size {
+		buf = make([]int32, size)
+	}
+	buf = buf[:size]
+	for i := range buf {
+		buf[i] = -1
+	}
+	return buf
+}
+
+// keyHash spreads a patient and date over a key table.
+func keyHash(who whoKey, dos Date) uint64 {
+	h := uint64(who) ^ uint64(uint32(dos))*0x9e3779b97f4a7c15
+	h ^= h >> 29
+	h *= 0xbf58476d1ce4e5b9
+	return h ^ h>>32
+}
+
 // entry is one visit of one side at one location, with what the balance
 // needs of it copied out while the visit is at hand. It holds no pointers,
 // so sorting entries moves plain memory.
@@ -876,45 +901,51 @@ func (rc *reconciler) collect(todo []int32, side Side) ([]*sideVisits, []int32) 
 		}
 	}
 	var clashed []int32
+	var slots []int32
 	for _, loc := range todo {
 		es := entries[off[loc]:end[loc]]
-		// The visit's place in the files breaks ties, so a key's first visit
-		// is the first in the files.
-		slices.SortFunc(es, func(a, b entry) int {
-			return cmp.Or(cmp.Compare(a.who, b.who), cmp.Compare(a.dos, b.dos), cmp.Compare(a.rep, b.rep), cmp.Compare(a.idx, b.idx))
-		})
 		sv := out[loc]
 		sv.list = make([]keyVisits, 0, len(es))
-		visit := func(e *entry) *Visit { return &rc.reports[e.rep].Visits[e.idx] }
-		for i := 0; i < len(es); {
-			kv := keyVisits{who: es[i].who, dos: es[i].dos, first: visit(&es[i]), check: es[i].check}
-			var ie float64
-			j := i
-			for ; j < len(es) && es[j].who == kv.who && es[j].dos == kv.dos; j++ {
-				e := &es[j]
-				if j > i {
-					if rc.clash(loc, kv.check, e.check) && !slices.Contains(clashed, loc) {
-						clashed = append(clashed, loc)
-					}
-					kv.add(visit(e))
+		// A table of the location's keys, in cache: a location holds a
+		// few thousand visits at most, even in a chain's month.
+		slots = keyTable(slots, len(es))
+		mask := uint64(len(slots) - 1)
+		for j := range es {
+			e := &es[j]
+			i := keyHash(e.who, e.dos) & mask
+			for ; slots[i] >= 0; i = (i + 1) & mask {
+				if kv := &sv.list[slots[i]]; kv.who == e.who && kv.dos == e.dos {
+					break
 				}
-				if e.dv {
-					kv.byDV += e.count
-				} else {
-					kv.byBR += e.count
-				}
-				kv.flags |= e.flags
-				ie += e.ie
 			}
+			if slots[i] < 0 {
+				slots[i] = int32(len(sv.list))
+				sv.list = append(sv.list, keyVisits{who: e.who, dos: e.dos, first: &rc.reports[e.rep].Visits[e.idx], check: e.check})
+			} else {
+				kv := &sv.list[slots[i]]
+				if rc.clash(loc, kv.check, e.check) && !slices.Contains(clashed, loc) {
+					clashed = append(clashed, loc)
+				}
+				kv.add(&rc.reports[e.rep].Visits[e.idx])
+			}
+			kv := &sv.list[slots[i]]
+			if e.dv {
+				kv.byDV += e.count
+			} else {
+				kv.byBR += e.count
+			}
+			kv.flags |= e.flags
+			kv.ie += e.ie
+		}
+		for i := range sv.list {
+			kv := &sv.list[i]
 			kv.count = int(max(kv.byBR, kv.byDV))
-			if ie > 0 {
-				sv.ie += ie
-				if ie > 1 {
-					sv.ieSameDay += ie - 1
+			if kv.ie > 0 {
+				sv.ie += kv.ie
+				if kv.ie > 1 {
+					sv.ieSameDay += kv.ie - 1
 				}
 			}
-			sv.list = append(sv.list, kv)
-			i = j
 		}
 	}
 	return out, clashed
@@ -1278,31 +1309,36 @@ func (rc *reconciler) matchByKey(loc int32, out *Location, emr, bill *sideVisits
 			})
 		}
 	}
-	// Both lists are in (patient, date) order: walk them together.
-	E, B := emr.list, bill.list
-	for i, j := 0, 0; i < len(E) || j < len(B); {
-		c := 1
-		switch {
-		case i == len(E):
-		case j == len(B):
-			c = -1
-		default:
-			c = cmp.Or(E[i].who.compare(B[j].who), cmp.Compare(E[i].dos, B[j].dos))
+	// Each EMR key looks for its billing key in a table of billing's keys.
+	B := bill.list
+	slots := keyTable(nil, len(B))
+	mask := uint64(len(slots) - 1)
+	for j := range B {
+		i := keyHash(B[j].who, B[j].dos) & mask
+		for slots[i] >= 0 {
+			i = (i + 1) & mask
 		}
-		switch {
-		case c < 0:
-			match(E[i].key(), &E[i], nil)
-			i++
-		case c > 0:
-			match(B[j].key(), nil, &B[j])
-			j++
-		default:
-			if rc.clash(loc, E[i].check, B[j].check) {
-				return nil, true
+		slots[i] = int32(j)
+	}
+	matched := make([]bool, len(B))
+	for k := range emr.list {
+		ek := &emr.list[k]
+		var bk *keyVisits
+		for i := keyHash(ek.who, ek.dos) & mask; slots[i] >= 0; i = (i + 1) & mask {
+			if b := &B[slots[i]]; b.who == ek.who && b.dos == ek.dos {
+				bk = b
+				matched[slots[i]] = true
+				break
 			}
-			match(E[i].key(), &E[i], &B[j])
-			i++
-			j++
+		}
+		if bk != nil && rc.clash(loc, ek.check, bk.check) {
+			return nil, true
+		}
+		match(ek.key(), ek, bk)
+	}
+	for j := range B {
+		if !matched[j] {
+			match(B[j].key(), nil, &B[j])
 		}
 	}
 	return pending, false

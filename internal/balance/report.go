@@ -92,9 +92,26 @@ type Visit struct {
 var nameSeed, checkSeed = maphash.MakeSeed(), maphash.MakeSeed()
 
 // hashName hashes a name key; tests replace it to force collisions.
-var hashName = func(key []byte) uint64 { return fix(maphash.Bytes(nameSeed, key)) }
+var hashName = func(key []byte) uint64 { return nonzero(maphash.Bytes(nameSeed, key)) }
 
-func checkName(key []byte) uint64 { return fix(maphash.Bytes(checkSeed, key)) }
+func checkName(key []byte) uint64 { return nonzero(maphash.Bytes(checkSeed, key)) }
+
+// mix scrambles the bits of h (the finaliser of splitmix64).
+func mix(h uint64) uint64 {
+	h ^= h >> 30
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 27
+	h *= 0x94d049bb133111eb
+	return h ^ h>>31
+}
+
+// nonzero keeps 0 free to mean "no name".
+func nonzero(h uint64) uint64 {
+	if h == 0 {
+		return 1
+	}
+	return h
+}
 
 // Columns says which optional columns a report carries. Whether both sides
 // carry the same kind of patient id decides how patients are matched.
@@ -280,7 +297,14 @@ func SplitCPT(cell string) (code, modifiers string) {
 	for i < len(s) && isAlnum(s[i]) {
 		i++
 	}
-	code = strings.ToUpper(s[:i])
+	code = s[:i]
+	for j := 0; j < i; j++ {
+		if c := code[j]; c >= 'a' && c <= 'z' {
+			// Codes are written upper-case; only a rare one is copied.
+			code = strings.ToUpper(code)
+			break
+		}
+	}
 	rest := strings.TrimLeft(s[i:], " -:/,")
 	return code, strings.TrimSpace(rest)
 }
@@ -304,8 +328,8 @@ type Builder struct {
 	// locs interns locations, repeated over thousands of rows; lastLoc is
 	// the one used last. Other strings are copied: nothing kept points
 	// into the reader's buffers.
-	locs    map[string]string
-	lastLoc string
+	locs    map[string]location
+	lastLoc location
 	// lastIdx is the visit of the previous line: CPT lines of one visit
 	// come together, so most lines skip the key and the map.
 	lastIdx int
@@ -343,7 +367,7 @@ func NewBuilder(name string, k Kind, cols Columns, ieCodes CodeSet) *Builder {
 		report:  Report{Name: name, Kind: k, Columns: cols, hashed: true},
 		ieCodes: ieCodes,
 		seed:    maphash.MakeSeed(),
-		locs:    map[string]string{},
+		locs:    map[string]location{},
 		lastIdx: -1,
 	}
 }
@@ -358,27 +382,35 @@ func (b *Builder) Grow(n int) {
 	b.visits.reserve(n)
 }
 
-// Last is the visit the previous line belonged to, for readers whose
-// exports write a visit's patient and date only on its first line.
-func (b *Builder) Last() (Visit, bool) {
+// Last is the visit the previous line belonged to (nil before the first),
+// for readers whose exports write a visit's patient and date only on its
+// first line. It is not to be changed.
+func (b *Builder) Last() *Visit {
 	if b.lastIdx < 0 {
-		return Visit{}, false
+		return nil
 	}
-	return b.report.Visits[b.lastIdx], true
+	return &b.report.Visits[b.lastIdx]
 }
 
-// location returns a kept copy of a location name.
-func (b *Builder) location(s string) string {
+// location is an interned location name and its hash.
+type location struct {
+	name string
+	hash uint64
+}
+
+// location returns the kept copy of a location name, with its hash.
+func (b *Builder) location(s string) location {
 	if s == "" {
-		return ""
+		return location{}
 	}
-	if s == b.lastLoc {
+	if s == b.lastLoc.name {
 		return b.lastLoc
 	}
 	k, ok := b.locs[s]
 	if !ok {
-		k = strings.Clone(s)
-		b.locs[k] = k
+		name := strings.Clone(s)
+		k = location{name, maphash.String(b.seed, name)}
+		b.locs[name] = k
 	}
 	b.lastLoc = k
 	return k
@@ -406,7 +438,7 @@ func (b *Builder) Add(l Line) {
 		if r.NewPatients == nil {
 			r.NewPatients = map[string]float64{}
 		}
-		r.NewPatients[b.location(l.Location)] += l.NewPatients
+		r.NewPatients[b.location(l.Location).name] += l.NewPatients
 		return
 	}
 	idx := b.lastIdx
@@ -477,39 +509,37 @@ func (b *Builder) visit(l Line) int {
 	if len(b.keyBuf) > 0 {
 		nameHash, nameCheck = hashName(b.keyBuf), checkName(b.keyBuf)
 	}
-	var h maphash.Hash
-	h.SetSeed(b.seed)
-	h.WriteString(l.Location)
-	h.WriteByte(0)
-	h.WriteString(l.Patient.ID)
-	h.WriteByte(0)
-	h.WriteString(l.Patient.Account)
-	var num [12]byte
-	for i := range 8 {
-		num[i] = byte(nameHash >> (8 * i))
+	// The key's hash mixes the name hash with the location's (worked out
+	// once per location); the rare ids are hashed when present.
+	loc := b.location(l.Location)
+	sum := mix(nameHash ^ loc.hash ^ uint64(uint32(l.DOS))*0x9e3779b97f4a7c15)
+	if l.Patient.ID != "" {
+		sum = mix(sum ^ maphash.String(b.seed, l.Patient.ID))
 	}
-	num[8], num[9], num[10], num[11] = byte(l.DOS), byte(l.DOS>>8), byte(l.DOS>>16), byte(l.DOS>>24)
-	h.Write(num[:])
-	sum := fix(h.Sum64())
+	if l.Patient.Account != "" {
+		sum = mix(sum ^ 0x5bd1e995 ^ maphash.String(b.seed, l.Patient.Account))
+	}
 	if b.hashOf != nil {
-		sum = fix(b.hashOf())
+		sum = b.hashOf()
 	}
+	fp := fingerprint(sum)
 	t := &b.visits
-	i := t.probe(sum)
-	for ; t.hashes[i] != 0; i = t.next(i) {
-		if t.hashes[i] != sum {
+	i := t.probe(fp)
+	for ; t.slots[i] != 0; i = t.next(i) {
+		f, idx := t.at(i)
+		if f != fp {
 			continue
 		}
-		v := &r.Visits[t.vals[i]]
+		v := &r.Visits[idx]
 		if v.DOS == l.DOS && v.NameHash == nameHash && v.NameCheck == nameCheck && v.Location == l.Location &&
 			v.Patient.ID == l.Patient.ID && v.Patient.Account == l.Patient.Account {
-			return int(t.vals[i])
+			return int(idx)
 		}
 	}
 	n := len(r.Visits)
-	r.Visits = append(r.Visits, Visit{Location: b.location(l.Location), DOS: l.DOS, NameHash: nameHash, NameCheck: nameCheck,
+	r.Visits = append(r.Visits, Visit{Location: loc.name, DOS: l.DOS, NameHash: nameHash, NameCheck: nameCheck,
 		Patient: Patient{Name: b.keep(l.Patient.Name), ID: b.keep(l.Patient.ID), Account: b.keep(l.Patient.Account)}})
-	t.put(i, sum, uint32(n))
+	t.put(i, fp, uint32(n))
 	return n
 }
 

@@ -1,17 +1,17 @@
 package balance
 
 // flatTable maps 64-bit hashes to 32-bit values with open addressing and
-// linear probing: one probe sequence per lookup-or-insert, in two flat
-// arrays. The builder's hot path does one for every new visit; a Go map
-// there cost a lookup and an insert, each a trip to memory.
+// linear probing in one flat array: one probe sequence, mostly one cache
+// line, per lookup-or-insert. The builder's hot path does one for every new
+// visit; a Go map there cost a lookup and an insert, each a trip to memory.
 //
-// Hashes are not identities: a caller walks the slots holding its hash and
-// checks each value against the real key, so two keys with one hash are
-// kept apart.
+// A slot packs 32 bits of the hash (the fingerprint) with the value plus
+// one; 0 is an empty slot. Fingerprints are not identities: a caller checks
+// each value whose fingerprint matches against the real key, so two keys
+// that share one are kept apart.
 type flatTable struct {
-	hashes []uint64 // 0 marks an empty slot
-	vals   []uint32
-	n      int
+	slots []uint64
+	n     int
 }
 
 // reserve sizes the table for about n entries.
@@ -20,48 +20,56 @@ func (t *flatTable) reserve(n int) {
 	for size*3/4 < n {
 		size *= 2
 	}
-	if size > len(t.hashes) {
+	if size > len(t.slots) {
 		t.rehash(size)
 	}
 }
 
 func (t *flatTable) rehash(size int) {
-	old, oldVals := t.hashes, t.vals
-	t.hashes, t.vals = make([]uint64, size), make([]uint32, size)
-	mask := uint64(size - 1)
-	for i, h := range old {
-		if h == 0 {
+	old := t.slots
+	t.slots = make([]uint64, size)
+	mask := size - 1
+	for _, s := range old {
+		if s == 0 {
 			continue
 		}
-		j := h & mask
-		for t.hashes[j] != 0 {
+		// The probe starts from the fingerprint, the only hash bits kept.
+		j := int(s>>32) & mask
+		for t.slots[j] != 0 {
 			j = (j + 1) & mask
 		}
-		t.hashes[j], t.vals[j] = h, oldVals[i]
+		t.slots[j] = s
 	}
 }
 
-// fix keeps 0 free to mark empty slots.
-func fix(h uint64) uint64 {
-	if h == 0 {
-		return 1
+// fingerprint is the part of h a slot keeps; never 0.
+func fingerprint(h uint64) uint32 {
+	if fp := uint32(h >> 32); fp != 0 {
+		return fp
 	}
-	return h
+	return 1
 }
 
-// probe returns the first slot of h's probe sequence, making room first.
-func (t *flatTable) probe(h uint64) int {
-	if (t.n+1)*4 > len(t.hashes)*3 {
-		t.rehash(max(1024, 2*len(t.hashes)))
+// probe returns the first slot of fp's probe sequence, making room first.
+func (t *flatTable) probe(fp uint32) int {
+	if (t.n+1)*4 > len(t.slots)*3 {
+		t.rehash(max(1024, 2*len(t.slots)))
 	}
-	return int(h & uint64(len(t.hashes)-1))
+	return int(fp) & (len(t.slots) - 1)
 }
 
 // next returns the slot after i.
-func (t *flatTable) next(i int) int { return (i + 1) & (len(t.hashes) - 1) }
+func (t *flatTable) next(i int) int { return (i + 1) & (len(t.slots) - 1) }
 
-// put stores v under h in the empty slot i.
-func (t *flatTable) put(i int, h uint64, v uint32) {
-	t.hashes[i], t.vals[i] = h, v
+// at returns slot i's fingerprint and value; an empty slot has
+// fingerprint 0.
+func (t *flatTable) at(i int) (fp, val uint32) {
+	s := t.slots[i]
+	return uint32(s >> 32), uint32(s) - 1
+}
+
+// put stores v under fp in the empty slot i.
+func (t *flatTable) put(i int, fp, v uint32) {
+	t.slots[i] = uint64(fp)<<32 | uint64(v+1)
 	t.n++
 }

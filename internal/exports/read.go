@@ -312,32 +312,51 @@ func (t *tableReader) row(cells []string, n int) error {
 	if nonEmpty == 0 {
 		return nil
 	}
-	if grand, ok := totalRow(cells); ok {
-		if grand {
-			t.grandTotal(cells)
-		}
-		return nil
-	}
-	if t.repeatsHeader(cells) {
-		// Exports that page repeat the header on every page.
-		return nil
-	}
 	if nonEmpty == 1 && (only >= len(t.hdr.cols) || t.hdr.cols[only] != fDOS) {
 		// One value alone is a group heading or a count, never a visit: a
 		// visit needs at least a patient and a date.
-		t.groupRow(strings.TrimSpace(cells[only]))
+		if _, ok := totalRow(cells); !ok {
+			t.groupRow(strings.TrimSpace(cells[only]))
+		}
 		return nil
 	}
 	if t.opt.MaxRows > 0 && t.lines >= t.opt.MaxRows {
 		return balance.FileErrorf(t.name, "the file has more than %d rows, the most balancebot takes in one file. Export a shorter date range, or one location at a time.", t.opt.MaxRows)
 	}
+	// Most rows are visits: they are decoded first, and only a row that
+	// does not decode, or whose patient is a total's label, is looked at
+	// as a total row or a repeated header. The Insurance Class Summary's
+	// rows need no date or patient, so its total row is looked for always.
+	if t.kind == balance.KindInsuranceClassSummary {
+		if t.totalRow(cells) {
+			return nil
+		}
+	}
 	l, skip, err := t.decode(cells, n)
 	if err != nil || skip {
+		if t.totalRow(cells) || t.repeatsHeader(cells) {
+			return nil
+		}
 		return err
+	}
+	if l.Patient.Name != "" && mayBeTotal(l.Patient.Name) {
+		if _, ok := totalRow([]string{l.Patient.Name}); ok && t.totalRow(cells) {
+			return nil
+		}
 	}
 	t.lines++
 	t.b.Add(l)
 	return nil
+}
+
+// totalRow reports whether cells are a total or subtotal row, keeping the
+// report's grand total when they are that.
+func (t *tableReader) totalRow(cells []string) bool {
+	grand, ok := totalRow(cells)
+	if ok && grand {
+		t.grandTotal(cells)
+	}
+	return ok
 }
 
 // totalRow reports whether a row is a total or subtotal row, and whether it
@@ -415,7 +434,7 @@ func (t *tableReader) grandTotal(cells []string) {
 }
 
 func (t *tableReader) repeatsHeader(cells []string) bool {
-	if len(cells) < len(t.hdr.cells) {
+	if len(cells) < len(t.hdr.cells) || len(cells) == 0 || cells[0] != t.hdr.cells[0] {
 		return false
 	}
 	for i, h := range t.hdr.cells {
@@ -482,7 +501,7 @@ func (t *tableReader) decode(cells []string, n int) (l balance.Line, skip bool, 
 
 	// A CPT line with neither patient nor date belongs to the visit above
 	// it: grids that group by visit print those once.
-	if prev, ok := t.b.Last(); l.CPT != "" && ok && noPatient {
+	if prev := t.b.Last(); l.CPT != "" && prev != nil && noPatient {
 		if dosCell == "" {
 			l.Patient, l.DOS, noPatient = prev.Patient, prev.DOS, false
 			if l.Location == "" {
@@ -532,12 +551,16 @@ func (t *tableReader) decode(cells []string, n int) (l balance.Line, skip bool, 
 			return l, false, err
 		}
 	}
-	l.DoNotBill = parseFlag(t.cell(cells, fDoNotBill))
-	if !l.DoNotBill && t.kind == balance.KindDocumentedUnits {
+	if h.has(fDoNotBill) {
+		l.DoNotBill = parseFlag(t.cell(cells, fDoNotBill))
+	}
+	if !l.DoNotBill && t.kind == balance.KindDocumentedUnits && h.has(fVisitType) {
 		// Some exports state Do Not Bill in the visit or note type.
 		l.DoNotBill = strings.Contains(letters(t.cell(cells, fVisitType)), "donotbill")
 	}
-	l.Status = parseStatus(t.cell(cells, fStatus))
+	if h.has(fStatus) {
+		l.Status = parseStatus(t.cell(cells, fStatus))
+	}
 	return l, false, nil
 }
 

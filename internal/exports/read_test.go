@@ -187,6 +187,18 @@ func TestReadCSVVariants(t *testing.T) {
 			},
 		},
 		{
+			// Only the patient's cell can be a total's label on a row that
+			// decodes: a clinic called "Total Rehab" or a patient named
+			// Summers keeps its visits.
+			name: "a location or patient that merely contains total or sum",
+			data: "Patient,Date of Service,Location,CPT Code,Units\n\"Summers, Ann\",11/16/2026,Total Rehab,97110,2\n\"Total, Tim\",11/16/2026,Total Rehab,97110,1\nTotal Rehab Total,,,,3\n",
+			kind: balance.KindEMRBillingReport,
+			visits: []string{
+				"Summers, Ann|Total Rehab|2026-11-16|count=1|units=2",
+				"Total, Tim|Total Rehab|2026-11-16|count=1|units=1",
+			},
+		},
+		{
 			name: "a visit's patient and date written only on its first CPT line",
 			data: "Patient,Date of Service,CPT Code,Units\n\"Smith, John\",11/16/2026,97110,2\n,,97140,1\n,,97530,1\n\"Doe, Jane\",11/16/2026,NC001,0\n",
 			kind: balance.KindEMRBillingReport,

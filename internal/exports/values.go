@@ -20,7 +20,7 @@ func parseDate(s string, epoch balance.Date) (balance.Date, bool) {
 		return 0, false
 	}
 	// Drop a time part: "11/16/2026 10:30 AM", "2026-11-16T10:30:00".
-	if i := strings.IndexAny(s, " T"); i > 0 && s[0] >= '0' && s[0] <= '9' {
+	if i := timeStart(s); i > 0 && s[0] >= '0' && s[0] <= '9' {
 		if j := strings.IndexByte(s[i:], ':'); j > 0 || s[i] == 'T' {
 			s = s[:i]
 		}
@@ -231,4 +231,15 @@ func letters(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// timeStart is the index of the first space or 'T' in s, or -1: where a
+// time part may start.
+func timeStart(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' || s[i] == 'T' {
+			return i
+		}
+	}
+	return -1
 }
