@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
@@ -17,37 +16,14 @@ import (
 // with size shows whether time stays linear.
 var benchSizes = []int{10_000, 100_000, 1_000_000}
 
-// benchPair returns a generated pair of exports with lines per side,
-// cached under BALANCEBOT_BENCH_DIR (or the temp dir) across runs.
+// benchPair returns the generated pair with lines per side, cached
+// between runs (see exportgen.Pair).
 func benchPair(b *testing.B, lines int) (emr, billing string) {
 	b.Helper()
-	root := os.Getenv("BALANCEBOT_BENCH_DIR")
-	if root == "" {
-		root = filepath.Join(os.TempDir(), "balancebot-bench")
-	}
-	dir := filepath.Join(root, fmt.Sprintf("%d", lines))
-	emr, billing = filepath.Join(dir, "emr.csv"), filepath.Join(dir, "billing.csv")
-	if _, err := os.Stat(billing); err == nil {
-		return emr, billing
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		b.Fatal(err)
-	}
-	ef, err := os.Create(emr + ".tmp")
+	emr, billing, err := exportgen.Pair(lines)
 	if err != nil {
 		b.Fatal(err)
 	}
-	bf, err := os.Create(billing + ".tmp")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := exportgen.Generate(ef, bf, exportgen.DefaultConfig(lines)); err != nil {
-		b.Fatal(err)
-	}
-	ef.Close()
-	bf.Close()
-	os.Rename(emr+".tmp", emr)
-	os.Rename(billing+".tmp", billing)
 	return emr, billing
 }
 
