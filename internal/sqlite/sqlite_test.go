@@ -1,7 +1,10 @@
 package sqlite
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -289,5 +292,75 @@ func TestJobs(t *testing.T) {
 	db.db.QueryRow(`SELECT COUNT(*) FROM jobs`).Scan(&n)
 	if n != 0 {
 		t.Errorf("%d finished jobs survived the purge", n)
+	}
+}
+
+// Uploads kept before the binary layout (gzipped JSON) still read back,
+// and new ones are stored in the binary layout.
+func TestUploadsInBothLayouts(t *testing.T) {
+	db, _ := openTest(t)
+	ctx := context.Background()
+	oldUp := upload("C1", "old", balance.KindEMRBillingReport, "Downtown", 16, 16)
+	newUp := upload("C1", "new", balance.KindChargeAuditSummary, "Downtown", 16, 16)
+	for _, u := range []*balance.Upload{oldUp, newUp} {
+		if _, _, err := db.SaveUpload(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var legacy bytes.Buffer
+	zw := gzip.NewWriter(&legacy)
+	if err := json.NewEncoder(zw).Encode(oldUp.Report); err != nil {
+		t.Fatal(err)
+	}
+	zw.Close()
+	if _, err := db.db.ExecContext(ctx, `UPDATE uploads SET report = ? WHERE content_hash = 'old'`, legacy.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	var blob []byte
+	if err := db.db.QueryRowContext(ctx, `SELECT report FROM uploads WHERE content_hash = 'new'`).Scan(&blob); err != nil {
+		t.Fatal(err)
+	}
+	if !balance.IsBinaryReport(blob) {
+		t.Errorf("a new upload is not stored in the binary layout: % x", blob[:min(8, len(blob))])
+	}
+	ups, err := db.Uploads(ctx, "C1", balance.Period{From: day(16), To: day(16)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ups) != 2 {
+		t.Fatalf("%d uploads, want 2", len(ups))
+	}
+	for _, u := range ups {
+		want := map[string]balance.Kind{"old": balance.KindEMRBillingReport, "new": balance.KindChargeAuditSummary}[u.Hash]
+		if u.Report.Kind != want || len(u.Report.Visits) != 1 || u.Report.Visits[0].Patient.Name != "Smith, John" {
+			t.Errorf("%s: read back %+v", u.Hash, u.Report)
+		}
+	}
+}
+
+// Uploads takes the reports of known uploads from the caller, and reads
+// the others back.
+func TestUploadsKnown(t *testing.T) {
+	db, _ := openTest(t)
+	ctx := context.Background()
+	a := upload("C1", "a", balance.KindEMRBillingReport, "Downtown", 16, 16)
+	b := upload("C1", "b", balance.KindChargeAuditSummary, "Downtown", 16, 16)
+	for _, u := range []*balance.Upload{a, b} {
+		if _, _, err := db.SaveUpload(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ups, err := db.Uploads(ctx, "C1", balance.Period{From: day(16), To: day(16)}, b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ups) != 2 || ups[0].Hash != "a" || ups[1].Hash != "b" {
+		t.Fatalf("uploads %v", ups)
+	}
+	if ups[1].Report != b.Report {
+		t.Error("the known upload's report was read back instead of taken from the caller")
+	}
+	if ups[0].Report == a.Report || len(ups[0].Report.Visits) != 1 || ups[0].Report.Visits[0].Patient.Name != "Smith, John" {
+		t.Errorf("the other upload's report: %+v", ups[0].Report)
 	}
 }

@@ -1,0 +1,97 @@
+package balance
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"reflect"
+	"testing"
+)
+
+func codecReport() *Report {
+	b := NewBuilder("emr.csv", KindEMRBillingReport, Columns{Name: true, CPT: true, Units: true, Location: true, PatientID: true}, CodeSet{"97161": true})
+	b.Header("", Period{From: DateOf(2026, 11, 16), To: DateOf(2026, 11, 20)}, "Date of Service", Totals{})
+	d := DateOf(2026, 11, 16)
+	b.Add(Line{Location: "Downtown", Patient: Patient{Name: "Smith, John", ID: "P1"}, DOS: d, CPT: "97161", Units: 1})
+	b.Add(Line{Location: "Downtown", Patient: Patient{Name: "Smith, John", ID: "P1"}, DOS: d, CPT: "97110", Units: 2.5})
+	b.Add(Line{Location: "Uptown", Patient: Patient{Name: "Doe, Jane", Account: "A-9"}, DOS: d + 1, CPT: "NORCM", Units: -3})
+	b.Add(Line{Location: "", Patient: Patient{Name: "Núñez, José"}, DOS: d + 2, CPT: "NC001", Units: 1e15})
+	b.Add(Line{Location: "Downtown", Patient: Patient{Name: ""}, DOS: d + 3, CPT: "97110", Units: math.Copysign(0, -1)})
+	v := 7.0
+	b.GrandTotal(Totals{Visits: &v})
+	r := b.Report()
+	r.NewPatients = map[string]float64{"Downtown": 2}
+	return r
+}
+
+func TestReportBinaryRoundTrip(t *testing.T) {
+	for _, r := range []*Report{codecReport(), {Name: "empty.csv", Kind: KindDocumentedVisits}} {
+		blob, err := r.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !IsBinaryReport(blob) {
+			t.Fatal("IsBinaryReport is false for MarshalBinary's output")
+		}
+		var got Report
+		if err := got.UnmarshalBinary(blob); err != nil {
+			t.Fatalf("%s: %v", r.Name, err)
+		}
+		r.hashNames()
+		if len(r.Visits) == 0 {
+			r.Visits = []Visit{}
+		}
+		if !reflect.DeepEqual(&got, r) {
+			a, _ := json.Marshal(&got)
+			b, _ := json.Marshal(r)
+			t.Errorf("%s: round trip differs:\n got %s\nwant %s", r.Name, a, b)
+		}
+		for i := range got.Visits {
+			if math.Signbit(got.Visits[i].Units) != math.Signbit(r.Visits[i].Units) {
+				t.Errorf("visit %d: units %v, want %v", i, got.Visits[i].Units, r.Visits[i].Units)
+			}
+		}
+	}
+}
+
+// Every truncation and a flipped byte anywhere give an error, never a
+// panic or a report with made-up visits.
+func TestReportBinaryDamaged(t *testing.T) {
+	blob, err := codecReport().MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := 0; n < len(blob); n++ {
+		var r Report
+		if err := r.UnmarshalBinary(blob[:n]); err == nil {
+			t.Fatalf("truncated to %d of %d bytes: no error", n, len(blob))
+		}
+	}
+	var r Report
+	if err := r.UnmarshalBinary(append(blob, 0)); !errors.Is(err, errCodec) {
+		t.Errorf("a trailing byte: %v, want errCodec", err)
+	}
+}
+
+func FuzzReportBinary(f *testing.F) {
+	blob, _ := codecReport().MarshalBinary()
+	f.Add(blob)
+	f.Add([]byte(codecMagic))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var r Report
+		if err := r.UnmarshalBinary(b); err != nil {
+			return
+		}
+		again, err := r.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r2 Report
+		if err := r2.UnmarshalBinary(again); err != nil {
+			t.Fatalf("re-encoded report does not decode: %v", err)
+		}
+		if len(r2.Visits) != len(r.Visits) {
+			t.Fatalf("visits %d, then %d", len(r.Visits), len(r2.Visits))
+		}
+	})
+}
