@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/balancebot/balancebot/internal/exportgen"
 	"github.com/balancebot/balancebot/internal/fakeslack"
 )
 
@@ -53,4 +54,44 @@ func summaryIn(ms []fakeslack.Message, ch string) bool {
 		}
 	}
 	return false
+}
+
+// BenchmarkUploadToSummaryLarge is BenchmarkUploadToSummary for the
+// generated pairs of the speed benchmarks (internal/cli), at 10k, 100k and
+// 1M lines a side: both files shared in one message, downloaded from the
+// fake Slack, read, stored, balanced and the summary posted.
+func BenchmarkUploadToSummaryLarge(b *testing.B) {
+	for _, n := range []int{10_000, 100_000, 1_000_000} {
+		emrPath, billingPath, err := exportgen.Pair(n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		emr, err := os.ReadFile(emrPath)
+		if err != nil {
+			b.Fatal(err)
+		}
+		billing, err := os.ReadFile(billingPath)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("%dk", n/1000), func(b *testing.B) {
+			e := start(b)
+			var times []time.Duration
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				ch := fmt.Sprintf("CLARGE%d", i)
+				files := []fakeslack.File{e.slack.AddFile("emr.csv", emr), e.slack.AddFile("billing.csv", billing)}
+				before := len(e.slack.Messages())
+				start := time.Now()
+				e.slack.ShareFiles(ch, user, "", files...)
+				for !summaryIn(e.slack.Messages()[before:], ch) {
+					time.Sleep(time.Millisecond)
+				}
+				times = append(times, time.Since(start))
+			}
+			b.StopTimer()
+			slices.Sort(times)
+			b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "ms-median")
+		})
+	}
 }

@@ -41,8 +41,10 @@ type UploadStore interface {
 	SaveUpload(ctx context.Context, u *Upload) (earlier *Upload, dup bool, err error)
 	// Uploads returns the channel's uploads whose period overlaps p, oldest
 	// first, leaving out those a newer export of the same kind, location and
-	// dates has replaced.
-	Uploads(ctx context.Context, channel string, p Period) ([]*Upload, error)
+	// dates has replaced. The reports of uploads in known (by ID) are taken
+	// from there instead of being read back: a balance right after an
+	// upload already holds them.
+	Uploads(ctx context.Context, channel string, p Period, known ...*Upload) ([]*Upload, error)
 }
 
 // Posted is a balance the bot posted: where, for which dates, and its

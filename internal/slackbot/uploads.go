@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -75,11 +77,11 @@ func (b *Bot) handleShare(ctx context.Context, job *balance.Job, s *share) error
 	}
 	var added []*balance.Upload
 	failed := 0
-	for _, f := range s.Files {
+	for _, fe := range b.fetchAll(ctx, s.Files, h) {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		line, up := b.takeFile(ctx, s, f, h)
+		line, up := b.keep(ctx, s, fe)
 		lines = append(lines, line)
 		switch {
 		case up != nil:
@@ -142,9 +144,38 @@ func (b *Bot) saveJob(ctx context.Context, job *balance.Job) {
 	}
 }
 
-// takeFile downloads, reads and keeps one file, and returns the status line
-// to show for it and the upload kept (nil when refused or already held).
-func (b *Bot) takeFile(ctx context.Context, s *share, f slack.File, h hints) (string, *balance.Upload) {
+// fetched is one shared file downloaded and read, not yet kept.
+type fetched struct {
+	f    slack.File
+	name string
+	rep  *balance.Report
+	hash string
+	// refusal, when set, is the status line saying why the file was not
+	// taken.
+	refusal string
+}
+
+// fetchAll downloads and reads the files of a share two at a time (the
+// usual pair, EMR and billing, on two cores; not more, so a share of many
+// large files does not hold them all in memory at once), and returns them
+// in the order shared.
+func (b *Bot) fetchAll(ctx context.Context, files []slack.File, h hints) []fetched {
+	out := make([]fetched, len(files))
+	sem := make(chan struct{}, max(1, min(runtime.GOMAXPROCS(0), 2)))
+	var wg sync.WaitGroup
+	for i, f := range files {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			out[i] = b.fetch(ctx, f, h)
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// fetch downloads and reads one file.
+func (b *Bot) fetch(ctx context.Context, f slack.File, h hints) fetched {
 	name := f.Name
 	if name == "" {
 		name = f.Title
@@ -152,8 +183,10 @@ func (b *Bot) takeFile(ctx context.Context, s *share, f slack.File, h hints) (st
 	if name == "" {
 		name = f.ID
 	}
-	refuse := func(msg string) (string, *balance.Upload) {
-		return fmt.Sprintf(":x: *%s*: %s", esc(name), esc(msg)), nil
+	out := fetched{f: f, name: name}
+	refuse := func(msg string) fetched {
+		out.refusal = fmt.Sprintf(":x: *%s*: %s", esc(name), esc(msg))
+		return out
 	}
 	data, err := b.download(ctx, f)
 	if err != nil {
@@ -174,12 +207,24 @@ func (b *Bot) takeFile(ctx context.Context, s *share, f slack.File, h hints) (st
 		return refuse(msg)
 	}
 	sum := sha256.Sum256(data)
+	out.rep, out.hash = rep, hex.EncodeToString(sum[:])
+	return out
+}
+
+// keep stores a fetched file, in the order shared (the first of two copies
+// of one file is the one kept), and returns the status line to show for it
+// and the upload kept (nil when refused or already held).
+func (b *Bot) keep(ctx context.Context, s *share, fe fetched) (string, *balance.Upload) {
+	if fe.refusal != "" {
+		return fe.refusal, nil
+	}
+	f, name, rep := fe.f, fe.name, fe.rep
 	up := &balance.Upload{Channel: s.Channel, FileID: f.ID, FileName: name, User: s.User, MessageTS: s.TS,
-		At: b.cfg.Now(), Hash: hex.EncodeToString(sum[:]), Report: rep}
+		At: b.cfg.Now(), Hash: fe.hash, Report: rep}
 	earlier, dup, err := b.cfg.Store.SaveUpload(ctx, up)
 	if err != nil {
 		b.log.Error("cannot store an upload", "file", f.ID, "err", err.Error())
-		return refuse("balancebot could not keep it (a storage fault on our side). Share it again; if that fails, tell whoever runs balancebot.")
+		return fmt.Sprintf(":x: *%s*: %s", esc(name), esc("balancebot could not keep it (a storage fault on our side). Share it again; if that fails, tell whoever runs balancebot.")), nil
 	}
 	if dup && earlier.MessageTS == s.TS && earlier.FileID == f.ID {
 		// Kept by an earlier attempt at this very message, before a crash.
@@ -256,7 +301,8 @@ func (b *Bot) balanceAfter(ctx context.Context, channel string, added []*balance
 		}
 		p = balance.Period{From: min(p.From, up.From), To: max(p.To, up.To)}
 	}
-	ups, err := b.cfg.Store.Uploads(ctx, channel, p)
+	// The files just kept are in memory: not read back from the store.
+	ups, err := b.cfg.Store.Uploads(ctx, channel, p, added...)
 	if err != nil {
 		b.log.Error("cannot read stored uploads", "err", err.Error())
 		return outcome{lines: []string{":x: balancebot could not read what was uploaded before (a storage fault on our side). Try `/balance week` in a minute."}, reaction: "x"}
