@@ -61,7 +61,11 @@ func summaryIn(ms []fakeslack.Message, ch string) bool {
 // 1M lines a side: both files shared in one message, downloaded from the
 // fake Slack, read, stored, balanced and the summary posted.
 func BenchmarkUploadToSummaryLarge(b *testing.B) {
-	for _, n := range []int{10_000, 100_000, 1_000_000} {
+	for _, size := range []struct {
+		name  string
+		lines int
+	}{{"10k", 10_000}, {"100k", 100_000}, {"1M", 1_000_000}} {
+		n := size.lines
 		emrPath, billingPath, err := exportgen.Pair(n)
 		if err != nil {
 			b.Fatal(err)
@@ -74,7 +78,7 @@ func BenchmarkUploadToSummaryLarge(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.Run(fmt.Sprintf("%dk", n/1000), func(b *testing.B) {
+		b.Run(size.name, func(b *testing.B) {
 			e := start(b)
 			var times []time.Duration
 			b.ResetTimer()
