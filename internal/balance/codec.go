@@ -35,28 +35,28 @@ func (r *Report) MarshalBinary() ([]byte, error) {
 	buf = binary.AppendUvarint(buf, uint64(len(meta)))
 	buf = append(buf, meta...)
 
-	locIdx := map[string]uint64{}
-	var locs []string
-	for i := range r.Visits {
-		l := r.Visits[i].Location
-		if _, ok := locIdx[l]; !ok {
-			locIdx[l] = uint64(len(locs))
-			locs = append(locs, l)
+	// The location table: the report's own, or made here for a report
+	// built without one.
+	locs, idx := r.locs, func(v *Visit) uint64 { return uint64(v.loc) }
+	if locs == nil {
+		locIdx := map[string]uint64{}
+		for i := range r.Visits {
+			l := r.Visits[i].Location
+			if _, ok := locIdx[l]; !ok {
+				locIdx[l] = uint64(len(locs))
+				locs = append(locs, l)
+			}
 		}
+		idx = func(v *Visit) uint64 { return locIdx[v.Location] }
 	}
 	buf = binary.AppendUvarint(buf, uint64(len(locs)))
 	for _, l := range locs {
 		buf = appendString(buf, l)
 	}
 	buf = binary.AppendUvarint(buf, uint64(len(r.Visits)))
-	last := ""
-	lastIdx := uint64(0)
 	for i := range r.Visits {
 		v := &r.Visits[i]
-		if v.Location != last || i == 0 {
-			last, lastIdx = v.Location, locIdx[v.Location]
-		}
-		buf = binary.AppendUvarint(buf, lastIdx)
+		buf = binary.AppendUvarint(buf, idx(v))
 		buf = appendString(buf, v.Patient.Name)
 		buf = appendString(buf, v.Patient.ID)
 		buf = appendString(buf, v.Patient.Account)
@@ -137,7 +137,7 @@ func (r *Report) UnmarshalBinary(b []byte) error {
 			}
 			return d.err
 		}
-		v.Location = locs[li]
+		v.Location, v.loc = locs[li], uint32(li)
 		v.Patient.Name = d.str()
 		v.Patient.ID = d.str()
 		v.Patient.Account = d.str()
@@ -154,6 +154,7 @@ func (r *Report) UnmarshalBinary(b []byte) error {
 	if d.i != len(d.s) {
 		return fmt.Errorf("%w: %d bytes left over", errCodec, len(d.s)-d.i)
 	}
+	out.locs = locs
 	out.hashNames()
 	*r = out
 	return nil

@@ -41,6 +41,9 @@ func TestReportBinaryRoundTrip(t *testing.T) {
 		if len(r.Visits) == 0 {
 			r.Visits = []Visit{}
 		}
+		for _, x := range []*Report{&got, r} {
+			checkLocs(t, x)
+		}
 		if !reflect.DeepEqual(&got, r) {
 			a, _ := json.Marshal(&got)
 			b, _ := json.Marshal(r)
@@ -94,4 +97,18 @@ func FuzzReportBinary(f *testing.F) {
 			t.Fatalf("visits %d, then %d", len(r.Visits), len(r2.Visits))
 		}
 	})
+}
+
+// checkLocs checks a report's location table against its visits, then
+// clears it, so reports that hold the same visits compare equal.
+func checkLocs(t *testing.T, r *Report) {
+	t.Helper()
+	for i := range r.Visits {
+		v := &r.Visits[i]
+		if r.locs != nil && (int(v.loc) >= len(r.locs) || r.locs[v.loc] != v.Location) {
+			t.Errorf("%s: visit %d at %q has loc %d of %q", r.Name, i, v.Location, v.loc, r.locs)
+		}
+		v.loc = 0
+	}
+	r.locs = nil
 }

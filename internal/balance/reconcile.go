@@ -223,6 +223,12 @@ func (rc *reconciler) resolveLocations() error {
 	for _, r := range rc.reports {
 		if r.Kind.Role() == RoleVisits {
 			note(r.Location)
+			if r.locs != nil {
+				for _, l := range r.locs {
+					note(l)
+				}
+				continue
+			}
 			last := ""
 			for i := range r.Visits {
 				if l := r.Visits[i].Location; l != last {
@@ -249,6 +255,44 @@ func (rc *reconciler) resolveLocations() error {
 			rc.stated[ri] = rc.locIndex(own)
 		}
 		vl := make([]int32, len(r.Visits))
+		resolve := func(raw string) (int32, error) {
+			k := keyOf(raw)
+			if k == "" {
+				k = own
+			}
+			switch {
+			case k != "":
+				return rc.locIndex(k), nil
+			case r.Kind.Role() == RoleCheck:
+				return anyLoc, nil
+			case fallback == "" && len(rc.locSeen) > 1:
+				return 0, FileErrorf(r.Name, "this %s names no location, and the other files name several (%s). Say which location it is for: --location NAME on the command line, or \"location: NAME\" in the Slack message with the upload.",
+					r.Kind.Title(), rc.locList())
+			}
+			return rc.locIndex(fallback), nil
+		}
+		if r.locs != nil {
+			// Each of the report's locations is resolved once, when a
+			// visit first has it.
+			const unresolved = math.MinInt32
+			byLoc := make([]int32, len(r.locs))
+			for i := range byLoc {
+				byLoc[i] = unresolved
+			}
+			for i := range r.Visits {
+				l := r.Visits[i].loc
+				if byLoc[l] == unresolved {
+					idx, err := resolve(r.locs[l])
+					if err != nil {
+						return err
+					}
+					byLoc[l] = idx
+				}
+				vl[i] = byLoc[l]
+			}
+			rc.vloc[ri] = vl
+			continue
+		}
 		cache := map[string]int32{}
 		last, lastIdx := "", int32(0)
 		for i := range r.Visits {
@@ -259,20 +303,9 @@ func (rc *reconciler) resolveLocations() error {
 			}
 			idx, ok := cache[raw]
 			if !ok {
-				k := keyOf(raw)
-				if k == "" {
-					k = own
-				}
-				switch {
-				case k != "":
-					idx = rc.locIndex(k)
-				case r.Kind.Role() == RoleCheck:
-					idx = anyLoc
-				case fallback == "" && len(rc.locSeen) > 1:
-					return FileErrorf(r.Name, "this %s names no location, and the other files name several (%s). Say which location it is for: --location NAME on the command line, or \"location: NAME\" in the Slack message with the upload.",
-						r.Kind.Title(), rc.locList())
-				default:
-					idx = rc.locIndex(fallback)
+				var err error
+				if idx, err = resolve(raw); err != nil {
+					return err
 				}
 				cache[raw] = idx
 			}

@@ -1,9 +1,11 @@
 package balance
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -677,4 +679,58 @@ func withAccounts(reps ...*Report) []*Report {
 		r.Columns.Account = true
 	}
 	return reps
+}
+
+// A report's location table (made by the Builder and the binary decoder)
+// is only a shortcut: reports without it (read back from JSON, or made by
+// hand) balance the same, errors included.
+func TestLocationTableIsOnlyAShortcut(t *testing.T) {
+	locs := []string{"Downtown", " downtown", "Uptown", "", "Lakeside Clinic"}
+	names := []string{"Smith, John", "John Smith", "Doe, Jane", "Roe, Rick", "Lee, Ann", "Núñez, José"}
+	strip := func(r *Report) *Report {
+		c := *r
+		c.Visits = slices.Clone(r.Visits)
+		for i := range c.Visits {
+			c.Visits[i].loc = 0
+		}
+		c.locs = nil
+		return &c
+	}
+	outcome := func(reps []*Report) string {
+		res, err := Reconcile(reps, Options{})
+		if err != nil {
+			return "error: " + err.Error()
+		}
+		b, _ := json.Marshal(res)
+		return string(b)
+	}
+	failures := 0
+	for seed := range uint64(300) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		side := func(name string, k Kind) *Report {
+			var lines []Line
+			for range rng.IntN(12) {
+				l := line(names[rng.IntN(len(names))], 16+rng.IntN(3), cpt("97110", 1))
+				l.Location = locs[rng.IntN(len(locs))]
+				lines = append(lines, l)
+			}
+			r := build(name, k, lines...)
+			if rng.IntN(4) == 0 {
+				r.Location = locs[rng.IntN(len(locs))]
+			}
+			return r
+		}
+		reps := []*Report{side("emr.csv", KindEMRBillingReport), side("cas.csv", KindChargeAuditSummary)}
+		with := outcome(reps)
+		without := outcome([]*Report{strip(reps[0]), strip(reps[1])})
+		if with != without {
+			t.Fatalf("seed %d: with the location table\n%s\nwithout\n%s", seed, with, without)
+		}
+		if strings.HasPrefix(with, "error") {
+			failures++
+		}
+	}
+	if failures == 0 {
+		t.Error("no case reached the error for a file without a location among several")
+	}
 }

@@ -72,8 +72,10 @@ type Visit struct {
 	// distinct key of an EMR Billing Report or a line-layout Charge Audit
 	// Summary, the rows of a Documented Visits report, the sum of the Visits
 	// column of a visit-layout Charge Audit Summary, items of a check report.
-	Count   int32   `json:"count"`
-	Lines   int32   `json:"lines"`
+	Count int32 `json:"count"`
+	Lines int32 `json:"lines"`
+	// loc indexes the report's locs, when it has them.
+	loc     uint32
 	Units   float64 `json:"units,omitempty"`
 	IEUnits float64 `json:"ie_units,omitempty"`
 	Flags   Flag    `json:"flags,omitempty"`
@@ -161,6 +163,11 @@ type Report struct {
 	NewPatients map[string]float64 `json:"new_patients,omitempty"`
 	// hashed is set once every visit has its NameHash.
 	hashed bool
+	// locs, when set (by a Builder or the binary decoder), lists the
+	// distinct locations of the visits, in the order first seen, and each
+	// visit's loc indexes it: the balance then looks at each location
+	// once, not once per visit.
+	locs []string
 }
 
 // hashNames gives every visit its NameHash, for a report built without a
@@ -218,8 +225,14 @@ func (r *Report) Locations() []string {
 		}
 	}
 	add(r.Location)
-	for i := range r.Visits {
-		add(r.Visits[i].Location)
+	if r.locs != nil {
+		for _, l := range r.locs {
+			add(l)
+		}
+	} else {
+		for i := range r.Visits {
+			add(r.Visits[i].Location)
+		}
 	}
 	for l := range r.NewPatients {
 		add(l)
@@ -334,6 +347,11 @@ type Builder struct {
 	// come together, so most lines skip the key and the map.
 	lastIdx int
 	keyBuf  []byte
+	// lastCPT (a copy) and lastIE remember the previous line's code: a
+	// report repeats a handful of codes, and a string compare is cheaper
+	// than a map lookup.
+	lastCPT []byte
+	lastIE  bool
 	// arena holds the strings kept for visits (names, keys, ids): one
 	// allocation per chunk instead of two per visit, and chunks hold no
 	// pointers for the garbage collector to follow.
@@ -364,7 +382,7 @@ func NewBuilder(name string, k Kind, cols Columns, ieCodes CodeSet) *Builder {
 		ieCodes = DefaultIECodes
 	}
 	return &Builder{
-		report:  Report{Name: name, Kind: k, Columns: cols, hashed: true},
+		report:  Report{Name: name, Kind: k, Columns: cols, hashed: true, locs: []string{""}},
 		ieCodes: ieCodes,
 		seed:    maphash.MakeSeed(),
 		locs:    map[string]location{},
@@ -396,6 +414,7 @@ func (b *Builder) Last() *Visit {
 type location struct {
 	name string
 	hash uint64
+	idx  uint32 // in the report's locs
 }
 
 // location returns the kept copy of a location name, with its hash.
@@ -409,7 +428,8 @@ func (b *Builder) location(s string) location {
 	k, ok := b.locs[s]
 	if !ok {
 		name := strings.Clone(s)
-		k = location{name, maphash.String(b.seed, name)}
+		k = location{name, maphash.String(b.seed, name), uint32(len(b.report.locs))}
+		b.report.locs = append(b.report.locs, name)
 		b.locs[name] = k
 	}
 	b.lastLoc = k
@@ -463,7 +483,7 @@ func (b *Builder) Add(l Line) {
 		case "NC001":
 			v.Flags |= FlagNoCharge
 		}
-		if b.ieCodes.Has(l.CPT) {
+		if b.isIE(l.CPT) {
 			v.IEUnits += l.Units
 		}
 	case KindDocumentedVisits:
@@ -482,7 +502,7 @@ func (b *Builder) Add(l Line) {
 		if l.Units > 0 {
 			v.Flags |= FlagBilledUnits
 		}
-		if b.ieCodes.Has(l.CPT) {
+		if b.isIE(l.CPT) {
 			v.IEUnits += l.Units
 		}
 	case KindClaimsFeed:
@@ -537,10 +557,22 @@ func (b *Builder) visit(l Line) int {
 		}
 	}
 	n := len(r.Visits)
-	r.Visits = append(r.Visits, Visit{Location: loc.name, DOS: l.DOS, NameHash: nameHash, NameCheck: nameCheck,
+	r.Visits = append(r.Visits, Visit{Location: loc.name, loc: loc.idx, DOS: l.DOS, NameHash: nameHash, NameCheck: nameCheck,
 		Patient: Patient{Name: b.keep(l.Patient.Name), ID: b.keep(l.Patient.ID), Account: b.keep(l.Patient.Account)}})
 	t.put(i, fp, uint32(n))
 	return n
+}
+
+// isIE reports whether code is an initial evaluation's.
+func (b *Builder) isIE(code string) bool {
+	if len(b.ieCodes) == 0 {
+		return false
+	}
+	if string(b.lastCPT) != code {
+		b.lastCPT = append(b.lastCPT[:0], code...)
+		b.lastIE = b.ieCodes.Has(code)
+	}
+	return b.lastIE
 }
 
 // Report returns the folded report. The Builder must not be used after.

@@ -157,6 +157,12 @@ type tableReader struct {
 	removed int
 	// sizeHint is the file's size in bytes, when known, to size the report.
 	sizeHint int64
+	// lastDate is the last date of service read and its cell's text (a
+	// copy: the source reuses its buffers).
+	lastDate struct {
+		cell []byte
+		d    balance.Date
+	}
 }
 
 func readTable(name string, src rowSource, opt Options) (*balance.Report, error) {
@@ -519,7 +525,14 @@ func (t *tableReader) decode(cells []string, n int) (l balance.Line, skip bool, 
 			}
 			return l, false, balance.RowErrorf(t.name, n, "this row has no %s. Fill it in, or remove the row if it is not a visit.", t.dosName())
 		}
-		d, ok := parseDate(dosCell, t.src.epoch())
+		d, ok := t.lastDate.d, true
+		if string(t.lastDate.cell) != dosCell || d == 0 {
+			// Rows come in runs of one date (a visit's CPT lines, a day's
+			// visits): the last date read is kept with its text.
+			if d, ok = parseDate(dosCell, t.src.epoch()); ok {
+				t.lastDate.cell, t.lastDate.d = append(t.lastDate.cell[:0], dosCell...), d
+			}
+		}
 		if !ok {
 			return l, false, balance.RowErrorf(t.name, n, "the %s %q is not a date balancebot can read. It reads M/D/YYYY, M/D/YY and YYYY-MM-DD. Correct the cell, or export the report again.", t.dosName(), dosCell)
 		}
