@@ -6,12 +6,12 @@
 #   scripts/compare.sh [LINES] [RUNS]     (defaults: 1000000 lines a side, 5 runs)
 #
 # Needs Go and Node.js with npm; installs @duckdb/node-api into
-# ${BALANCEBOT_BENCH_DIR:-/tmp/balancebot-bench}/duckdb on first use.
+# ${BALANCEBOT_BENCH_DIR:-$TMPDIR/balancebot-bench}/duckdb on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lines=${1:-1000000}
 runs=${2:-5}
-root=${BALANCEBOT_BENCH_DIR:-/tmp/balancebot-bench}
+root=${BALANCEBOT_BENCH_DIR:-${TMPDIR:-/tmp}/balancebot-bench}
 dir=$root/$lines
 mkdir -p "$root"
 
