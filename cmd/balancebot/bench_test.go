@@ -16,8 +16,30 @@ import (
 // the file_share event of the example SOAP 1.0 week (five files in one
 // message) to the summary being posted, and reports the median.
 func BenchmarkUploadToSummary(b *testing.B) {
-	e := start(b)
 	paths, _ := filepath.Glob(filepath.Join("..", "..", "examples", "soap1-week", "*"))
+	timeUploads(b, start(b), paths)
+}
+
+// BenchmarkUploadToSummaryLarge is BenchmarkUploadToSummary for the
+// generated pairs of the speed benchmarks (internal/cli), at 10k, 100k and
+// 1M lines a side: both files shared in one message, downloaded from the
+// fake Slack, read, stored, balanced and the summary posted.
+func BenchmarkUploadToSummaryLarge(b *testing.B) {
+	for _, n := range exportgen.BenchSizes {
+		emr, billing, err := exportgen.Pair(n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(exportgen.SizeName(n), func(b *testing.B) {
+			timeUploads(b, start(b), []string{emr, billing})
+		})
+	}
+}
+
+// timeUploads shares the files at paths in one message, b.N times (each in
+// a channel of its own, so every share is balanced afresh), and reports
+// the median time from the share to the summary.
+func timeUploads(b *testing.B, e *env, paths []string) {
 	var contents [][]byte
 	for _, p := range paths {
 		data, err := os.ReadFile(p)
@@ -54,48 +76,4 @@ func summaryIn(ms []fakeslack.Message, ch string) bool {
 		}
 	}
 	return false
-}
-
-// BenchmarkUploadToSummaryLarge is BenchmarkUploadToSummary for the
-// generated pairs of the speed benchmarks (internal/cli), at 10k, 100k and
-// 1M lines a side: both files shared in one message, downloaded from the
-// fake Slack, read, stored, balanced and the summary posted.
-func BenchmarkUploadToSummaryLarge(b *testing.B) {
-	for _, size := range []struct {
-		name  string
-		lines int
-	}{{"10k", 10_000}, {"100k", 100_000}, {"1M", 1_000_000}} {
-		n := size.lines
-		emrPath, billingPath, err := exportgen.Pair(n)
-		if err != nil {
-			b.Fatal(err)
-		}
-		emr, err := os.ReadFile(emrPath)
-		if err != nil {
-			b.Fatal(err)
-		}
-		billing, err := os.ReadFile(billingPath)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run(size.name, func(b *testing.B) {
-			e := start(b)
-			var times []time.Duration
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				ch := fmt.Sprintf("CLARGE%d", i)
-				files := []fakeslack.File{e.slack.AddFile("emr.csv", emr), e.slack.AddFile("billing.csv", billing)}
-				before := len(e.slack.Messages())
-				start := time.Now()
-				e.slack.ShareFiles(ch, user, "", files...)
-				for !summaryIn(e.slack.Messages()[before:], ch) {
-					time.Sleep(time.Millisecond)
-				}
-				times = append(times, time.Since(start))
-			}
-			b.StopTimer()
-			slices.Sort(times)
-			b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "ms-median")
-		})
-	}
 }

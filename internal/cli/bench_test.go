@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"encoding/csv"
-	"fmt"
 	"io"
 	"os"
 	"sync"
@@ -11,10 +10,6 @@ import (
 
 	"github.com/balancebot/balancebot/internal/exportgen"
 )
-
-// benchSizes are the lines per side the speed benchmarks run at; growth
-// with size shows whether time stays linear.
-var benchSizes = []int{10_000, 100_000, 1_000_000}
 
 // benchPair returns the generated pair with lines per side, cached
 // between runs (see exportgen.Pair).
@@ -27,37 +22,38 @@ func benchPair(b *testing.B, lines int) (emr, billing string) {
 	return emr, billing
 }
 
-func sizeName(n int) string {
-	switch {
-	case n >= 1_000_000:
-		return fmt.Sprintf("%dM", n/1_000_000)
-	case n >= 1000:
-		return fmt.Sprintf("%dk", n/1000)
+// forSizes runs bench as a sub-benchmark per size, on that size's pair,
+// reporting throughput over both files.
+func forSizes(b *testing.B, bench func(b *testing.B, emr, billing string)) {
+	for _, n := range exportgen.BenchSizes {
+		emr, billing := benchPair(b, n)
+		b.Run(exportgen.SizeName(n), func(b *testing.B) {
+			st, err := os.Stat(emr)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(st.Size() * 2)
+			bench(b, emr, billing)
+		})
 	}
-	return fmt.Sprint(n)
 }
 
 // BenchmarkReconcile balances a generated pair end to end, files on disk to
 // the JSON result, as "balancebot reconcile --format json" does.
 func BenchmarkReconcile(b *testing.B) {
-	for _, n := range benchSizes {
-		emr, billing := benchPair(b, n)
-		b.Run(sizeName(n), func(b *testing.B) {
-			st, _ := os.Stat(emr)
-			b.SetBytes(st.Size() * 2)
-			for i := 0; i < b.N; i++ {
-				if code := Reconcile([]string{"--format", "json", emr, billing}, io.Discard, io.Discard); code != ExitNotBalanced {
-					b.Fatalf("exit status %d", code)
-				}
+	forSizes(b, func(b *testing.B, emr, billing string) {
+		for i := 0; i < b.N; i++ {
+			if code := Reconcile([]string{"--format", "json", emr, billing}, io.Discard, io.Discard); code != ExitNotBalanced {
+				b.Fatalf("exit status %d", code)
 			}
-		})
-	}
+		}
+	})
 }
 
 // BenchmarkCSVRead is the floor: reading both files with encoding/csv and
 // nothing else, concurrently as the balance reads them.
 func BenchmarkCSVRead(b *testing.B) {
-	read := func(path string) {
+	read := func(b *testing.B, path string) {
 		f, err := os.Open(path)
 		if err != nil {
 			b.Error(err)
@@ -73,17 +69,12 @@ func BenchmarkCSVRead(b *testing.B) {
 			}
 		}
 	}
-	for _, n := range benchSizes {
-		emr, billing := benchPair(b, n)
-		b.Run(sizeName(n), func(b *testing.B) {
-			st, _ := os.Stat(emr)
-			b.SetBytes(st.Size() * 2)
-			for i := 0; i < b.N; i++ {
-				var wg sync.WaitGroup
-				wg.Go(func() { read(emr) })
-				wg.Go(func() { read(billing) })
-				wg.Wait()
-			}
-		})
-	}
+	forSizes(b, func(b *testing.B, emr, billing string) {
+		for i := 0; i < b.N; i++ {
+			var wg sync.WaitGroup
+			wg.Go(func() { read(b, emr) })
+			wg.Go(func() { read(b, billing) })
+			wg.Wait()
+		}
+	})
 }

@@ -153,15 +153,21 @@ func TestReconcileJSONContract(t *testing.T) {
 	}
 }
 
-func TestReconcileTrouble(t *testing.T) {
-	dir := t.TempDir()
-	write := func(name, data string) string {
+// writer returns a function that writes a file into dir and returns its
+// path.
+func writer(t *testing.T, dir string) func(name, data string) string {
+	return func(name, data string) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return p
 	}
+}
+
+func TestReconcileTrouble(t *testing.T) {
+	dir := t.TempDir()
+	write := writer(t, dir)
 	emr := write("emr.csv", "Patient,Date of Service,CPT Code,Units\nA B,11/16/2026,97110,1\n")
 	cas := write("cas.csv", "Patient,Date of Service,Visits\nA B,11/16/2026,1\n")
 	pdf := write("report.pdf", "%PDF-1.7 ...")
@@ -201,13 +207,7 @@ func TestReconcileTrouble(t *testing.T) {
 
 func TestReconcileOptions(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, data string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := writer(t, dir)
 	// Two clinics in the EMR file; billing names none.
 	emr := write("emr.csv", "Patient,Date of Service,Clinic,CPT Code,Units\nA B,11/16/2026,Downtown,97110,1\nC D,11/16/2026,Uptown,97110,1\nE F,11/20/2026,Downtown,97110,1\n")
 	cas := write("cas.csv", "Patient,Date of Service,Visits\nA B,11/16/2026,1\n")

@@ -54,3 +54,18 @@ func Pair(lines int) (emr, billing string, err error) {
 	}
 	return emr, billing, os.Rename(billing+".tmp", billing)
 }
+
+// BenchSizes are the lines per side the speed benchmarks run at: each ten
+// times the last, so growth with size shows whether time stays linear.
+var BenchSizes = []int{10_000, 100_000, 1_000_000}
+
+// SizeName names a size for a benchmark: "10k", "1M".
+func SizeName(n int) string {
+	switch {
+	case n >= 1_000_000 && n%1_000_000 == 0:
+		return fmt.Sprintf("%dM", n/1_000_000)
+	case n >= 1000 && n%1000 == 0:
+		return fmt.Sprintf("%dk", n/1000)
+	}
+	return fmt.Sprint(n)
+}

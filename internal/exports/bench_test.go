@@ -3,7 +3,6 @@ package exports
 import (
 	"bufio"
 	"encoding/csv"
-	"fmt"
 	"os"
 	"testing"
 
@@ -44,10 +43,7 @@ func BenchmarkReadEMRSide(b *testing.B) {
 			b.Cleanup(func() { f.Close() })
 			return f
 		}
-		name := fmt.Sprintf("%dk", n/1000)
-		if n >= 1_000_000 {
-			name = fmt.Sprintf("%dM", n/1_000_000)
-		}
+		name := exportgen.SizeName(n)
 		b.Run(name+"/balancebot", func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				r, err := ReadFile(path, Options{})

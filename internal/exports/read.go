@@ -345,10 +345,8 @@ func (t *tableReader) row(cells []string, n int) error {
 		}
 		return err
 	}
-	if l.Patient.Name != "" && mayBeTotal(l.Patient.Name) {
-		if _, ok := totalRow([]string{l.Patient.Name}); ok && t.totalRow(cells) {
-			return nil
-		}
+	if _, ok := totalLabel(l.Patient.Name); ok && t.totalRow(cells) {
+		return nil
 	}
 	t.lines++
 	t.b.Add(l)
@@ -377,26 +375,36 @@ func totalRow(cells []string) (grand, ok bool) {
 		if seen++; seen > 3 {
 			break
 		}
-		if !mayBeTotal(c) {
-			continue
+		if grand, ok := totalLabel(c); ok {
+			return grand, true
 		}
-		k := strings.ToLower(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(c), ":")))
-		if k == "" || len(k) > 60 {
-			continue
-		}
-		switch k {
-		case "total", "totals", "grand total", "grand totals", "report total", "report totals", "total:", "overall total", "sum":
-			return true, true
-		case "subtotal", "sub total", "sub-total", "subtotals":
-			return false, true
-		}
-		if strings.HasPrefix(k, "grand total") || strings.HasPrefix(k, "report total") {
-			return true, true
-		}
-		if strings.HasPrefix(k, "total ") || strings.HasPrefix(k, "total:") || strings.HasPrefix(k, "subtotal") ||
-			strings.HasSuffix(k, " total") || strings.HasSuffix(k, " totals") || strings.HasSuffix(k, " subtotal") {
-			return false, true
-		}
+	}
+	return false, false
+}
+
+// totalLabel reports whether a cell is a total's or subtotal's label
+// ("Grand Total", "Smith, John Total", "Subtotal:"), and whether it is the
+// grand total's.
+func totalLabel(c string) (grand, ok bool) {
+	if !mayBeTotal(c) {
+		return false, false
+	}
+	k := strings.ToLower(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(c), ":")))
+	if k == "" || len(k) > 60 {
+		return false, false
+	}
+	switch k {
+	case "total", "totals", "grand total", "grand totals", "report total", "report totals", "total:", "overall total", "sum":
+		return true, true
+	case "subtotal", "sub total", "sub-total", "subtotals":
+		return false, true
+	}
+	if strings.HasPrefix(k, "grand total") || strings.HasPrefix(k, "report total") {
+		return true, true
+	}
+	if strings.HasPrefix(k, "total ") || strings.HasPrefix(k, "total:") || strings.HasPrefix(k, "subtotal") ||
+		strings.HasSuffix(k, " total") || strings.HasSuffix(k, " totals") || strings.HasSuffix(k, " subtotal") {
+		return false, true
 	}
 	return false, false
 }
