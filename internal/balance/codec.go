@@ -1,11 +1,13 @@
 package balance
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // codecMagic starts every report MarshalBinary writes; the last byte is
@@ -35,31 +37,18 @@ func (r *Report) MarshalBinary() ([]byte, error) {
 	buf = binary.AppendUvarint(buf, uint64(len(meta)))
 	buf = append(buf, meta...)
 
-	// The location table: the report's own, or made here for a report
-	// built without one.
-	locs, idx := r.locs, func(v *Visit) uint64 { return uint64(v.loc) }
-	if locs == nil {
-		locIdx := map[string]uint64{}
-		for i := range r.Visits {
-			l := r.Visits[i].Location
-			if _, ok := locIdx[l]; !ok {
-				locIdx[l] = uint64(len(locs))
-				locs = append(locs, l)
-			}
-		}
-		idx = func(v *Visit) uint64 { return locIdx[v.Location] }
-	}
-	buf = binary.AppendUvarint(buf, uint64(len(locs)))
-	for _, l := range locs {
+	// The location table, which each visit indexes.
+	buf = binary.AppendUvarint(buf, uint64(len(r.locs)))
+	for _, l := range r.locs {
 		buf = appendString(buf, l)
 	}
 	buf = binary.AppendUvarint(buf, uint64(len(r.Visits)))
 	for i := range r.Visits {
 		v := &r.Visits[i]
-		buf = binary.AppendUvarint(buf, idx(v))
-		buf = appendString(buf, v.Patient.Name)
-		buf = appendString(buf, v.Patient.ID)
-		buf = appendString(buf, v.Patient.Account)
+		buf = binary.AppendUvarint(buf, uint64(v.loc))
+		buf = appendString(buf, r.str(v.name))
+		buf = appendString(buf, r.str(v.id))
+		buf = appendString(buf, r.str(v.account))
 		buf = binary.AppendVarint(buf, int64(v.DOS))
 		buf = binary.AppendVarint(buf, int64(v.Count))
 		buf = binary.AppendVarint(buf, int64(v.Lines))
@@ -94,14 +83,15 @@ func unzigzag(u uint64) int64 { return int64(u>>1) ^ -int64(u&1) }
 // errCodec is what a damaged encoding gives; the store names the upload.
 var errCodec = errors.New("damaged report encoding")
 
-// UnmarshalBinary decodes what MarshalBinary wrote. The visits' strings
-// share one copy of b, and their names are hashed for the balance, so the
-// report is ready to reconcile.
+// UnmarshalBinary decodes what MarshalBinary wrote. The visits' names and
+// ids are references into one copy of b, and their names are hashed for
+// the balance, so the report is ready to reconcile.
 func (r *Report) UnmarshalBinary(b []byte) error {
 	if !IsBinaryReport(b) {
 		return fmt.Errorf("%w: not a binary report", errCodec)
 	}
-	d := decoder{s: string(b), i: len(codecMagic)}
+	own := bytes.Clone(b)
+	d := decoder{s: unsafe.String(unsafe.SliceData(own), len(own)), i: len(codecMagic)}
 	n := d.uvarint()
 	meta := d.bytes(n)
 	if d.err != nil {
@@ -137,10 +127,10 @@ func (r *Report) UnmarshalBinary(b []byte) error {
 			}
 			return d.err
 		}
-		v.Location, v.loc = locs[li], uint32(li)
-		v.Patient.Name = d.str()
-		v.Patient.ID = d.str()
-		v.Patient.Account = d.str()
+		v.loc = uint32(li)
+		v.name = d.text()
+		v.id = d.text()
+		v.account = d.text()
 		v.DOS = Date(d.varint())
 		v.Count = int32(d.varint())
 		v.Lines = int32(d.varint())
@@ -154,7 +144,10 @@ func (r *Report) UnmarshalBinary(b []byte) error {
 	if d.i != len(d.s) {
 		return fmt.Errorf("%w: %d bytes left over", errCodec, len(d.s)-d.i)
 	}
-	out.locs = locs
+	if len(locs) == 0 {
+		locs = []string{""}
+	}
+	out.locs, out.text = locs, own
 	out.hashNames()
 	*r = out
 	return nil
@@ -207,6 +200,17 @@ func (d *decoder) bytes(n uint64) string {
 }
 
 func (d *decoder) str() string { return d.bytes(d.uvarint()) }
+
+// text is where the next string lies in s, as a report's text.
+func (d *decoder) text() text {
+	n := d.uvarint()
+	at := d.i
+	d.bytes(n)
+	if d.err != nil || n == 0 {
+		return text{}
+	}
+	return text{uint32(at), uint32(n)}
+}
 
 func (d *decoder) number() float64 {
 	u := d.uvarint()

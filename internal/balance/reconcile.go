@@ -223,18 +223,8 @@ func (rc *reconciler) resolveLocations() error {
 	for _, r := range rc.reports {
 		if r.Kind.Role() == RoleVisits {
 			note(r.Location)
-			if r.locs != nil {
-				for _, l := range r.locs {
-					note(l)
-				}
-				continue
-			}
-			last := ""
-			for i := range r.Visits {
-				if l := r.Visits[i].Location; l != last {
-					note(l)
-					last = l
-				}
+			for _, l := range r.locs {
+				note(l)
 			}
 		}
 	}
@@ -271,46 +261,23 @@ func (rc *reconciler) resolveLocations() error {
 			}
 			return rc.locIndex(fallback), nil
 		}
-		if r.locs != nil {
-			// Each of the report's locations is resolved once, when a
-			// visit first has it.
-			const unresolved = math.MinInt32
-			byLoc := make([]int32, len(r.locs))
-			for i := range byLoc {
-				byLoc[i] = unresolved
-			}
-			for i := range r.Visits {
-				l := r.Visits[i].loc
-				if byLoc[l] == unresolved {
-					idx, err := resolve(r.locs[l])
-					if err != nil {
-						return err
-					}
-					byLoc[l] = idx
-				}
-				vl[i] = byLoc[l]
-			}
-			rc.vloc[ri] = vl
-			continue
+		// Each of the report's locations is resolved once, when a visit
+		// first has it.
+		const unresolved = math.MinInt32
+		byLoc := make([]int32, len(r.locs))
+		for i := range byLoc {
+			byLoc[i] = unresolved
 		}
-		cache := map[string]int32{}
-		last, lastIdx := "", int32(0)
 		for i := range r.Visits {
-			raw := r.Visits[i].Location
-			if i > 0 && raw == last {
-				vl[i] = lastIdx
-				continue
-			}
-			idx, ok := cache[raw]
-			if !ok {
-				var err error
-				if idx, err = resolve(raw); err != nil {
+			l := r.Visits[i].loc
+			if byLoc[l] == unresolved {
+				idx, err := resolve(r.locs[l])
+				if err != nil {
 					return err
 				}
-				cache[raw] = idx
+				byLoc[l] = idx
 			}
-			vl[i] = idx
-			last, lastIdx = raw, idx
+			vl[i] = byLoc[l]
 		}
 		rc.vloc[ri] = vl
 	}
@@ -672,6 +639,8 @@ type sideVisits struct {
 	hasIE     bool
 	// keys finds a key's visits; made only for the day-by-day balance.
 	keys map[patientDay]*keyVisits
+	// merged holds the patients of keys whose visits complete each other.
+	merged []Patient
 }
 
 // index makes keys.
@@ -705,39 +674,53 @@ type ieKey struct {
 
 type keyVisits struct {
 	who whoKey
-	dos Date
-	// first is the key's first visit, whose patient is shown; merged, when
-	// set, is that patient completed with ids only later visits carried.
-	first  *Visit
-	merged *Patient
-	// check is first's NameCheck, kept here so matching the two sides
-	// does not go back to the visits.
+	// check is the first visit's NameCheck, kept here so matching the two
+	// sides does not go back to the visits.
 	check uint64
+	ie    float64
 	count int
-	flags Flag
+	dos   Date
+	// idx and rep are the key's first visit, report rep's Visits[idx],
+	// whose patient is shown; merged, when not -1, indexes the side's
+	// merged patients: that patient completed with ids only later visits
+	// carried. A keyVisits holds no pointers, like the visits.
+	idx    int32
+	merged int32
 	// byBR and byDV are what each EMR visit kind counts for the key, so a
 	// key both kinds count is counted once (the larger count); billing
 	// counts in byBR.
 	byBR, byDV int32
-	ie         float64
+	rep        int16
+	flags      Flag
 }
 
 func (k *keyVisits) key() patientDay { return patientDay{k.who, k.dos} }
 
-// patient is who the key's visits are for.
-func (k *keyVisits) patient() Patient {
-	if k.merged != nil {
-		return *k.merged
+// patient is who key k's visits on side sv are for.
+func (rc *reconciler) patient(sv *sideVisits, k *keyVisits) Patient {
+	if k.merged >= 0 {
+		return sv.merged[k.merged]
 	}
-	return k.first.Patient
+	r := rc.reports[k.rep]
+	return r.Patient(&r.Visits[k.idx])
 }
 
-// add completes the key's patient with what v carries and it lacks.
-func (k *keyVisits) add(v *Visit) {
-	p := k.patient()
-	if (p.Name == "" && v.Patient.Name != "") || (p.ID == "" && v.Patient.ID != "") || (p.Account == "" && v.Patient.Account != "") {
-		fillPatient(&p, v.Patient)
-		k.merged = &p
+// add completes key k's patient with what visit v of report r carries and
+// it lacks.
+func (rc *reconciler) add(sv *sideVisits, k *keyVisits, r *Report, v *Visit) {
+	if v.name.n == 0 && v.id.n == 0 && v.account.n == 0 {
+		return
+	}
+	p := rc.patient(sv, k)
+	q := r.Patient(v)
+	if (p.Name == "" && q.Name != "") || (p.ID == "" && q.ID != "") || (p.Account == "" && q.Account != "") {
+		fillPatient(&p, q)
+		if k.merged < 0 {
+			k.merged = int32(len(sv.merged))
+			sv.merged = append(sv.merged, p)
+		} else {
+			sv.merged[k.merged] = p
+		}
 	}
 }
 
@@ -787,13 +770,13 @@ func (rc *reconciler) regather(locs []int32) {
 
 // who is visit v's patient as location loc's identity sees it, with its
 // check.
-func (rc *reconciler) who(loc int32, side Side, v *Visit) (whoKey, uint64) {
+func (rc *reconciler) who(loc int32, side Side, r *Report, v *Visit) (whoKey, uint64) {
 	var id string
 	switch rc.ident[loc] {
 	case byAccount:
-		id = "acct:" + normID(v.Patient.Account)
+		id = "acct:" + normID(r.str(v.account))
 	case byPatientID:
-		id = "id:" + normID(v.Patient.ID)
+		id = "id:" + normID(r.str(v.id))
 	case byDay:
 		if side == SideBilling {
 			// Billing has no patients; the EMR keeps its own, so its visits
@@ -804,7 +787,7 @@ func (rc *reconciler) who(loc int32, side Side, v *Visit) (whoKey, uint64) {
 	switch {
 	case rc.exact[loc]:
 		if id == "" {
-			id = NameKey(v.Patient.Name)
+			id = NameKey(r.str(v.name))
 		}
 		n := rc.exactID(id)
 		return n, uint64(n)
@@ -926,7 +909,7 @@ func (rc *reconciler) collect(todo []int32, side Side) ([]*sideVisits, []int32) 
 				continue
 			}
 			v := &r.Visits[i]
-			who, check := rc.who(loc, side, v)
+			who, check := rc.who(loc, side, r, v)
 			entries[end[loc]] = entry{who: who, check: check, dos: v.DOS, count: v.Count, flags: v.Flags, dv: dv,
 				ie: v.IEUnits, idx: int32(i), rep: int16(ri)}
 			end[loc]++
@@ -953,13 +936,14 @@ func (rc *reconciler) collect(todo []int32, side Side) ([]*sideVisits, []int32) 
 			}
 			if slots[i] < 0 {
 				slots[i] = int32(len(sv.list))
-				sv.list = append(sv.list, keyVisits{who: e.who, dos: e.dos, first: &rc.reports[e.rep].Visits[e.idx], check: e.check})
+				sv.list = append(sv.list, keyVisits{who: e.who, dos: e.dos, rep: e.rep, idx: e.idx, merged: -1, check: e.check})
 			} else {
 				kv := &sv.list[slots[i]]
 				if rc.clash(loc, kv.check, e.check) && !slices.Contains(clashed, loc) {
 					clashed = append(clashed, loc)
 				}
-				kv.add(&rc.reports[e.rep].Visits[e.idx])
+				r := rc.reports[e.rep]
+				rc.add(sv, kv, r, &r.Visits[e.idx])
 			}
 			kv := &sv.list[slots[i]]
 			if e.dv {
@@ -1044,11 +1028,12 @@ func (rc *reconciler) gatherChecks() {
 				ci = rc.checks[loc]
 			}
 			s := checkSlot{r.Kind, v.DOS}
-			ci.items[s] = append(ci.items[s], checkItem{v.Patient, NameKey(v.Patient.Name), v.Flags})
+			p := r.Patient(v)
+			ci.items[s] = append(ci.items[s], checkItem{p, NameKey(p.Name), v.Flags})
 			if !du {
 				continue
 			}
-			pd := ieKey{NameKey(v.Patient.Name) + "\x00" + v.Patient.ID, v.DOS}
+			pd := ieKey{NameKey(p.Name) + "\x00" + p.ID, v.DOS}
 			if loc >= 0 {
 				if r.Columns.Units {
 					rc.duUnits[loc] += v.Units
@@ -1325,9 +1310,10 @@ func (rc *reconciler) matchByKey(loc int32, out *Location, emr, bill *sideVisits
 		d.BillingVisits += b
 		d.MatchedVisits += m
 		for range e - m {
-			reason := rc.emrReason(ek, b, checks, k.dos)
+			p := rc.patient(emr, ek)
+			reason := rc.emrReason(ek, p, b, checks, k.dos)
 			pending = append(pending, pendingMismatch{
-				m:        mismatch(SideEMR, ek.patient(), k.dos, reason),
+				m:        mismatch(SideEMR, p, k.dos, reason),
 				who:      k.who,
 				emrCount: e,
 				pairable: reason == "",
@@ -1335,7 +1321,7 @@ func (rc *reconciler) matchByKey(loc int32, out *Location, emr, bill *sideVisits
 		}
 		for range b - m {
 			pending = append(pending, pendingMismatch{
-				m:        mismatch(SideBilling, bk.patient(), k.dos, ""),
+				m:        mismatch(SideBilling, rc.patient(bill, bk), k.dos, ""),
 				who:      k.who,
 				emrCount: e,
 				pairable: true,
@@ -1421,8 +1407,9 @@ func (rc *reconciler) matchByDay(out *Location, keys []patientDay, emr, bill *si
 					if i > 0 {
 						billed = 1
 					}
-					if reason := rc.emrReason(ek, billed, checks, dos); reason != "" {
-						pending = append(pending, pendingMismatch{m: mismatch(SideEMR, ek.patient(), dos, reason)})
+					p := rc.patient(emr, ek)
+					if reason := rc.emrReason(ek, p, billed, checks, dos); reason != "" {
+						pending = append(pending, pendingMismatch{m: mismatch(SideEMR, p, dos, reason)})
 						listed++
 					}
 				}
@@ -1446,8 +1433,7 @@ func mismatch(s Side, p Patient, dos Date, r Reason) Mismatch {
 // emrReason is the first reason before dos_mismatch that explains an EMR
 // visit billing lacks, or "" when none does. billed is billing's count for
 // the key.
-func (rc *reconciler) emrReason(k *keyVisits, billed int, checks checksAt, dos Date) Reason {
-	p := k.patient()
+func (rc *reconciler) emrReason(k *keyVisits, p Patient, billed int, checks checksAt, dos Date) Reason {
 	flags := k.flags | checks.flags(p, dos, KindDocumentedUnits)
 	dnbKnown := checks.has(KindDocumentedUnits, p, dos)
 	switch {

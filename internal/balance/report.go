@@ -1,6 +1,7 @@
 package balance
 
 import (
+	"encoding/json"
 	"hash/maphash"
 	"math"
 	"slices"
@@ -64,30 +65,39 @@ const (
 // Visit is what one report says about one visit key: a patient at a
 // location on a date of service. A report holds one Visit per distinct key,
 // so its size grows with visits, not with rows.
+//
+// A Visit holds no pointers: its patient and location are references into
+// its report (Report.Patient, Report.LocationOf). A month of a large group
+// is a million visits; pointerless, the garbage collector never reads
+// them, and a visit takes 80 bytes instead of 120.
 type Visit struct {
-	Location string  `json:"location,omitempty"`
-	Patient  Patient `json:"patient"`
-	DOS      Date    `json:"dos"`
-	// Count is how many visits the report counts for the key: 1 for a
-	// distinct key of an EMR Billing Report or a line-layout Charge Audit
-	// Summary, the rows of a Documented Visits report, the sum of the Visits
-	// column of a visit-layout Charge Audit Summary, items of a check report.
-	Count int32 `json:"count"`
-	Lines int32 `json:"lines"`
-	// loc indexes the report's locs, when it has them.
-	loc     uint32
-	Units   float64 `json:"units,omitempty"`
-	IEUnits float64 `json:"ie_units,omitempty"`
-	Flags   Flag    `json:"flags,omitempty"`
 	// NameHash and NameCheck are two independently seeded 64-bit hashes of
-	// NameKey(Patient.Name) (0 for no name), so the balance compares
+	// NameKey(the patient's name) (0 for no name), so the balance compares
 	// numbers, not name text. Where two NameHashes meet, NameCheck tells
 	// them apart: mistaking two patients for one takes both to collide, a
 	// chance of about 2^-128 per pair. A report read back from the store
 	// hashes its names again (hashNames).
-	NameHash  uint64 `json:"-"`
-	NameCheck uint64 `json:"-"`
+	NameHash  uint64
+	NameCheck uint64
+	Units     float64
+	IEUnits   float64
+	DOS       Date
+	// Count is how many visits the report counts for the key: 1 for a
+	// distinct key of an EMR Billing Report or a line-layout Charge Audit
+	// Summary, the rows of a Documented Visits report, the sum of the Visits
+	// column of a visit-layout Charge Audit Summary, items of a check report.
+	Count int32
+	Lines int32
+	// loc indexes the report's locs.
+	loc uint32
+	// The patient's name, EMR patient id and billing account, in the
+	// report's text.
+	name, id, account text
+	Flags             Flag
 }
+
+// text is a string kept in a report's text.
+type text struct{ off, n uint32 }
 
 // The name hashes are seeded once for the whole process: reports built at
 // different times must agree.
@@ -163,11 +173,67 @@ type Report struct {
 	NewPatients map[string]float64 `json:"new_patients,omitempty"`
 	// hashed is set once every visit has its NameHash.
 	hashed bool
-	// locs, when set (by a Builder or the binary decoder), lists the
-	// distinct locations of the visits, in the order first seen, and each
-	// visit's loc indexes it: the balance then looks at each location
-	// once, not once per visit.
+	// locs lists the distinct locations of the visits, "" first, in the
+	// order first seen, and each visit's loc indexes it: the balance then
+	// looks at each location once, not once per visit.
 	locs []string
+	// text holds the visits' patient names and ids.
+	text []byte
+}
+
+// Patient is who visit v, one of the report's Visits, is for.
+func (r *Report) Patient(v *Visit) Patient {
+	return Patient{Name: r.str(v.name), ID: r.str(v.id), Account: r.str(v.account)}
+}
+
+// LocationOf is the location visit v's rows carry ("" for none; the
+// report's Location then applies).
+func (r *Report) LocationOf(v *Visit) string { return r.locs[v.loc] }
+
+// str is the string t refers to. Strings already handed out stay valid as
+// text grows: they keep the array they point into.
+func (r *Report) str(t text) string {
+	if t.n == 0 {
+		return ""
+	}
+	return unsafe.String(&r.text[t.off], int(t.n))
+}
+
+// keep copies s into the report's text.
+func (r *Report) keep(s string) text {
+	if s == "" {
+		return text{}
+	}
+	if len(r.text)+len(s) > math.MaxUint32 {
+		panic("balance: a report's text is over 4 GB")
+	}
+	t := text{uint32(len(r.text)), uint32(len(s))}
+	r.text = append(r.text, s...)
+	return t
+}
+
+// locIndex returns location l's index in locs, adding it; for reports
+// made without a Builder, so it looks through the list.
+func (r *Report) locIndex(l string) uint32 {
+	if len(r.locs) == 0 {
+		r.locs = []string{""}
+	}
+	if i := slices.Index(r.locs, l); i >= 0 {
+		return uint32(i)
+	}
+	r.locs = append(r.locs, l)
+	return uint32(len(r.locs) - 1)
+}
+
+// AddVisit appends a visit for patient p at location l, with v's counts
+// and date, to a report made by hand (tests, the store's old layout).
+func (r *Report) AddVisit(l string, p Patient, v Visit) { r.addVisit(r.locIndex(l), p, v) }
+
+func (r *Report) addVisit(loc uint32, p Patient, v Visit) {
+	v.loc = loc
+	v.name, v.id, v.account = r.keep(p.Name), r.keep(p.ID), r.keep(p.Account)
+	r.Visits = append(r.Visits, v)
+	r.hashed = false
 }
 
 // hashNames gives every visit its NameHash, for a report built without a
@@ -180,7 +246,7 @@ func (r *Report) hashNames() {
 	for i := range r.Visits {
 		v := &r.Visits[i]
 		v.NameHash, v.NameCheck = 0, 0
-		if k := AppendNameKey(buf[:0], v.Patient.Name); len(k) > 0 {
+		if k := AppendNameKey(buf[:0], r.str(v.name)); len(k) > 0 {
 			v.NameHash, v.NameCheck = hashName(k), checkName(k)
 		}
 	}
@@ -225,14 +291,8 @@ func (r *Report) Locations() []string {
 		}
 	}
 	add(r.Location)
-	if r.locs != nil {
-		for _, l := range r.locs {
-			add(l)
-		}
-	} else {
-		for i := range r.Visits {
-			add(r.Visits[i].Location)
-		}
+	for _, l := range r.locs {
+		add(l)
 	}
 	for l := range r.NewPatients {
 		add(l)
@@ -352,27 +412,6 @@ type Builder struct {
 	// than a map lookup.
 	lastCPT []byte
 	lastIE  bool
-	// arena holds the strings kept for visits (names, keys, ids): one
-	// allocation per chunk instead of two per visit, and chunks hold no
-	// pointers for the garbage collector to follow.
-	arena []byte
-}
-
-// keep copies s into the arena and returns the copy.
-func (b *Builder) keep(s string) string {
-	if s == "" {
-		return ""
-	}
-	if len(s) > cap(b.arena)-len(b.arena) {
-		size := 64 << 10
-		if len(s) > size/4 {
-			return strings.Clone(s) // an odd long value gets its own
-		}
-		b.arena = make([]byte, 0, size)
-	}
-	start := len(b.arena)
-	b.arena = append(b.arena, s...)
-	return unsafe.String(&b.arena[start], len(s))
 }
 
 // NewBuilder starts a report of kind k for the file called name. ieCodes is
@@ -397,17 +436,21 @@ func (b *Builder) Grow(n int) {
 		return
 	}
 	b.report.Visits = slices.Grow(b.report.Visits, n-len(b.report.Visits))
+	// About 20 bytes of name a visit.
+	b.report.text = slices.Grow(b.report.text, 20*n)
 	b.visits.reserve(n)
 }
 
-// Last is the visit the previous line belonged to (nil before the first),
-// for readers whose exports write a visit's patient and date only on its
-// first line. It is not to be changed.
-func (b *Builder) Last() *Visit {
+// Last is the location, patient and date of the visit the previous line
+// belonged to (ok false before the first), for readers whose exports write
+// a visit's patient and date only on its first line.
+func (b *Builder) Last() (location string, p Patient, dos Date, ok bool) {
 	if b.lastIdx < 0 {
-		return nil
+		return "", Patient{}, 0, false
 	}
-	return &b.report.Visits[b.lastIdx]
+	r := &b.report
+	v := &r.Visits[b.lastIdx]
+	return r.LocationOf(v), r.Patient(v), v.DOS, true
 }
 
 // location is an interned location name and its hash.
@@ -463,7 +506,8 @@ func (b *Builder) Add(l Line) {
 	}
 	idx := b.lastIdx
 	if idx >= 0 {
-		if v := &r.Visits[idx]; v.DOS != l.DOS || v.Location != l.Location || v.Patient != l.Patient {
+		if v := &r.Visits[idx]; v.DOS != l.DOS || r.locs[v.loc] != l.Location || r.str(v.name) != l.Patient.Name ||
+			r.str(v.id) != l.Patient.ID || r.str(v.account) != l.Patient.Account {
 			idx = -1
 		}
 	}
@@ -551,14 +595,14 @@ func (b *Builder) visit(l Line) int {
 			continue
 		}
 		v := &r.Visits[idx]
-		if v.DOS == l.DOS && v.NameHash == nameHash && v.NameCheck == nameCheck && v.Location == l.Location &&
-			v.Patient.ID == l.Patient.ID && v.Patient.Account == l.Patient.Account {
+		if v.DOS == l.DOS && v.NameHash == nameHash && v.NameCheck == nameCheck && v.loc == loc.idx &&
+			r.str(v.id) == l.Patient.ID && r.str(v.account) == l.Patient.Account {
 			return int(idx)
 		}
 	}
 	n := len(r.Visits)
-	r.Visits = append(r.Visits, Visit{Location: loc.name, loc: loc.idx, DOS: l.DOS, NameHash: nameHash, NameCheck: nameCheck,
-		Patient: Patient{Name: b.keep(l.Patient.Name), ID: b.keep(l.Patient.ID), Account: b.keep(l.Patient.Account)}})
+	r.Visits = append(r.Visits, Visit{loc: loc.idx, DOS: l.DOS, NameHash: nameHash, NameCheck: nameCheck,
+		name: r.keep(l.Patient.Name), id: r.keep(l.Patient.ID), account: r.keep(l.Patient.Account)})
 	t.put(i, fp, uint32(n))
 	return n
 }
@@ -579,4 +623,66 @@ func (b *Builder) isIE(code string) bool {
 func (b *Builder) Report() *Report {
 	b.visits, b.locs = flatTable{}, nil
 	return &b.report
+}
+
+// jsonVisit is a visit in a report's JSON, the layout the store kept before
+// its binary one.
+type jsonVisit struct {
+	Location string  `json:"location,omitempty"`
+	Patient  Patient `json:"patient"`
+	DOS      Date    `json:"dos"`
+	Count    int32   `json:"count"`
+	Lines    int32   `json:"lines"`
+	Units    float64 `json:"units,omitempty"`
+	IEUnits  float64 `json:"ie_units,omitempty"`
+	Flags    Flag    `json:"flags,omitempty"`
+}
+
+// plainReport is a Report without its JSON methods.
+type plainReport Report
+
+// MarshalJSON writes the report with its visits' patients and locations
+// spelled out.
+func (r *Report) MarshalJSON() ([]byte, error) {
+	var visits []jsonVisit
+	if r.Visits != nil {
+		visits = make([]jsonVisit, len(r.Visits))
+	}
+	for i := range r.Visits {
+		v := &r.Visits[i]
+		visits[i] = jsonVisit{Location: r.LocationOf(v), Patient: r.Patient(v), DOS: v.DOS, Count: v.Count, Lines: v.Lines,
+			Units: v.Units, IEUnits: v.IEUnits, Flags: v.Flags}
+	}
+	return json.Marshal(struct {
+		*plainReport
+		Visits []jsonVisit `json:"visits"`
+	}{(*plainReport)(r), visits})
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (r *Report) UnmarshalJSON(b []byte) error {
+	var in struct {
+		*plainReport
+		Visits []jsonVisit `json:"visits"`
+	}
+	var out Report
+	in.plainReport = (*plainReport)(&out)
+	if err := json.Unmarshal(b, &in); err != nil {
+		return err
+	}
+	out.Visits, out.locs, out.text = nil, nil, nil
+	if in.Visits != nil {
+		out.Visits = make([]Visit, 0, len(in.Visits))
+	}
+	locs := map[string]uint32{}
+	for _, v := range in.Visits {
+		loc, ok := locs[v.Location]
+		if !ok {
+			loc = out.locIndex(v.Location)
+			locs[v.Location] = loc
+		}
+		out.addVisit(loc, v.Patient, Visit{DOS: v.DOS, Count: v.Count, Lines: v.Lines, Units: v.Units, IEUnits: v.IEUnits, Flags: v.Flags})
+	}
+	*r = out
+	return nil
 }

@@ -28,6 +28,7 @@ func (t *flatTable) reserve(n int) {
 func (t *flatTable) rehash(size int) {
 	old := t.slots
 	t.slots = make([]uint64, size)
+	prefault(t.slots)
 	mask := size - 1
 	for _, s := range old {
 		if s == 0 {
@@ -72,4 +73,16 @@ func (t *flatTable) at(i int) (fp, val uint32) {
 func (t *flatTable) put(i int, fp, v uint32) {
 	t.slots[i] = uint64(fp)<<32 | uint64(v+1)
 	t.n++
+}
+
+// prefault writes to every page of a fresh table before it is read. A large
+// allocation comes straight from the OS; reading a page first maps the
+// shared zero page, and the first write to it then has to shoot down the
+// other cores' TLB entries, an interrupt to every core, which on a VM cost
+// more than the table's cache misses. A write first takes a plain page.
+func prefault(s []uint64) {
+	const perPage = 4096 / 8
+	for i := 0; i < len(s); i += perPage {
+		s[i] = 0
+	}
 }

@@ -515,14 +515,16 @@ func (t *tableReader) decode(cells []string, n int) (l balance.Line, skip bool, 
 
 	// A CPT line with neither patient nor date belongs to the visit above
 	// it: grids that group by visit print those once.
-	if prev := t.b.Last(); l.CPT != "" && prev != nil && noPatient {
-		if dosCell == "" {
-			l.Patient, l.DOS, noPatient = prev.Patient, prev.DOS, false
-			if l.Location == "" {
-				l.Location = prev.Location
+	if l.CPT != "" && noPatient {
+		if prevLoc, prevPatient, prevDOS, ok := t.b.Last(); ok {
+			if dosCell == "" {
+				l.Patient, l.DOS, noPatient = prevPatient, prevDOS, false
+				if l.Location == "" {
+					l.Location = prevLoc
+				}
+			} else if h.hasName() {
+				l.Patient, noPatient = prevPatient, false
 			}
-		} else if h.hasName() {
-			l.Patient, noPatient = prev.Patient, false
 		}
 	}
 

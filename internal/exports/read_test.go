@@ -21,12 +21,13 @@ import (
 func visitsOf(r *balance.Report) []string {
 	var out []string
 	for _, v := range r.Visits {
-		s := fmt.Sprintf("%s|%s|%s|count=%d|units=%g", v.Patient.Name, v.Location, v.DOS, v.Count, v.Units)
-		if v.Patient.ID != "" {
-			s += "|id=" + v.Patient.ID
+		p := r.Patient(&v)
+		s := fmt.Sprintf("%s|%s|%s|count=%d|units=%g", p.Name, r.LocationOf(&v), v.DOS, v.Count, v.Units)
+		if p.ID != "" {
+			s += "|id=" + p.ID
 		}
-		if v.Patient.Account != "" {
-			s += "|acct=" + v.Patient.Account
+		if p.Account != "" {
+			s += "|acct=" + p.Account
 		}
 		for f, name := range map[balance.Flag]string{
 			balance.FlagNORCM: "norcm", balance.FlagNoCharge: "nc001", balance.FlagDoNotBill: "dnb",

@@ -332,7 +332,7 @@ func TestUploadsInBothLayouts(t *testing.T) {
 	}
 	for _, u := range ups {
 		want := map[string]balance.Kind{"old": balance.KindEMRBillingReport, "new": balance.KindChargeAuditSummary}[u.Hash]
-		if u.Report.Kind != want || len(u.Report.Visits) != 1 || u.Report.Visits[0].Patient.Name != "Smith, John" {
+		if u.Report.Kind != want || len(u.Report.Visits) != 1 || u.Report.Patient(&u.Report.Visits[0]).Name != "Smith, John" {
 			t.Errorf("%s: read back %+v", u.Hash, u.Report)
 		}
 	}
@@ -360,7 +360,7 @@ func TestUploadsKnown(t *testing.T) {
 	if ups[1].Report != b.Report {
 		t.Error("the known upload's report was read back instead of taken from the caller")
 	}
-	if ups[0].Report == a.Report || len(ups[0].Report.Visits) != 1 || ups[0].Report.Visits[0].Patient.Name != "Smith, John" {
+	if ups[0].Report == a.Report || len(ups[0].Report.Visits) != 1 || ups[0].Report.Patient(&ups[0].Report.Visits[0]).Name != "Smith, John" {
 		t.Errorf("the other upload's report: %+v", ups[0].Report)
 	}
 }
