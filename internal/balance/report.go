@@ -435,9 +435,14 @@ func (b *Builder) Grow(n int) {
 	if n <= len(b.report.Visits) || n > 50_000_000 {
 		return
 	}
-	b.report.Visits = slices.Grow(b.report.Visits, n-len(b.report.Visits))
+	// make, not slices.Grow: append clears the new capacity of a
+	// pointerless slice, writing every page of it at once, where memory
+	// fresh from the OS is zero already and is touched only as visits
+	// arrive.
+	r := &b.report
+	r.Visits = append(make([]Visit, 0, n), r.Visits...)
 	// About 20 bytes of name a visit.
-	b.report.text = slices.Grow(b.report.text, 20*n)
+	r.text = append(make([]byte, 0, 20*n), r.text...)
 	b.visits.reserve(n)
 }
 

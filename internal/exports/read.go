@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/balancebot/balancebot/internal/balance"
 )
@@ -163,6 +164,9 @@ type tableReader struct {
 		cell []byte
 		d    balance.Date
 	}
+	// notTotal is the last patient name that is not a total's label (a
+	// copy).
+	notTotal []byte
 }
 
 func readTable(name string, src rowSource, opt Options) (*balance.Report, error) {
@@ -299,7 +303,17 @@ func (t *tableReader) cell(cells []string, f field) string {
 	if len(idx) == 0 || idx[0] >= len(cells) {
 		return ""
 	}
-	return strings.TrimSpace(cells[idx[0]])
+	return trim(cells[idx[0]])
+}
+
+// trim is strings.TrimSpace with a shortcut for the common cell, which
+// starts and ends with a printable ASCII character: most cells of a
+// million-line export go through it.
+func trim(s string) string {
+	if len(s) == 0 || s[0] > ' ' && s[0] < utf8.RuneSelf && s[len(s)-1] > ' ' && s[len(s)-1] < utf8.RuneSelf {
+		return s
+	}
+	return strings.TrimSpace(s)
 }
 
 // row handles one row below the header.
@@ -307,7 +321,7 @@ func (t *tableReader) row(cells []string, n int) error {
 	// Only none, one, or more matter.
 	nonEmpty, only := 0, -1
 	for i, c := range cells {
-		if c != "" && strings.TrimSpace(c) != "" {
+		if c != "" && trim(c) != "" {
 			nonEmpty++
 			only = i
 			if nonEmpty > 1 {
@@ -345,8 +359,16 @@ func (t *tableReader) row(cells []string, n int) error {
 		}
 		return err
 	}
-	if _, ok := totalLabel(l.Patient.Name); ok && t.totalRow(cells) {
-		return nil
+	// A visit's CPT lines repeat its patient: a name found not to be a
+	// total's label is not looked at again on the next row.
+	if name := l.Patient.Name; string(t.notTotal) != name {
+		if _, ok := totalLabel(name); ok {
+			if t.totalRow(cells) {
+				return nil
+			}
+		} else {
+			t.notTotal = append(t.notTotal[:0], name...)
+		}
 	}
 	t.lines++
 	t.b.Add(l)

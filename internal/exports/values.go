@@ -15,7 +15,7 @@ import (
 //
 // It runs once per row, so it scans bytes instead of trying layouts.
 func parseDate(s string, epoch balance.Date) (balance.Date, bool) {
-	s = strings.TrimSpace(s)
+	s = trim(s)
 	if s == "" {
 		return 0, false
 	}
@@ -144,7 +144,7 @@ func parseWordDate(s string) (balance.Date, bool) {
 // parseNumber reads a count or amount: "2", "2.0", "1,234", "$1,234.50",
 // "(12.00)" for a negative. An empty cell or "-" is 0.
 func parseNumber(s string) (float64, bool) {
-	s = strings.TrimSpace(s)
+	s = trim(s)
 	if s == "" || s == "-" {
 		return 0, true
 	}
