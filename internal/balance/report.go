@@ -407,11 +407,25 @@ type Builder struct {
 	// come together, so most lines skip the key and the map.
 	lastIdx int
 	keyBuf  []byte
-	// lastCPT (a copy) and lastIE remember the previous line's code: a
-	// report repeats a handful of codes, and a string compare is cheaper
-	// than a map lookup.
-	lastCPT []byte
+	// shortIE holds the initial-evaluation codes of up to 8 characters
+	// packed into words (all real CPT codes): a line's code is looked for
+	// among a dozen words instead of hashed into a map. lastCPT and
+	// lastIE remember the previous line's code, packed, and the answer.
+	shortIE []uint64
+	lastCPT uint64
 	lastIE  bool
+}
+
+// packCode packs a code of up to 8 bytes into a word.
+func packCode(s string) (uint64, bool) {
+	if len(s) > 8 {
+		return 0, false
+	}
+	var w uint64
+	for i := 0; i < len(s); i++ {
+		w |= uint64(s[i]) << (8 * i)
+	}
+	return w, true
 }
 
 // NewBuilder starts a report of kind k for the file called name. ieCodes is
@@ -420,13 +434,19 @@ func NewBuilder(name string, k Kind, cols Columns, ieCodes CodeSet) *Builder {
 	if ieCodes == nil {
 		ieCodes = DefaultIECodes
 	}
-	return &Builder{
+	b := &Builder{
 		report:  Report{Name: name, Kind: k, Columns: cols, hashed: true, locs: []string{""}},
 		ieCodes: ieCodes,
 		seed:    maphash.MakeSeed(),
 		locs:    map[string]location{},
 		lastIdx: -1,
 	}
+	for c := range ieCodes {
+		if w, ok := packCode(c); ok {
+			b.shortIE = append(b.shortIE, w)
+		}
+	}
+	return b
 }
 
 // Grow makes room for about n visits, so a large file does not rebuild the
@@ -617,9 +637,13 @@ func (b *Builder) isIE(code string) bool {
 	if len(b.ieCodes) == 0 {
 		return false
 	}
-	if string(b.lastCPT) != code {
-		b.lastCPT = append(b.lastCPT[:0], code...)
-		b.lastIE = b.ieCodes.Has(code)
+	w, ok := packCode(code)
+	if !ok {
+		return b.ieCodes.Has(code)
+	}
+	if w != b.lastCPT {
+		// A packed code of 8 bytes or fewer equals no longer one.
+		b.lastCPT, b.lastIE = w, slices.Contains(b.shortIE, w)
 	}
 	return b.lastIE
 }

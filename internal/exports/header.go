@@ -94,6 +94,8 @@ type header struct {
 	// idx lists the columns of each field; most have one, Modifiers may
 	// have several (mod1, mod2).
 	idx [numFields][]int
+	// col is each field's first column, or -1: what a data row reads.
+	col [numFields]int
 }
 
 func (h *header) has(f field) bool { return len(h.idx[f]) > 0 }
@@ -166,6 +168,12 @@ func parseHeader(cells []string) *header {
 	anchor := h.has(fDOS) || h.hasName() || h.has(fPatientID) || h.has(fAccount) || h.has(fNewPatients)
 	if distinct < 2 || !anchor {
 		return nil
+	}
+	for f, idx := range h.idx {
+		h.col[f] = -1
+		if len(idx) > 0 {
+			h.col[f] = idx[0]
+		}
 	}
 	return h
 }

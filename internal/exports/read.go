@@ -299,11 +299,11 @@ func (t *tableReader) wrap(err error) error {
 
 // cell returns the trimmed value of field f in a row.
 func (t *tableReader) cell(cells []string, f field) string {
-	idx := t.hdr.idx[f]
-	if len(idx) == 0 || idx[0] >= len(cells) {
+	i := t.hdr.col[f]
+	if uint(i) >= uint(len(cells)) {
 		return ""
 	}
-	return trim(cells[idx[0]])
+	return trim(cells[i])
 }
 
 // trim is strings.TrimSpace with a shortcut for the common cell, which
