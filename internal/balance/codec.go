@@ -149,6 +149,7 @@ func (r *Report) UnmarshalBinary(b []byte) error {
 	}
 	out.locs, out.text = locs, own
 	out.hashNames()
+	out.sum()
 	*r = out
 	return nil
 }

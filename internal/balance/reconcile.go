@@ -437,6 +437,9 @@ func (rc *reconciler) applyReplacement() {
 func (rc *reconciler) filterPeriod() {
 	rc.outside = make([]int, len(rc.reports))
 	for ri, r := range rc.reports {
+		if r.within(rc.period) {
+			continue // no need to look at each visit
+		}
 		vl := rc.vloc[ri]
 		for i := range r.Visits {
 			if vl[i] != dropped && !rc.period.Contains(r.Visits[i].DOS) {

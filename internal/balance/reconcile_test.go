@@ -746,3 +746,51 @@ func TestReportsMadeByHandBalanceTheSame(t *testing.T) {
 		t.Error("no case reached the error for a file without a location among several")
 	}
 }
+
+// A Builder keeps its report's date span and visit count as lines come;
+// they must be what a pass over the finished visits gives, for every kind,
+// or the balance would filter and count from wrong figures.
+func TestBuilderSumsAsItGoes(t *testing.T) {
+	kinds := []Kind{KindEMRBillingReport, KindDocumentedVisits, KindChargeAuditSummary, KindDocumentedUnits, KindClaimsFeed, KindBillingExceptions}
+	names := []string{"Smith, John", "Doe, Jane", "Roe, Rick", ""}
+	for seed := range uint64(200) {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		k := kinds[rng.IntN(len(kinds))]
+		var lines []Line
+		for range rng.IntN(30) {
+			l := line(names[rng.IntN(len(names))], 1+rng.IntN(28), cpt([]string{"97110", "NORCM", "97161"}[rng.IntN(3)], float64(rng.IntN(3))))
+			if rng.IntN(8) == 0 {
+				l.DOS = 0 // undated, as a hand-made report may be
+			}
+			if k == KindChargeAuditSummary && rng.IntN(2) == 0 {
+				l.Visits = float64(rng.IntN(3))
+			}
+			lines = append(lines, l)
+		}
+		r := build("r.csv", k, lines...)
+		if !r.summed {
+			t.Fatal("a Builder's report is not summed")
+		}
+		if got, want := r.VisitCount(), r.countVisits(); got != want {
+			t.Fatalf("seed %d, %s: VisitCount %d, a pass gives %d", seed, k, got, want)
+		}
+		if got, want := r.DateSpan(), r.dateSpan(); got != want {
+			t.Fatalf("seed %d, %s: DateSpan %v, a pass gives %v", seed, k, got, want)
+		}
+		undated := slices.ContainsFunc(r.Visits, func(v Visit) bool { return v.DOS.IsZero() })
+		if r.undated != undated {
+			t.Fatalf("seed %d: undated %v, want %v", seed, r.undated, undated)
+		}
+		p := Period{day(rng.IntN(10) + 1), day(rng.IntN(10) + 18)}
+		every := true
+		for _, v := range r.Visits {
+			every = every && p.Contains(v.DOS)
+		}
+		if r.within(p) && !every {
+			t.Fatalf("seed %d: within(%v) but some visit is outside", seed, p)
+		}
+		if every && !undated && !r.within(p) && len(r.Visits) > 0 {
+			t.Fatalf("seed %d: every visit is within %v but within is false", seed, p)
+		}
+	}
+}

@@ -179,6 +179,15 @@ type Report struct {
 	locs []string
 	// text holds the visits' patient names and ids.
 	text []byte
+	// summed, once the visits are complete (a Builder's Report, a
+	// decoded report), holds their date span and visit count, which the
+	// balance and the bot ask for several times: each is a pass over a
+	// million visits otherwise. A report made by hand sums on each call.
+	summed     bool
+	span       Period
+	visitCount int
+	// undated is set when some visit has no date, which span leaves out.
+	undated bool
 }
 
 // Patient is who visit v, one of the report's Visits, is for.
@@ -233,7 +242,15 @@ func (r *Report) addVisit(loc uint32, p Patient, v Visit) {
 	v.loc = loc
 	v.name, v.id, v.account = r.keep(p.Name), r.keep(p.ID), r.keep(p.Account)
 	r.Visits = append(r.Visits, v)
-	r.hashed = false
+	r.hashed, r.summed = false, false
+}
+
+// sum records the visits' date span and count; the visits must not change
+// after.
+func (r *Report) sum() {
+	r.span, r.visitCount = r.dateSpan(), r.countVisits()
+	r.undated = slices.ContainsFunc(r.Visits, func(v Visit) bool { return v.DOS.IsZero() })
+	r.summed = true
 }
 
 // hashNames gives every visit its NameHash, for a report built without a
@@ -253,8 +270,24 @@ func (r *Report) hashNames() {
 	r.hashed = true
 }
 
+// within reports whether every visit is dated within p, without looking
+// at each when the report is summed.
+func (r *Report) within(p Period) bool {
+	if !r.summed {
+		return false
+	}
+	return !r.undated && p.Contains(r.span.From) && p.Contains(r.span.To)
+}
+
 // VisitCount is the number of visits the report counts, over all keys.
 func (r *Report) VisitCount() int {
+	if r.summed {
+		return r.visitCount
+	}
+	return r.countVisits()
+}
+
+func (r *Report) countVisits() int {
 	n := 0
 	for i := range r.Visits {
 		n += int(r.Visits[i].Count)
@@ -303,6 +336,13 @@ func (r *Report) Locations() []string {
 
 // DateSpan is the first and last date of service among the report's visits.
 func (r *Report) DateSpan() Period {
+	if r.summed {
+		return r.span
+	}
+	return r.dateSpan()
+}
+
+func (r *Report) dateSpan() Period {
 	var p Period
 	for i := range r.Visits {
 		d := r.Visits[i].DOS
@@ -414,6 +454,11 @@ type Builder struct {
 	shortIE []uint64
 	lastCPT uint64
 	lastIE  bool
+	// span and count are the report's date span and visit count, kept up
+	// as visits come (see Report.sum).
+	span    Period
+	count   int
+	undated bool
 }
 
 // packCode packs a code of up to 8 bytes into a word.
@@ -541,6 +586,7 @@ func (b *Builder) Add(l Line) {
 		b.lastIdx = idx
 	}
 	v := &r.Visits[idx]
+	before := v.Count
 	v.Lines++
 	v.Units += l.Units
 	switch r.Kind {
@@ -586,6 +632,7 @@ func (b *Builder) Add(l Line) {
 		v.Count++
 		v.Flags |= FlagException
 	}
+	b.count += int(v.Count - before)
 }
 
 // visit finds or makes the visit of l's key. A visit's key keeps every
@@ -626,6 +673,13 @@ func (b *Builder) visit(l Line) int {
 		}
 	}
 	n := len(r.Visits)
+	if d := l.DOS; b.span.From.IsZero() || d < b.span.From {
+		b.span.From = d
+	}
+	if l.DOS > b.span.To {
+		b.span.To = l.DOS
+	}
+	b.undated = b.undated || l.DOS.IsZero()
 	r.Visits = append(r.Visits, Visit{loc: loc.idx, DOS: l.DOS, NameHash: nameHash, NameCheck: nameCheck,
 		name: r.keep(l.Patient.Name), id: r.keep(l.Patient.ID), account: r.keep(l.Patient.Account)})
 	t.put(i, fp, uint32(n))
@@ -651,7 +705,9 @@ func (b *Builder) isIE(code string) bool {
 // Report returns the folded report. The Builder must not be used after.
 func (b *Builder) Report() *Report {
 	b.visits, b.locs = flatTable{}, nil
-	return &b.report
+	r := &b.report
+	r.span, r.visitCount, r.undated, r.summed = b.span, b.count, b.undated, true
+	return r
 }
 
 // jsonVisit is a visit in a report's JSON, the layout the store kept before
@@ -712,6 +768,7 @@ func (r *Report) UnmarshalJSON(b []byte) error {
 		}
 		out.addVisit(loc, v.Patient, Visit{DOS: v.DOS, Count: v.Count, Lines: v.Lines, Units: v.Units, IEUnits: v.IEUnits, Flags: v.Flags})
 	}
+	out.sum()
 	*r = out
 	return nil
 }
