@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -791,6 +792,119 @@ func TestBuilderSumsAsItGoes(t *testing.T) {
 		}
 		if every && !undated && !r.within(p) && len(r.Visits) > 0 {
 			t.Fatalf("seed %d: every visit is within %v but within is false", seed, p)
+		}
+	}
+}
+
+// The Builder folds a run of lines with one key before it looks the key up,
+// and merges a later run of the same key into its visit. Whatever the order
+// of lines, every kind must fold as a plain fold line by line into a map
+// would: one visit per key, in the order keys first appear, with the same
+// count, lines, units and flags. Forcing every key onto one hash also runs
+// the exact comparison after a fingerprint matches.
+func TestBuilderFoldsLikeAMap(t *testing.T) {
+	kinds := []Kind{KindEMRBillingReport, KindDocumentedVisits, KindChargeAuditSummary, KindDocumentedUnits, KindClaimsFeed, KindBillingExceptions}
+	names := []string{"Smith, John", "JOHN SMITH", "Doe, Jane", "", "Núñez, José"}
+	type key struct {
+		loc, name, id, acct string
+		dos                 Date
+	}
+	type folded struct {
+		count, lines int32
+		units, ie    float64
+		flags        Flag
+	}
+	for seed := range uint64(300) {
+		rng := rand.New(rand.NewPCG(seed, 5))
+		k := kinds[rng.IntN(len(kinds))]
+		cols := Columns{Name: true, CPT: true, Units: true, Visits: rng.IntN(2) == 0}
+		b := NewBuilder("r.csv", k, cols, nil)
+		if rng.IntN(3) == 0 {
+			b.hashOf = func() uint64 { return 42 }
+		}
+		var order []key
+		want := map[key]*folded{}
+		for range rng.IntN(40) {
+			l := line(names[rng.IntN(len(names))], 16+rng.IntN(3),
+				cpt([]string{"97110", "NORCM", "NC001", "97161"}[rng.IntN(4)], float64(rng.IntN(4))/2))
+			l.Location = []string{"", "Uptown", "Downtown"}[rng.IntN(3)]
+			if rng.IntN(5) == 0 {
+				l.Patient.ID = "P" + strconv.Itoa(rng.IntN(2))
+			}
+			if rng.IntN(5) == 0 {
+				l.Patient.Account = "A" + strconv.Itoa(rng.IntN(2))
+			}
+			l.Visits = float64(rng.IntN(3))
+			l.DoNotBill = rng.IntN(4) == 0
+			l.Status = ClaimStatus(rng.IntN(3))
+			// Runs: the same key again, often.
+			for range 1 + rng.IntN(3) {
+				b.Add(l)
+				kk := key{l.Location, NameKey(l.Patient.Name), l.Patient.ID, l.Patient.Account, l.DOS}
+				f := want[kk]
+				if f == nil {
+					f = &folded{}
+					want[kk] = f
+					order = append(order, kk)
+				}
+				// The plain fold, line by line.
+				f.lines++
+				f.units += l.Units
+				switch k {
+				case KindEMRBillingReport:
+					f.count = 1
+					f.flags |= map[string]Flag{"NORCM": FlagNORCM, "NC001": FlagNoCharge}[l.CPT]
+					if l.CPT == "97161" {
+						f.ie += l.Units
+					}
+				case KindDocumentedVisits:
+					f.count++
+				case KindChargeAuditSummary:
+					if cols.Visits {
+						f.count += int32(l.Visits)
+					} else {
+						f.count = 1
+					}
+				case KindDocumentedUnits:
+					f.count = 1
+					if l.DoNotBill {
+						f.flags |= FlagDoNotBill
+					}
+					if l.Units > 0 {
+						f.flags |= FlagBilledUnits
+					}
+					if l.CPT == "97161" {
+						f.ie += l.Units
+					}
+				case KindClaimsFeed:
+					f.count++
+					f.flags |= map[ClaimStatus]Flag{StatusNotSent: FlagNotSent, StatusNotRebilled: FlagNotRebilled}[l.Status]
+				case KindBillingExceptions:
+					f.count++
+					f.flags |= FlagException
+				}
+			}
+		}
+		r := b.Report()
+		if len(r.Visits) != len(order) {
+			t.Fatalf("seed %d, %s: %d visits, want %d", seed, k, len(r.Visits), len(order))
+		}
+		total := 0
+		for i, v := range r.Visits {
+			p := r.Patient(&v)
+			kk := key{r.LocationOf(&v), NameKey(p.Name), p.ID, p.Account, v.DOS}
+			if kk != order[i] {
+				t.Fatalf("seed %d, %s: visit %d is %+v, want %+v", seed, k, i, kk, order[i])
+			}
+			f := want[kk]
+			got := folded{v.Count, v.Lines, v.Units, v.IEUnits, v.Flags}
+			if got != *f {
+				t.Fatalf("seed %d, %s: visit %+v folded to %+v, want %+v", seed, k, kk, got, *f)
+			}
+			total += int(v.Count)
+		}
+		if r.VisitCount() != total {
+			t.Fatalf("seed %d: VisitCount %d, visits add up to %d", seed, r.VisitCount(), total)
 		}
 	}
 }

@@ -443,9 +443,23 @@ type Builder struct {
 	// into the reader's buffers.
 	locs    map[string]location
 	lastLoc location
-	// lastIdx is the visit of the previous line: CPT lines of one visit
-	// come together, so most lines skip the key and the map.
-	lastIdx int
+	// run is the visit of the current run of lines with one key: CPT
+	// lines of one visit come together, so most lines only add to it. A
+	// run is looked up in the visit table when the next one starts (see
+	// flush); run.Visit holds what its lines add up to meanwhile.
+	run struct {
+		Visit
+		ok                bool
+		loc               location
+		name, id, account string // views of runText[cur]
+		fp                uint32
+		slot              int
+	}
+	// runText holds the current run's patient strings, in the buffer cur,
+	// and the previous run's in the other: a line may reuse the previous
+	// line's patient (Last) while the next run is copied.
+	runText [2][]byte
+	cur     int
 	keyBuf  []byte
 	// shortIE holds the initial-evaluation codes of up to 8 characters
 	// packed into words (all real CPT codes): a line's code is looked for
@@ -484,7 +498,6 @@ func NewBuilder(name string, k Kind, cols Columns, ieCodes CodeSet) *Builder {
 		ieCodes: ieCodes,
 		seed:    maphash.MakeSeed(),
 		locs:    map[string]location{},
-		lastIdx: -1,
 	}
 	for c := range ieCodes {
 		if w, ok := packCode(c); ok {
@@ -515,12 +528,10 @@ func (b *Builder) Grow(n int) {
 // belonged to (ok false before the first), for readers whose exports write
 // a visit's patient and date only on its first line.
 func (b *Builder) Last() (location string, p Patient, dos Date, ok bool) {
-	if b.lastIdx < 0 {
+	if !b.run.ok {
 		return "", Patient{}, 0, false
 	}
-	r := &b.report
-	v := &r.Visits[b.lastIdx]
-	return r.LocationOf(v), r.Patient(v), v.DOS, true
+	return b.run.loc.name, Patient{Name: b.run.name, ID: b.run.id, Account: b.run.account}, b.run.DOS, true
 }
 
 // location is an interned location name and its hash.
@@ -574,19 +585,12 @@ func (b *Builder) Add(l Line) {
 		r.NewPatients[b.location(l.Location).name] += l.NewPatients
 		return
 	}
-	idx := b.lastIdx
-	if idx >= 0 {
-		if v := &r.Visits[idx]; v.DOS != l.DOS || r.locs[v.loc] != l.Location || r.str(v.name) != l.Patient.Name ||
-			r.str(v.id) != l.Patient.ID || r.str(v.account) != l.Patient.Account {
-			idx = -1
-		}
+	if !b.run.ok || b.run.DOS != l.DOS || b.run.loc.name != l.Location || b.run.name != l.Patient.Name ||
+		b.run.id != l.Patient.ID || b.run.account != l.Patient.Account {
+		b.flush()
+		b.start(l)
 	}
-	if idx < 0 {
-		idx = b.visit(l)
-		b.lastIdx = idx
-	}
-	v := &r.Visits[idx]
-	before := v.Count
+	v := &b.run.Visit
 	v.Lines++
 	v.Units += l.Units
 	switch r.Kind {
@@ -632,14 +636,14 @@ func (b *Builder) Add(l Line) {
 		v.Count++
 		v.Flags |= FlagException
 	}
-	b.count += int(v.Count - before)
 }
 
-// visit finds or makes the visit of l's key. A visit's key keeps every
-// identity the report carries (location, patient, ids, date); which of
-// them decides is chosen when reports meet.
-func (b *Builder) visit(l Line) int {
-	r := &b.report
+// start starts a run of lines with l's key: it works out the key's hash
+// and asks for the visit table's slot for it, which flush reads when the
+// run ends. Meanwhile the run's lines are added up and the next line is
+// read, so the slot is in cache by then: looking a new visit up in a table
+// of a million was a trip to memory, most of the time spent on a visit.
+func (b *Builder) start(l Line) {
 	var nameHash, nameCheck uint64
 	b.keyBuf = AppendNameKey(b.keyBuf[:0], l.Patient.Name)
 	if len(b.keyBuf) > 0 {
@@ -658,32 +662,87 @@ func (b *Builder) visit(l Line) int {
 	if b.hashOf != nil {
 		sum = b.hashOf()
 	}
-	fp := fingerprint(sum)
+	b.cur ^= 1
+	buf := append(b.runText[b.cur][:0], l.Patient.Name...)
+	buf = append(buf, l.Patient.ID...)
+	buf = append(buf, l.Patient.Account...)
+	b.runText[b.cur] = buf
+	n1, n2 := len(l.Patient.Name), len(l.Patient.Name)+len(l.Patient.ID)
+	run := &b.run
+	run.Visit = Visit{loc: loc.idx, DOS: l.DOS, NameHash: nameHash, NameCheck: nameCheck}
+	run.ok, run.loc = true, loc
+	run.name, run.id, run.account = view(buf[:n1]), view(buf[n1:n2]), view(buf[n2:])
+	run.fp = fingerprint(sum)
+	prefetch(&b.visits.slots[b.visits.probe(run.fp)])
+}
+
+// view is b as a string, without a copy.
+func view(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// flush ends the current run: its lines go to the visit of its key, made
+// if new. A visit's key keeps every identity the report carries (location,
+// patient, ids, date); which of them decides is chosen when reports meet.
+func (b *Builder) flush() {
+	run := &b.run
+	if !run.ok {
+		return
+	}
+	run.ok = false
+	r := &b.report
 	t := &b.visits
-	i := t.probe(fp)
+	i := t.probe(run.fp) // the slot start asked for, unless the table grew since
 	for ; t.slots[i] != 0; i = t.next(i) {
 		f, idx := t.at(i)
-		if f != fp {
+		if f != run.fp {
 			continue
 		}
 		v := &r.Visits[idx]
-		if v.DOS == l.DOS && v.NameHash == nameHash && v.NameCheck == nameCheck && v.loc == loc.idx &&
-			r.str(v.id) == l.Patient.ID && r.str(v.account) == l.Patient.Account {
-			return int(idx)
+		if v.DOS == run.DOS && v.NameHash == run.NameHash && v.NameCheck == run.NameCheck && v.loc == run.loc.idx &&
+			r.str(v.id) == run.id && r.str(v.account) == run.account {
+			before := v.Count
+			b.merge(v, &run.Visit)
+			b.count += int(v.Count - before)
+			return
 		}
 	}
-	n := len(r.Visits)
-	if d := l.DOS; b.span.From.IsZero() || d < b.span.From {
+	if d := run.DOS; b.span.From.IsZero() || d < b.span.From {
 		b.span.From = d
 	}
-	if l.DOS > b.span.To {
-		b.span.To = l.DOS
+	if run.DOS > b.span.To {
+		b.span.To = run.DOS
 	}
-	b.undated = b.undated || l.DOS.IsZero()
-	r.Visits = append(r.Visits, Visit{loc: loc.idx, DOS: l.DOS, NameHash: nameHash, NameCheck: nameCheck,
-		name: r.keep(l.Patient.Name), id: r.keep(l.Patient.ID), account: r.keep(l.Patient.Account)})
-	t.put(i, fp, uint32(n))
-	return n
+	b.undated = b.undated || run.DOS.IsZero()
+	v := run.Visit
+	v.name, v.id, v.account = r.keep(run.name), r.keep(run.id), r.keep(run.account)
+	t.put(i, run.fp, uint32(len(r.Visits)))
+	r.Visits = append(r.Visits, v)
+	b.count += int(v.Count)
+}
+
+// merge adds a later run's lines of a visit to it: a key whose lines do not
+// all come together.
+func (b *Builder) merge(v, run *Visit) {
+	v.Lines += run.Lines
+	v.Units += run.Units
+	v.IEUnits += run.IEUnits
+	v.Flags |= run.Flags
+	switch b.report.Kind {
+	case KindEMRBillingReport, KindDocumentedUnits:
+		v.Count = 1 // a distinct key counts once
+	case KindChargeAuditSummary:
+		if b.report.Columns.Visits {
+			v.Count += run.Count
+		} else {
+			v.Count = 1
+		}
+	default:
+		v.Count += run.Count
+	}
 }
 
 // isIE reports whether code is an initial evaluation's.
@@ -704,6 +763,7 @@ func (b *Builder) isIE(code string) bool {
 
 // Report returns the folded report. The Builder must not be used after.
 func (b *Builder) Report() *Report {
+	b.flush()
 	b.visits, b.locs = flatTable{}, nil
 	r := &b.report
 	r.span, r.visitCount, r.undated, r.summed = b.span, b.count, b.undated, true
