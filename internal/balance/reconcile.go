@@ -858,26 +858,16 @@ func keyHash(who whoKey, dos Date) uint64 {
 	return h ^ h>>32
 }
 
-// entry is one visit of one side at one location, with what the balance
-// needs of it copied out while the visit is at hand. It holds no pointers,
-// so sorting entries moves plain memory.
-type entry struct {
-	who   whoKey
-	check uint64
-	ie    float64
-	dos   Date
-	count int32
-	idx   int32 // the visit: report rep's Visits[idx]
-	rep   int16
-	flags Flag
-	dv    bool // counted by a Documented Visits report
-}
+// visitRef is a visit of one side at one location: report rep's
+// Visits[idx].
+type visitRef struct{ rep, idx int32 }
 
 // collect gathers one side's visits at the locations in todo: one pass in
-// file order copies each visit's entry into its location's range of one
-// array; each location's entries are then sorted by patient and date and
-// grouped, all within cache. It returns the locations where two names
-// shared a hash, to be gathered again by name text.
+// file order puts a reference to each visit in its location's range of one
+// array; each location's visits are then grouped by patient and date in a
+// table that fits in cache, each visit asked for from memory a few visits
+// ahead of its turn. It returns the locations where two names shared a
+// hash, to be gathered again by name text.
 func (rc *reconciler) collect(todo []int32, side Side) ([]*sideVisits, []int32) {
 	out := make([]*sideVisits, len(rc.keys))
 	var hasUnits, hasIE bool
@@ -898,64 +888,71 @@ func (rc *reconciler) collect(todo []int32, side Side) ([]*sideVisits, []int32) 
 		}
 		out[loc] = &sideVisits{hasUnits: hasUnits, hasIE: hasIE}
 	}
-	entries := make([]entry, total)
+	refs := make([]visitRef, total)
 	end := slices.Clone(off)
 	for ri, r := range rc.reports {
 		if r.Kind.Role() != RoleVisits || r.Kind.Side() != side {
 			continue
 		}
-		dv := r.Kind == KindDocumentedVisits
 		vl := rc.vloc[ri]
 		for i := range r.Visits {
 			loc := vl[i]
 			if loc < 0 || out[loc] == nil {
 				continue
 			}
-			v := &r.Visits[i]
-			who, check := rc.who(loc, side, r, v)
-			entries[end[loc]] = entry{who: who, check: check, dos: v.DOS, count: v.Count, flags: v.Flags, dv: dv,
-				ie: v.IEUnits, idx: int32(i), rep: int16(ri)}
+			refs[end[loc]] = visitRef{int32(ri), int32(i)}
 			end[loc]++
-			out[loc].units += v.Units
+			out[loc].units += r.Visits[i].Units
 		}
 	}
 	var clashed []int32
 	var slots []int32
+	// ahead is how many visits before its turn a visit is asked for: enough
+	// to cover a trip to memory with the work on the ones between.
+	const ahead = 8
+	visit := func(e visitRef) *Visit { return &rc.reports[e.rep].Visits[e.idx] }
 	for _, loc := range todo {
-		es := entries[off[loc]:end[loc]]
+		es := refs[off[loc]:end[loc]]
 		sv := out[loc]
 		sv.list = make([]keyVisits, 0, len(es))
 		// A table of the location's keys, in cache: a location holds a
 		// few thousand visits at most, even in a chain's month.
 		slots = keyTable(slots, len(es))
 		mask := uint64(len(slots) - 1)
-		for j := range es {
-			e := &es[j]
-			i := keyHash(e.who, e.dos) & mask
+		for j := range min(ahead, len(es)) {
+			prefetchVisit(visit(es[j]))
+		}
+		for j, e := range es {
+			if j+ahead < len(es) {
+				prefetchVisit(visit(es[j+ahead]))
+			}
+			r := rc.reports[e.rep]
+			v := &r.Visits[e.idx]
+			who, check := rc.who(loc, side, r, v)
+			i := keyHash(who, v.DOS) & mask
 			for ; slots[i] >= 0; i = (i + 1) & mask {
-				if kv := &sv.list[slots[i]]; kv.who == e.who && kv.dos == e.dos {
+				if kv := &sv.list[slots[i]]; kv.who == who && kv.dos == v.DOS {
 					break
 				}
 			}
 			if slots[i] < 0 {
 				slots[i] = int32(len(sv.list))
-				sv.list = append(sv.list, keyVisits{who: e.who, dos: e.dos, rep: e.rep, idx: e.idx, merged: -1, check: e.check})
+				sv.list = append(sv.list, keyVisits{who: who, dos: v.DOS, rep: int16(e.rep), idx: e.idx, merged: -1, check: check})
 			} else {
 				kv := &sv.list[slots[i]]
-				if rc.clash(loc, kv.check, e.check) && !slices.Contains(clashed, loc) {
+				if rc.clash(loc, kv.check, check) && !slices.Contains(clashed, loc) {
 					clashed = append(clashed, loc)
 				}
-				r := rc.reports[e.rep]
-				rc.add(sv, kv, r, &r.Visits[e.idx])
+				rc.add(sv, kv, r, v)
 			}
 			kv := &sv.list[slots[i]]
-			if e.dv {
-				kv.byDV += e.count
+			if r.Kind == KindDocumentedVisits {
+				kv.byDV += v.Count
 			} else {
-				kv.byBR += e.count
+				kv.byBR += v.Count
 			}
-			kv.flags |= e.flags
-			kv.ie += e.ie
+			kv.flags |= v.Flags
+			kv.ie += v.IEUnits
 		}
 		for i := range sv.list {
 			kv := &sv.list[i]

@@ -1,5 +1,7 @@
 package balance
 
+import "unsafe"
+
 // flatTable maps 64-bit hashes to 32-bit values with open addressing and
 // linear probing in one flat array: one probe sequence, mostly one cache
 // line, per lookup-or-insert. The builder's hot path does one for every new
@@ -85,4 +87,11 @@ func prefault(s []uint64) {
 	for i := 0; i < len(s); i += perPage {
 		s[i] = 0
 	}
+}
+
+// prefetchVisit asks for both cache lines a visit may span.
+func prefetchVisit(v *Visit) {
+	p := unsafe.Pointer(v)
+	prefetch((*uint64)(p))
+	prefetch((*uint64)(unsafe.Add(p, unsafe.Sizeof(*v)-8)))
 }
