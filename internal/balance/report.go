@@ -518,7 +518,9 @@ func (b *Builder) Grow(n int) {
 	// fresh from the OS is zero already and is touched only as visits
 	// arrive.
 	r := &b.report
-	r.Visits = append(make([]Visit, 0, n), r.Visits...)
+	visits := make([]Visit, 0, n)
+	hugePages(visits)
+	r.Visits = append(visits, r.Visits...)
 	// About 20 bytes of name a visit.
 	r.text = append(make([]byte, 0, 20*n), r.text...)
 	b.visits.reserve(n)

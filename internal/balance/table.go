@@ -30,6 +30,7 @@ func (t *flatTable) reserve(n int) {
 func (t *flatTable) rehash(size int) {
 	old := t.slots
 	t.slots = make([]uint64, size)
+	hugePages(t.slots)
 	prefault(t.slots)
 	mask := size - 1
 	for _, s := range old {
