@@ -159,11 +159,14 @@ type tableReader struct {
 	// sizeHint is the file's size in bytes, when known, to size the report.
 	sizeHint int64
 	// lastDate is the last date of service read and its cell's text (a
-	// copy: the source reuses its buffers).
+	// copy: the source reuses its buffers); dates remembers the others
+	// already read, by their text: an export of a month repeats a few
+	// dozen dates a million times.
 	lastDate struct {
 		cell []byte
 		d    balance.Date
 	}
+	dates dateCache
 	// notTotal is the last patient name that is not a total's label (a
 	// copy).
 	notTotal []byte
@@ -557,11 +560,17 @@ func (t *tableReader) decode(cells []string, n int) (l balance.Line, skip bool, 
 			}
 			return l, false, balance.RowErrorf(t.name, n, "this row has no %s. Fill it in, or remove the row if it is not a visit.", t.dosName())
 		}
+		// Rows come in runs of one date (a visit's CPT lines, a day's
+		// visits): the last date read is kept with its text, and the
+		// others in a small cache.
 		d, ok := t.lastDate.d, true
 		if string(t.lastDate.cell) != dosCell || d == 0 {
-			// Rows come in runs of one date (a visit's CPT lines, a day's
-			// visits): the last date read is kept with its text.
-			if d, ok = parseDate(dosCell, t.src.epoch()); ok {
+			if d, ok = t.dates.get(dosCell); !ok {
+				if d, ok = parseDate(dosCell, t.src.epoch()); ok {
+					t.dates.put(dosCell, d)
+				}
+			}
+			if ok {
 				t.lastDate.cell, t.lastDate.d = append(t.lastDate.cell[:0], dosCell...), d
 			}
 		}

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/balancebot/balancebot/internal/balance"
 )
 
 // scanAll reads every record with the scanner, copying fields out, and
@@ -113,4 +115,44 @@ func FuzzScanner(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The date cache gives back only what was put under the very same text,
+// whatever shares its slot, and keeps nothing longer than 16 bytes.
+func TestDateCache(t *testing.T) {
+	var c dateCache
+	texts := []string{"11/16/2026", "11/16/202", "11/16/20260", "2026-11-16", "1/2/26", "11/16/2026 10:30 AM"}
+	for i, s := range texts {
+		c.put(s, balance.Date(i+1))
+	}
+	for i, s := range texts {
+		d, ok := c.get(s)
+		if len(s) > 16 {
+			if ok {
+				t.Errorf("%q (over 16 bytes) is cached", s)
+			}
+			continue
+		}
+		if ok && d != balance.Date(i+1) {
+			t.Errorf("%q gives %d, want %d", s, d, i+1)
+		}
+	}
+	// Fill the cache with many texts: every hit must be the text's own date.
+	for i := range 5000 {
+		c.put(fmt.Sprintf("%d/%d/%d", i%12+1, i%28+1, 2000+i%50), balance.Date(i+1))
+	}
+	hits := 0
+	for i := range 5000 {
+		s := fmt.Sprintf("%d/%d/%d", i%12+1, i%28+1, 2000+i%50)
+		if d, ok := c.get(s); ok {
+			hits++
+			// The same text may have been put again later with a later i.
+			if j := int(d) - 1; fmt.Sprintf("%d/%d/%d", j%12+1, j%28+1, 2000+j%50) != s {
+				t.Fatalf("%q gives the date of another text", s)
+			}
+		}
+	}
+	if hits == 0 {
+		t.Error("nothing stayed cached")
+	}
 }

@@ -1,6 +1,7 @@
 package exports
 
 import (
+	"encoding/binary"
 	"strconv"
 	"strings"
 
@@ -242,4 +243,54 @@ func timeStart(s string) int {
 		}
 	}
 	return -1
+}
+
+// dateCache maps the text of date cells of up to 16 bytes to their dates,
+// direct-mapped: a cell's text is packed into two words, which pick its
+// slot. A slot holds the last date put there.
+type dateCache struct {
+	slots [256]struct {
+		lo, hi uint64
+		n      uint8
+		d      balance.Date
+	}
+}
+
+// pack16 packs s, of up to 16 bytes, into two words.
+func pack16(s string) (lo, hi uint64, ok bool) {
+	if len(s) == 0 || len(s) > 16 {
+		return 0, 0, false
+	}
+	var b [16]byte
+	copy(b[:], s)
+	return binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:]), true
+}
+
+func (c *dateCache) slot(lo, hi uint64) int {
+	h := (lo ^ hi*0x9e3779b97f4a7c15) * 0xbf58476d1ce4e5b9
+	return int(h >> 56)
+}
+
+// get returns the date of cell s, if it is cached.
+func (c *dateCache) get(s string) (balance.Date, bool) {
+	lo, hi, ok := pack16(s)
+	if !ok {
+		return 0, false
+	}
+	e := &c.slots[c.slot(lo, hi)]
+	if e.d == 0 || e.lo != lo || e.hi != hi || int(e.n) != len(s) {
+		return 0, false
+	}
+	return e.d, true
+}
+
+// put caches d as the date of cell s.
+func (c *dateCache) put(s string, d balance.Date) {
+	if lo, hi, ok := pack16(s); ok {
+		c.slots[c.slot(lo, hi)] = struct {
+			lo, hi uint64
+			n      uint8
+			d      balance.Date
+		}{lo, hi, uint8(len(s)), d}
+	}
 }
