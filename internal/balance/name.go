@@ -53,7 +53,7 @@ func AppendNameKey(dst []byte, name string) []byte {
 		if i > 0 {
 			from = ends[i-1]
 		}
-		if isParticle(string(buf[from:ends[i]])) {
+		if isParticle(buf[from:ends[i]]) {
 			start = i
 			break
 		}
@@ -69,28 +69,16 @@ func AppendNameKey(dst []byte, name string) []byte {
 // caller's stack.
 func splitWords(buf []byte, ends *[16]int, n int, s string) ([]byte, int) {
 	start := len(buf)
-	flush := func() {
-		if len(buf) > start {
-			if isSuffix(string(buf[start:])) || n == len(ends) {
-				buf = buf[:start]
-			} else {
-				ends[n] = len(buf)
-				n++
-			}
-		}
-		start = len(buf)
-	}
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			i++
-			switch {
-			case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
-				buf = append(buf, c)
-			case 'A' <= c && c <= 'Z':
-				buf = append(buf, c+'a'-'A')
-			case c == ' ' || c == '.' || c == '\t' || c == '/' || c == '(' || c == ')':
-				flush()
+			switch k := nameByte[c]; k {
+			case 0: // dropped
+			case wordBreak:
+				buf, n, start = endWord(buf, ends, n, start)
+			default:
+				buf = append(buf, k)
 			}
 			continue
 		}
@@ -98,13 +86,46 @@ func splitWords(buf []byte, ends *[16]int, n int, s string) ([]byte, int) {
 		i += size
 		switch {
 		case unicode.IsSpace(r):
-			flush()
+			buf, n, start = endWord(buf, ends, n, start)
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			buf = appendFolded(buf, unicode.ToLower(r))
 		}
 	}
-	flush()
+	buf, n, _ = endWord(buf, ends, n, start)
 	return buf, n
+}
+
+// wordBreak marks the ASCII characters that end a word in nameByte.
+const wordBreak = 1
+
+// nameByte is what an ASCII character of a name becomes in its key: a
+// letter lower-cased, a digit itself, wordBreak for a space, period, tab,
+// slash or parenthesis, and 0 (dropped) for the rest.
+var nameByte = func() (t [utf8.RuneSelf]byte) {
+	for c := byte('a'); c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = c, c
+	}
+	for c := byte('0'); c <= '9'; c++ {
+		t[c] = c
+	}
+	for _, c := range " .\t/()" {
+		t[c] = wordBreak
+	}
+	return t
+}()
+
+// endWord ends the word that started at start: it is kept, unless it is a
+// suffix or there are already as many words as ends holds.
+func endWord(buf []byte, ends *[16]int, n, start int) ([]byte, int, int) {
+	if len(buf) > start {
+		if n == len(ends) || isSuffix(buf[start:]) {
+			buf = buf[:start]
+		} else {
+			ends[n] = len(buf)
+			n++
+		}
+	}
+	return buf, n, len(buf)
 }
 
 // appendKey appends words [from,to) as the surname and word given as the
@@ -129,8 +150,10 @@ func appendKey(out, buf []byte, ends *[16]int, n, from, to, given int) []byte {
 	return out
 }
 
-func isSuffix(w string) bool {
-	switch w {
+// isSuffix reports whether w is a name suffix (Jr, III). It takes bytes: a
+// conversion to string on every word cost more than the rest of the key.
+func isSuffix(w []byte) bool {
+	switch string(w) {
 	case "jr", "sr", "ii", "iii", "iv":
 		return true
 	}
@@ -140,8 +163,8 @@ func isSuffix(w string) bool {
 // isParticle reports whether w starts a compound surname (De La Cruz, Van
 // Dyke, St John). Only these decide where a surname starts when the name is
 // written first-name first.
-func isParticle(w string) bool {
-	switch w {
+func isParticle(w []byte) bool {
+	switch string(w) {
 	case "de", "del", "della", "der", "den", "di", "da", "das", "dos", "du",
 		"la", "le", "van", "von", "st", "ter", "ten", "bin", "ibn", "al", "el":
 		return true

@@ -902,7 +902,6 @@ func (rc *reconciler) collect(todo []int32, side Side) ([]*sideVisits, []int32) 
 			}
 			refs[end[loc]] = visitRef{int32(ri), int32(i)}
 			end[loc]++
-			out[loc].units += r.Visits[i].Units
 		}
 	}
 	var clashed []int32
@@ -928,6 +927,8 @@ func (rc *reconciler) collect(todo []int32, side Side) ([]*sideVisits, []int32) 
 			}
 			r := rc.reports[e.rep]
 			v := &r.Visits[e.idx]
+			// Units add up in file order, as the refs keep it.
+			sv.units += v.Units
 			who, check := rc.who(loc, side, r, v)
 			i := keyHash(who, v.DOS) & mask
 			for ; slots[i] >= 0; i = (i + 1) & mask {
