@@ -405,6 +405,15 @@ var DefaultIECodes = NewCodeSet("97161", "97162", "97163", "97165", "97166", "97
 // "97110-GP" gives ("97110", "GP"), "97110 GP 59" gives ("97110", "GP 59"),
 // "97110:59" gives ("97110", "59"). The code is upper-cased.
 func SplitCPT(cell string) (code, modifiers string) {
+	// Most cells are a bare upper-case code ("97110", "NORCM").
+	bare := len(cell) > 0
+	for i := 0; i < len(cell) && bare; i++ {
+		c := cell[i]
+		bare = c >= '0' && c <= '9' || c >= 'A' && c <= 'Z'
+	}
+	if bare {
+		return cell, ""
+	}
 	s := strings.TrimSpace(cell)
 	i := 0
 	for i < len(s) && isAlnum(s[i]) {
