@@ -90,8 +90,19 @@ func (d Date) String() string {
 	if d.IsZero() {
 		return ""
 	}
+	var b [10]byte
+	return string(d.appendISO(b[:0]))
+}
+
+// appendISO appends d as YYYY-MM-DD: a result's JSON writes thousands of
+// dates, and fmt took a fifth of its time.
+func (d Date) appendISO(b []byte) []byte {
 	y, m, day := d.Civil()
-	return fmt.Sprintf("%04d-%02d-%02d", y, m, day)
+	if y < 0 || y > 9999 {
+		return fmt.Appendf(b, "%04d-%02d-%02d", y, m, day)
+	}
+	return append(b, byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10), '-',
+		byte('0'+m/10), byte('0'+m%10), '-', byte('0'+day/10), byte('0'+day%10))
 }
 
 // US formats d the way the exports and their users write it: M/D/YYYY.
@@ -151,7 +162,9 @@ func (d Date) MarshalJSON() ([]byte, error) {
 	if d.IsZero() {
 		return []byte("null"), nil
 	}
-	return []byte(`"` + d.String() + `"`), nil
+	b := make([]byte, 0, 12)
+	b = append(b, '"')
+	return append(d.appendISO(b), '"'), nil
 }
 
 // UnmarshalJSON reads "YYYY-MM-DD" or null.

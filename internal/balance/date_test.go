@@ -1,6 +1,7 @@
 package balance
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -60,5 +61,31 @@ func TestPeriod(t *testing.T) {
 	}
 	if got := (Period{From: DateOf(2026, 11, 16)}).Contains(DateOf(2030, 1, 1)); !got {
 		t.Error("an open upper bound must not limit")
+	}
+}
+
+// String and MarshalJSON write YYYY-MM-DD by hand; they must agree with fmt
+// for every day, padded years included, and round-trip through the JSON.
+func TestDateISOMatchesFmt(t *testing.T) {
+	for _, ymd := range [][3]int{{1, 1, 1}, {987, 1, 2}, {1999, 12, 31}, {2026, 11, 16}, {2400, 2, 29}, {9999, 12, 31}} {
+		d := DateOf(ymd[0], ymd[1], ymd[2])
+		want := fmt.Sprintf("%04d-%02d-%02d", ymd[0], ymd[1], ymd[2])
+		if got := d.String(); got != want {
+			t.Errorf("%v: String %q, want %q", ymd, got, want)
+		}
+		b, err := d.MarshalJSON()
+		if err != nil || string(b) != `"`+want+`"` {
+			t.Errorf("%v: MarshalJSON %s, %v", ymd, b, err)
+		}
+		if !ValidDate(ymd[0], ymd[1], ymd[2]) {
+			continue // outside the years the exports may hold: written, not read
+		}
+		var back Date
+		if err := back.UnmarshalJSON(b); err != nil || back != d {
+			t.Errorf("%v: back %v, %v", ymd, back, err)
+		}
+	}
+	if b, _ := Date(0).MarshalJSON(); string(b) != "null" {
+		t.Errorf("unset date: %s", b)
 	}
 }
