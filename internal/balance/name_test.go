@@ -1,6 +1,9 @@
 package balance
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 func TestNameKeySame(t *testing.T) {
 	// Each group holds ways the EMR and billing write one patient.
@@ -90,6 +93,29 @@ func TestParseKind(t *testing.T) {
 	for _, bad := range []string{"", "documented", "pdf"} {
 		if _, err := ParseKind(bad); err == nil {
 			t.Errorf("ParseKind(%q) succeeded, want an error", bad)
+		}
+	}
+}
+
+// A packed set holds exactly its codes, however many and however they
+// collide.
+func TestPackedSet(t *testing.T) {
+	for n := range 40 {
+		var in []uint64
+		for i := range n {
+			w, _ := packCode(fmt.Sprintf("%05d", 97100+i*7))
+			in = append(in, w)
+		}
+		s := newPackedSet(in)
+		for i := range 400 {
+			w, _ := packCode(fmt.Sprintf("%05d", 97100+i))
+			want := i%7 == 0 && i/7 < n
+			if got := s.has(w); got != want {
+				t.Fatalf("%d codes: has(%d) = %v, want %v", n, 97100+i, got, want)
+			}
+		}
+		if s.has(0) {
+			t.Fatal("has the empty code")
 		}
 	}
 }

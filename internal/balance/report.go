@@ -474,7 +474,7 @@ type Builder struct {
 	// packed into words (all real CPT codes): a line's code is looked for
 	// among a dozen words instead of hashed into a map. lastCPT and
 	// lastIE remember the previous line's code, packed, and the answer.
-	shortIE []uint64
+	shortIE packedSet
 	lastCPT uint64
 	lastIE  bool
 	// span and count are the report's date span and visit count, kept up
@@ -482,6 +482,46 @@ type Builder struct {
 	span    Period
 	count   int
 	undated bool
+}
+
+// packedSet is a set of nonzero packed codes, open-addressed in a table at
+// most half full: a lookup is a multiply and a compare or two, where the
+// lines of a visit alternate codes and each change is looked up.
+type packedSet struct {
+	slots []uint64
+	shift uint
+}
+
+func newPackedSet(codes []uint64) packedSet {
+	bits := uint(4)
+	for 1<<bits < 2*len(codes) {
+		bits++
+	}
+	s := packedSet{slots: make([]uint64, 1<<bits), shift: 64 - bits}
+	for _, w := range codes {
+		i := s.slot(w)
+		for s.slots[i] != 0 && s.slots[i] != w {
+			i = (i + 1) & (len(s.slots) - 1)
+		}
+		s.slots[i] = w
+	}
+	return s
+}
+
+func (s packedSet) slot(w uint64) int { return int((w * 0x9e3779b97f4a7c15) >> s.shift) }
+
+func (s packedSet) has(w uint64) bool {
+	if w == 0 {
+		return false
+	}
+	for i := s.slot(w); ; i = (i + 1) & (len(s.slots) - 1) {
+		switch s.slots[i] {
+		case w:
+			return true
+		case 0:
+			return false
+		}
+	}
 }
 
 // packCode packs a code of up to 8 bytes into a word.
@@ -508,11 +548,13 @@ func NewBuilder(name string, k Kind, cols Columns, ieCodes CodeSet) *Builder {
 		seed:    maphash.MakeSeed(),
 		locs:    map[string]location{},
 	}
+	var short []uint64
 	for c := range ieCodes {
 		if w, ok := packCode(c); ok {
-			b.shortIE = append(b.shortIE, w)
+			short = append(short, w)
 		}
 	}
+	b.shortIE = newPackedSet(short)
 	return b
 }
 
@@ -767,7 +809,7 @@ func (b *Builder) isIE(code string) bool {
 	}
 	if w != b.lastCPT {
 		// A packed code of 8 bytes or fewer equals no longer one.
-		b.lastCPT, b.lastIE = w, slices.Contains(b.shortIE, w)
+		b.lastCPT, b.lastIE = w, b.shortIE.has(w)
 	}
 	return b.lastIE
 }
