@@ -462,3 +462,27 @@ func zipOf(pairs ...any) []byte {
 	zw.Close()
 	return out.Bytes()
 }
+
+// The same export shared again, under another name in a later message, is
+// recognised by its content (hashed as it downloads) and counts once: the
+// balance stays EMR 45, not 90.
+func TestSameFileSharedTwiceCountsOnce(t *testing.T) {
+	e := start(t)
+	emr := example(t, "soap1-week", "emr-billing-report.csv")
+	_, ts := e.share("", emr)
+	e.waitFor("the first upload's reply", func() bool { return strings.Contains(e.status(ts), "Still needed") })
+	data, err := os.ReadFile(emr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ts2 := e.shareBytes("emr-again.csv", data)
+	e.waitFor("the second upload's reply", func() bool { return strings.Contains(e.status(ts2), ":repeat:") })
+	if st := e.status(ts2); !strings.Contains(st, "*emr-again.csv*: the same file as *emr-billing-report.csv*") || !strings.Contains(st, "it counts once") {
+		t.Errorf("status: %s", st)
+	}
+	e.share("", example(t, "soap1-week", "charge-audit-summary.xlsx"))
+	e.waitFor("the summary", func() bool { return len(e.summaries()) == 1 })
+	if s := e.summaries()[0].Text; !strings.Contains(s, "Downtown: EMR 45, billing 41") {
+		t.Errorf("summary: %s", s)
+	}
+}

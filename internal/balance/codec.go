@@ -31,8 +31,13 @@ func (r *Report) MarshalBinary() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	// About 30 bytes a visit: a name, a date, a few small numbers.
-	buf := make([]byte, 0, len(codecMagic)+len(meta)+16+len(r.Visits)*32)
+	// The visits' names and ids, which the report's text holds, and up to
+	// 24 bytes of small numbers a visit: sized once, not grown by copying.
+	size := len(codecMagic) + len(meta) + 16 + len(r.text) + len(r.Visits)*24
+	for _, l := range r.locs {
+		size += len(l) + 2
+	}
+	buf := make([]byte, 0, size)
 	buf = append(buf, codecMagic...)
 	buf = binary.AppendUvarint(buf, uint64(len(meta)))
 	buf = append(buf, meta...)

@@ -7,9 +7,12 @@ package slackbot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"log/slog"
 	"strings"
@@ -560,7 +563,9 @@ func (b *Bot) ephemeral(ctx context.Context, channel, user, text string) {
 
 // download fetches a shared file, refusing it when it is larger than the
 // limit (before downloading, from its stated size, and while downloading).
-func (b *Bot) download(ctx context.Context, f slack.File) ([]byte, error) {
+// download fetches a file's bytes and their SHA-256, hashed as they arrive
+// so that the hash waits on the network rather than after it.
+func (b *Bot) download(ctx context.Context, f slack.File) ([]byte, string, error) {
 	if f.URLPrivateDownload == "" || f.FileAccess == "check_file_info" {
 		var info *slack.File
 		err := b.call(ctx, "files.info", func() error {
@@ -569,18 +574,19 @@ func (b *Bot) download(ctx context.Context, f slack.File) ([]byte, error) {
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("files.info: %w", err)
+			return nil, "", fmt.Errorf("files.info: %w", err)
 		}
 		f = *info
 	}
 	if int64(f.Size) > b.cfg.MaxFileBytes {
-		return nil, errTooLarge{size: int64(f.Size), limit: b.cfg.MaxFileBytes}
+		return nil, "", errTooLarge{size: int64(f.Size), limit: b.cfg.MaxFileBytes}
 	}
 	var data []byte
+	var sum string
 	err := b.call(ctx, "download", func() error {
 		dctx, cancel := context.WithTimeout(ctx, b.cfg.DownloadTimeout)
 		defer cancel()
-		w := &limitWriter{limit: b.cfg.MaxFileBytes}
+		w := &limitWriter{limit: b.cfg.MaxFileBytes, hash: sha256.New()}
 		if f.Size > 0 {
 			// Sized once from what Slack states (at most the limit,
 			// checked above): growing a 90 MB export by doubling cost
@@ -593,10 +599,10 @@ func (b *Bot) download(ctx context.Context, f slack.File) ([]byte, error) {
 			}
 			return err
 		}
-		data = w.buf
+		data, sum = w.buf, hex.EncodeToString(w.hash.Sum(nil))
 		return nil
 	})
-	return data, err
+	return data, sum, err
 }
 
 type errTooLarge struct{ size, limit int64 }
@@ -608,6 +614,7 @@ func (e errTooLarge) Error() string {
 // limitWriter collects up to limit bytes and fails past it.
 type limitWriter struct {
 	buf   []byte
+	hash  hash.Hash
 	n     int64
 	limit int64
 	over  bool
@@ -620,5 +627,6 @@ func (w *limitWriter) Write(p []byte) (int, error) {
 		return 0, errTooLarge{size: w.n, limit: w.limit}
 	}
 	w.buf = append(w.buf, p...)
+	w.hash.Write(p)
 	return len(p), nil
 }

@@ -3,8 +3,6 @@ package slackbot
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"regexp"
@@ -188,7 +186,7 @@ func (b *Bot) fetch(ctx context.Context, f slack.File, h hints) fetched {
 		out.refusal = fmt.Sprintf(":x: *%s*: %s", esc(name), esc(msg))
 		return out
 	}
-	data, err := b.download(ctx, f)
+	data, sum, err := b.download(ctx, f)
 	if err != nil {
 		var tl errTooLarge
 		if errors.As(err, &tl) {
@@ -206,8 +204,7 @@ func (b *Bot) fetch(ctx context.Context, f slack.File, h hints) fetched {
 		b.log.Info("file refused", "file", f.ID, "code", balance.ErrorCode(err))
 		return refuse(msg)
 	}
-	sum := sha256.Sum256(data)
-	out.rep, out.hash = rep, hex.EncodeToString(sum[:])
+	out.rep, out.hash = rep, sum
 	return out
 }
 
