@@ -16,7 +16,8 @@ import (
 //
 // Exports run to a million lines; encoding/csv allocates a string per
 // record and copies every byte, which made reading most of the balance's
-// time. Lines without a quote, most of them, are split in place.
+// time. A line is split in place, quoted fields included, unless a field
+// has to change (an escaped quote, a field running onto the next line).
 //
 // Unlike encoding/csv, a blank line comes back as an empty record, so row
 // numbers are the rows a spreadsheet shows.
@@ -90,30 +91,17 @@ func (s *csvScanner) next() ([]string, error) {
 	if len(line) == 1 && line[0] == '\n' {
 		return s.fields, nil // a blank row
 	}
-	if bytes.IndexByte(line, '"') < 0 {
-		// No quote anywhere: the fields are the pieces between separators.
-		line = trimNL(line)
-		for {
-			i := bytes.IndexByte(line, s.comma)
-			if i < 0 {
-				s.fields = append(s.fields, view(line))
-				return s.fields, nil
-			}
-			s.fields = append(s.fields, view(line[:i]))
-			line = line[i+1:]
-		}
-	}
-	if fields, ok := s.quotedInPlace(line); ok {
+	if fields, ok := s.splitInPlace(line); ok {
 		return fields, nil
 	}
 	return s.quoted(line, err)
 }
 
-// quotedInPlace splits a one-line record with quotes into views of the
+// splitInPlace splits a one-line record into views of the
 // line, as long as no field needs changing ("" inside quotes, a bare quote
 // kept, a field running onto the next line). Otherwise it reports false and
 // quoted parses the record the long way; the line is still intact then.
-func (s *csvScanner) quotedInPlace(line []byte) ([]string, bool) {
+func (s *csvScanner) splitInPlace(line []byte) ([]string, bool) {
 	comma := s.comma
 	for {
 		if len(line) == 0 || line[0] != '"' {
