@@ -213,7 +213,7 @@ func (r *Report) keep(s string) text {
 	if s == "" {
 		return text{}
 	}
-	if len(r.text)+len(s) > math.MaxUint32 {
+	if uint64(len(r.text))+uint64(len(s)) > math.MaxUint32 {
 		panic("balance: a report's text is over 4 GB")
 	}
 	t := text{uint32(len(r.text)), uint32(len(s))}
