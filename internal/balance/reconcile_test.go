@@ -52,7 +52,7 @@ func build(name string, k Kind, lines ...Line) *Report {
 	}
 	b := NewBuilder(name, k, cols, nil)
 	for _, l := range lines {
-		b.Add(l)
+		b.Add(&l)
 	}
 	return b.Report()
 }
@@ -437,8 +437,8 @@ func TestReconcileReplacement(t *testing.T) {
 
 func TestReconcilePerDayBilling(t *testing.T) {
 	b := NewBuilder("cas-days.csv", KindChargeAuditSummary, Columns{Visits: true}, nil)
-	b.Add(Line{DOS: day(16), Visits: 2})
-	b.Add(Line{DOS: day(17), Visits: 1})
+	b.Add(&Line{DOS: day(16), Visits: 2})
+	b.Add(&Line{DOS: day(17), Visits: 1})
 	res, err := Reconcile([]*Report{
 		emr(line("Smith, John", 16, cpt("97110", 1)), line("Doe, Jane", 16, cpt("NORCM", 0)), line("Roe, Rick", 16, cpt("97110", 1)),
 			line("Smith, John", 17, cpt("97110", 1)), line("Doe, Jane", 17, cpt("97110", 1))),
@@ -612,7 +612,7 @@ func TestBuilderHashCollisions(t *testing.T) {
 			line("Smith, John", 17, cpt("97110", 1)), line("JOHN SMITH", 16, cpt("97140", 1)),
 			line("Doe, Jane", 16, cpt("NORCM", 0)), line("Smith, John", 17, at("Uptown"), cpt("97110", 1)),
 		} {
-			b.Add(l)
+			b.Add(&l)
 		}
 		r := b.Report()
 		got := map[string]string{}
@@ -839,7 +839,7 @@ func TestBuilderFoldsLikeAMap(t *testing.T) {
 			l.Status = ClaimStatus(rng.IntN(3))
 			// Runs: the same key again, often.
 			for range 1 + rng.IntN(3) {
-				b.Add(l)
+				b.Add(&l)
 				kk := key{l.Location, NameKey(l.Patient.Name), l.Patient.ID, l.Patient.Account, l.DOS}
 				f := want[kk]
 				if f == nil {

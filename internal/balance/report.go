@@ -628,7 +628,7 @@ func (b *Builder) GrandTotal(t Totals) { b.report.GrandTotal = t }
 func (b *Builder) Removed() { b.report.Removed++ }
 
 // Add folds one data row into the report.
-func (b *Builder) Add(l Line) {
+func (b *Builder) Add(l *Line) {
 	r := &b.report
 	r.Rows++
 	if r.Kind == KindInsuranceClassSummary {
@@ -696,7 +696,7 @@ func (b *Builder) Add(l Line) {
 // run ends. Meanwhile the run's lines are added up and the next line is
 // read, so the slot is in cache by then: looking a new visit up in a table
 // of a million was a trip to memory, most of the time spent on a visit.
-func (b *Builder) start(l Line) {
+func (b *Builder) start(l *Line) {
 	var nameHash, nameCheck uint64
 	b.keyBuf = AppendNameKey(b.keyBuf[:0], l.Patient.Name)
 	if len(b.keyBuf) > 0 {

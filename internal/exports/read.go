@@ -170,6 +170,8 @@ type tableReader struct {
 	// notTotal is the last patient name that is not a total's label (a
 	// copy).
 	notTotal []byte
+	// line is the row being decoded.
+	line balance.Line
 }
 
 func readTable(name string, src rowSource, opt Options) (*balance.Report, error) {
@@ -355,7 +357,11 @@ func (t *tableReader) row(cells []string, n int) error {
 			return nil
 		}
 	}
-	l, skip, err := t.decode(cells, n)
+	// The row is decoded into a Line kept by the reader: a Line is over a
+	// hundred bytes, and returning and passing it by value was a
+	// noticeable part of each row.
+	l := &t.line
+	skip, err := t.decode(cells, n, l)
 	if err != nil || skip {
 		if t.totalRow(cells) || t.repeatsHeader(cells) {
 			return nil
@@ -511,13 +517,14 @@ func (t *tableReader) groupRow(s string) {
 
 // decode turns a data row into a Line. skip is set for rows that hold no
 // visit: subtotal rows without a label, and rows an extract marks removed.
-func (t *tableReader) decode(cells []string, n int) (l balance.Line, skip bool, err error) {
+func (t *tableReader) decode(cells []string, n int, l *balance.Line) (skip bool, err error) {
+	*l = balance.Line{}
 	h := t.hdr
 	if h.has(fExportFlag) && t.cell(cells, fExportFlag) == "3" {
 		// Standard Extract: 3 means the row was removed since the last
 		// extract; it is not a visit.
 		t.b.Removed()
-		return l, true, nil
+		return true, nil
 	}
 	l.Location = t.cell(cells, fLocation)
 	if l.Location == "" {
@@ -556,9 +563,9 @@ func (t *tableReader) decode(cells []string, n int) (l balance.Line, skip bool, 
 	if l.DOS == 0 && t.kind != balance.KindInsuranceClassSummary {
 		if dosCell == "" {
 			if l.CPT == "" && subtotalLike(cells) {
-				return l, true, nil
+				return true, nil
 			}
-			return l, false, balance.RowErrorf(t.name, n, "this row has no %s. Fill it in, or remove the row if it is not a visit.", t.dosName())
+			return false, balance.RowErrorf(t.name, n, "this row has no %s. Fill it in, or remove the row if it is not a visit.", t.dosName())
 		}
 		// Rows come in runs of one date (a visit's CPT lines, a day's
 		// visits): the last date read is kept with its text, and the
@@ -575,12 +582,12 @@ func (t *tableReader) decode(cells []string, n int) (l balance.Line, skip bool, 
 			}
 		}
 		if !ok {
-			return l, false, balance.RowErrorf(t.name, n, "the %s %q is not a date balancebot can read. It reads M/D/YYYY, M/D/YY and YYYY-MM-DD. Correct the cell, or export the report again.", t.dosName(), dosCell)
+			return false, balance.RowErrorf(t.name, n, "the %s %q is not a date balancebot can read. It reads M/D/YYYY, M/D/YY and YYYY-MM-DD. Correct the cell, or export the report again.", t.dosName(), dosCell)
 		}
 		l.DOS = d
 	}
 	if noPatient && t.needsPatient() {
-		return l, false, balance.RowErrorf(t.name, n, "this row has a date of service but no patient. Fill in the patient, or remove the row if it is not a visit.")
+		return false, balance.RowErrorf(t.name, n, "this row has a date of service but no patient. Fill in the patient, or remove the row if it is not a visit.")
 	}
 	num := func(f field) (float64, error) {
 		s := t.cell(cells, f)
@@ -592,17 +599,17 @@ func (t *tableReader) decode(cells []string, n int) (l balance.Line, skip bool, 
 	}
 	if h.has(fUnits) {
 		if l.Units, err = num(fUnits); err != nil {
-			return l, false, err
+			return false, err
 		}
 	}
 	if h.has(fVisits) {
 		if l.Visits, err = num(fVisits); err != nil {
-			return l, false, err
+			return false, err
 		}
 	}
 	if h.has(fNewPatients) {
 		if l.NewPatients, err = num(fNewPatients); err != nil {
-			return l, false, err
+			return false, err
 		}
 	}
 	if h.has(fDoNotBill) {
@@ -615,7 +622,7 @@ func (t *tableReader) decode(cells []string, n int) (l balance.Line, skip bool, 
 	if h.has(fStatus) {
 		l.Status = parseStatus(t.cell(cells, fStatus))
 	}
-	return l, false, nil
+	return false, nil
 }
 
 // subtotalLike reports whether a row without a date is a per-group summary:

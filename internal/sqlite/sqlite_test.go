@@ -37,7 +37,7 @@ func day(d int) balance.Date { return balance.DateOf(2026, 11, d) }
 func upload(channel, hash string, k balance.Kind, loc string, from, to int) *balance.Upload {
 	b := balance.NewBuilder(hash+".csv", k, balance.Columns{Name: true}, nil)
 	b.Header(loc, balance.Period{From: day(from), To: day(to)}, "", balance.Totals{})
-	b.Add(balance.Line{Patient: balance.Patient{Name: "Smith, John"}, DOS: day(from)})
+	b.Add(&balance.Line{Patient: balance.Patient{Name: "Smith, John"}, DOS: day(from)})
 	return &balance.Upload{Channel: channel, FileID: "F" + hash, FileName: hash + ".csv", User: "U1", MessageTS: "1.0", Hash: hash, Report: b.Report()}
 }
 
