@@ -173,9 +173,10 @@ type Report struct {
 	NewPatients map[string]float64 `json:"new_patients,omitempty"`
 	// hashed is set once every visit has its NameHash.
 	hashed bool
-	// locs lists the distinct locations of the visits, "" first, in the
-	// order first seen, and each visit's loc indexes it: the balance then
-	// looks at each location once, not once per visit.
+	// locs lists the distinct locations of the visits in the order first
+	// seen ("" for none; a Builder puts it first), and each visit's loc
+	// indexes it: the balance then looks at each location once, not once
+	// per visit.
 	locs []string
 	// text holds the visits' patient names and ids.
 	text []byte
@@ -462,7 +463,6 @@ type Builder struct {
 		loc               location
 		name, id, account string // views of runText[cur]
 		fp                uint32
-		slot              int
 	}
 	// runText holds the current run's patient strings, in the buffer cur,
 	// and the previous run's in the other: a line may reuse the previous
