@@ -889,6 +889,12 @@ func (rc *reconciler) collect(todo []int32, side Side) ([]*sideVisits, []int32) 
 		out[loc] = &sideVisits{hasUnits: hasUnits, hasIE: hasIE}
 	}
 	refs := make([]visitRef, total)
+	hugePages(refs)
+	// Each location's keys go in its own range of one array, which has
+	// room for as many keys as the location has visits: one allocation of
+	// fresh memory instead of one per location.
+	keys := make([]keyVisits, total)
+	hugePages(keys)
 	end := slices.Clone(off)
 	for ri, r := range rc.reports {
 		if r.Kind.Role() != RoleVisits || r.Kind.Side() != side {
@@ -913,7 +919,7 @@ func (rc *reconciler) collect(todo []int32, side Side) ([]*sideVisits, []int32) 
 	for _, loc := range todo {
 		es := refs[off[loc]:end[loc]]
 		sv := out[loc]
-		sv.list = make([]keyVisits, 0, len(es))
+		sv.list = keys[off[loc]:off[loc]:end[loc]]
 		// A table of the location's keys, in cache: a location holds a
 		// few thousand visits at most, even in a chain's month.
 		slots = keyTable(slots, len(es))
