@@ -1155,8 +1155,22 @@ func (rc *reconciler) balanceLocation(loc int32) *Location {
 	out.NewPatients = rc.newPatients(loc, emr)
 
 	checks := checksAt{rc.checks[loc], rc.anyCheck}
+	// A day's figures are found twice a key: by its place in the period
+	// when the period is short, as it always is (the map lookups were a
+	// third of the matching), else in a map.
 	days := map[Date]*Day{}
+	var inPeriod []*Day
+	if n := rc.period.Days(); n > 0 && n <= 1000 {
+		inPeriod = make([]*Day, n)
+	}
 	day := func(d Date) *Day {
+		if i := int(d - rc.period.From); i >= 0 && i < len(inPeriod) {
+			if inPeriod[i] == nil {
+				inPeriod[i] = &Day{Date: d}
+				days[d] = inPeriod[i]
+			}
+			return inPeriod[i]
+		}
 		if days[d] == nil {
 			days[d] = &Day{Date: d}
 		}
