@@ -180,11 +180,20 @@ func LocationName(l *balance.Location) string {
 	return l.Location
 }
 
+// maxListed is the most locations an input's line names one by one.
+const maxListed = 6
+
 // InputLine describes a file that was read: "emr.csv: EMR Billing Report,
-// Downtown, 11/16 to 11/20, 102 rows, 45 visits".
+// Downtown, 11/16 to 11/20, 102 rows, 45 visits". More than maxListed
+// locations are counted, with the first and last.
 func InputLine(in balance.Input) string {
 	parts := []string{in.Kind.Title()}
-	if len(in.Locations) > 0 {
+	switch n := len(in.Locations); {
+	case n > maxListed:
+		// A chain's export names hundreds of clinics; the table above
+		// lists them one per line already.
+		parts = append(parts, fmt.Sprintf("%d locations (%s … %s)", n, in.Locations[0], in.Locations[n-1]))
+	case n > 0:
 		parts = append(parts, strings.Join(in.Locations, ", "))
 	}
 	if p := (balance.Period{From: in.From, To: in.To}); !p.IsZero() {

@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -74,5 +75,21 @@ func TestWrap(t *testing.T) {
 	got := wrap("one two three four five", "  ", 10)
 	if got != "one two\n  three\n  four\n  five\n" {
 		t.Errorf("wrap = %q", got)
+	}
+}
+
+// An input's line names a few locations one by one; a chain's hundreds are
+// counted, with the first and last, so the line stays a line.
+func TestInputLineLocations(t *testing.T) {
+	in := balance.Input{File: "emr.csv", Kind: balance.KindEMRBillingReport, Locations: []string{"Downtown", "Uptown"}, Rows: 102, Visits: 45}
+	if got, want := InputLine(in), "emr.csv: EMR Billing Report, Downtown, Uptown, 102 rows, 45 visits"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	in.Locations = nil
+	for i := 1; i <= 300; i++ {
+		in.Locations = append(in.Locations, fmt.Sprintf("Clinic %03d", i))
+	}
+	if got, want := InputLine(in), "emr.csv: EMR Billing Report, 300 locations (Clinic 001 … Clinic 300), 102 rows, 45 visits"; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
