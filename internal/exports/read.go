@@ -153,11 +153,8 @@ type tableReader struct {
 	b    *balance.Builder
 	// ctx holds values of labelled group rows ("Location: Uptown"), which
 	// apply to the rows under them.
-	ctx     [numFields]string
-	lines   int
-	removed int
-	// sizeHint is the file's size in bytes, when known, to size the report.
-	sizeHint int64
+	ctx   [numFields]string
+	lines int
 	// lastDate is the last date of service read and its cell's text (a
 	// copy: the source reuses its buffers); dates remembers the others
 	// already read, by their text: an export of a month repeats a few

@@ -171,10 +171,18 @@ func TestMigrations(t *testing.T) {
 			if _, err := db.AddJob(ctx, &balance.Job{EventID: "Ev1", Channel: "C1", Payload: []byte("{}")}); err != nil {
 				t.Errorf("the new tables do not work: %v", err)
 			}
-			// Opening again applies nothing twice.
+			// Opening again applies nothing twice and keeps the upload.
 			db.Close()
-			if db, err = Open(ctx, path); err != nil {
+			again, err := Open(ctx, path)
+			if err != nil {
 				t.Fatal(err)
+			}
+			defer again.Close()
+			if got, _ := again.Migrations(ctx); !slices.Equal(got, all) {
+				t.Errorf("reopened: migrations %v, want %v", got, all)
+			}
+			if ups, err := again.Uploads(ctx, "C1", balance.Period{From: day(16), To: day(20)}); err != nil || len(ups) != 1 {
+				t.Errorf("reopened: uploads %v, %+v", err, ups)
 			}
 		})
 	}
