@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // NameKey returns the identity of a patient name for matching across
@@ -172,36 +174,37 @@ func isParticle(w []byte) bool {
 	return false
 }
 
-// appendFolded appends r without its accent for the Latin letters that
-// systems disagree on ("José" in the EMR, "Jose" in billing).
+// appendFolded appends r, a lower-case letter or digit, without its
+// accents or other marks, as systems disagree on them: "José" in the EMR,
+// "Jose" in billing; "Dvořák" and "Dvorak". Unicode's compatibility
+// decomposition (golang.org/x/text/unicode/norm) splits a letter into its
+// base and its marks, and only the base is kept. Letters with a stroke or a
+// ligature have no decomposition (ł, ø, đ, ß, æ): unfolded lists what
+// people write for them without a keyboard that has them.
 func appendFolded(b []byte, r rune) []byte {
-	switch {
-	case r >= 'à' && r <= 'å', r == 'ā', r == 'ă', r == 'ą':
-		return append(b, 'a')
-	case r == 'æ':
-		return append(b, 'a', 'e')
-	case r == 'ç', r == 'ć', r == 'č':
-		return append(b, 'c')
-	case r >= 'è' && r <= 'ë', r == 'ē', r == 'ę', r == 'ě':
-		return append(b, 'e')
-	case r >= 'ì' && r <= 'ï', r == 'ī', r == 'ı':
-		return append(b, 'i')
-	case r == 'ñ', r == 'ń', r == 'ň':
-		return append(b, 'n')
-	case r >= 'ò' && r <= 'ö', r == 'ø', r == 'ō', r == 'ő':
-		return append(b, 'o')
-	case r >= 'ù' && r <= 'ü', r == 'ū', r == 'ů', r == 'ű':
-		return append(b, 'u')
-	case r == 'ý', r == 'ÿ':
-		return append(b, 'y')
-	case r == 'ß':
-		return append(b, 's', 's')
-	case r == 'š', r == 'ś':
-		return append(b, 's')
-	case r == 'ž', r == 'ź', r == 'ż':
-		return append(b, 'z')
-	case r == 'ł':
-		return append(b, 'l')
+	if s, ok := unfolded[r]; ok {
+		return append(b, s...)
 	}
-	return utf8.AppendRune(b, r)
+	var one [utf8.UTFMax]byte
+	p := norm.NFKD.Properties(one[:utf8.EncodeRune(one[:], r)])
+	d := p.Decomposition()
+	if d == nil {
+		return utf8.AppendRune(b, r)
+	}
+	for len(d) > 0 {
+		c, size := utf8.DecodeRune(d)
+		d = d[size:]
+		if unicode.IsLetter(c) || unicode.IsDigit(c) {
+			b = utf8.AppendRune(b, unicode.ToLower(c))
+		}
+	}
+	return b
+}
+
+// unfolded spells the lower-case letters that Unicode does not decompose
+// the way people type them without the letter: "Łukasz" is "Lukasz",
+// "Søren" is "Soren", "Straße" is "Strasse".
+var unfolded = map[rune]string{
+	'ł': "l", 'ø': "o", 'đ': "d", 'ð': "d", 'ħ': "h", 'ŧ': "t", 'ı': "i",
+	'ß': "ss", 'æ': "ae", 'œ': "oe", 'þ': "th", 'ŋ': "n", 'ƒ': "f",
 }

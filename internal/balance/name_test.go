@@ -14,6 +14,16 @@ func TestNameKeySame(t *testing.T) {
 		{"O'Brien, Patrick", "Patrick O'Brien", "OBRIEN, PATRICK", "Patrick OBrien"},
 		{"Smith Jr., John", "John Smith Jr.", "John Smith III", "SMITH, JOHN, JR"},
 		{"García, José", "Jose Garcia", "JOSÉ GARCÍA"},
+		// Accents and other marks on any Latin letter, strokes included,
+		// precomposed or written as a letter and a combining mark.
+		{"Dvořák, Antonín", "Dvorak, Antonin", "ANTONÍN DVOŘÁK", "Dvor\u030Ca\u0301k, Anton\u0131n"},
+		{"Núñez, Íñigo", "Nunez, Inigo", "IÑIGO NÚÑEZ"},
+		{"Łukasz Żółć", "Zolc, Lukasz", "ŁUKASZ ŻÓŁĆ"},
+		{"Søren Kierkegaard", "Kierkegaard, Soren", "SØREN KIERKEGAARD"},
+		{"Đorđević, Ðorđe", "Dorde Dordevic"},
+		{"Weiß, Jürgen", "Weiss, Jurgen", "JÜRGEN WEISS"},
+		{"Ærø, Cæcilie", "Aero, Caecilie"},
+		{"Şahin, Ağrı", "Sahin, Agri"},
 		{"Van Dyke, Dick", "Dick Van Dyke"},
 	}
 	for _, g := range groups {
