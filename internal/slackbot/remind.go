@@ -40,45 +40,69 @@ func reminderPeriod(name string, slot balance.Date) balance.Period {
 
 func (b *Bot) reminderText(ctx context.Context, name, channel string, slot time.Time, late bool) string {
 	local := slot.In(b.cfg.TZ)
-	p := reminderPeriod(name, balance.DateOfTime(local))
+	r := reminder{Name: name, Slot: local, Late: late, Period: reminderPeriod(name, balance.DateOfTime(local))}
+	ups, err := b.cfg.Store.Uploads(ctx, channel, r.Period)
+	switch {
+	case err != nil:
+		r.Unreadable = true
+	case len(ups) > 0:
+		r.Coverage = analyze(ups, r.Period)
+		r.Posted, _ = b.cfg.Store.LatestResult(ctx, channel, r.Period)
+	}
+	return reminderMessage(r, b.cfg.SOAPVersion)
+}
+
+// reminder is what a reminder says: the period it asks to balance and how
+// that period stands (no coverage: nothing uploaded).
+type reminder struct {
+	Name   string
+	Slot   time.Time // in the practice's time zone
+	Late   bool
+	Period balance.Period
+	// Unreadable is set when the store could not say what was uploaded.
+	Unreadable bool
+	Coverage   []*coverage
+	Posted     *balance.Posted
+}
+
+// reminderMessage renders a reminder for the practice's SOAP version.
+func reminderMessage(r reminder, soap string) string {
+	p := r.Period
 	label := dayRange(p)
 	var s strings.Builder
 	what := "last week"
-	if name == ReminderDaily {
+	if r.Name == ReminderDaily {
 		what = "yesterday"
 		if p.From.Weekday() == time.Friday {
 			what = "Friday"
 		}
 	}
 	fmt.Fprintf(&s, ":calendar: *Time to balance %s: %s*", what, label)
-	if late {
-		fmt.Fprintf(&s, " _(sent late: balancebot was not running at %s)_", local.Format("3:04 PM Mon Jan 2"))
+	if r.Late {
+		fmt.Fprintf(&s, " _(sent late: balancebot was not running at %s)_", r.Slot.Format("3:04 PM Mon Jan 2"))
 	}
 	s.WriteString("\n\n")
 
 	// How that period stands now.
-	ups, err := b.cfg.Store.Uploads(ctx, channel, p)
 	switch {
-	case err != nil:
+	case r.Unreadable:
 		s.WriteString("*So far*: I could not read what was uploaded here.\n")
-	case len(ups) == 0:
+	case len(r.Coverage) == 0:
 		s.WriteString("*So far*: nothing uploaded for these dates.\n")
 	default:
-		res, _ := b.cfg.Store.LatestResult(ctx, channel, p)
-		covs := analyze(ups, p)
-		g := gaps(covs, p, b.cfg.SOAPVersion)
-		if res != nil {
-			s.WriteString("*So far*: " + verdictLine(res) + "\n")
+		g := gaps(r.Coverage, p, soap)
+		if r.Posted != nil {
+			s.WriteString("*So far*: " + verdictLine(r.Posted) + "\n")
 		}
 		if len(g) > 0 {
 			s.WriteString("*Still missing*:\n" + strings.Join(g, "\n") + "\n")
 		}
-		if res == nil && len(g) == 0 {
+		if r.Posted == nil && len(g) == 0 {
 			s.WriteString("*So far*: both sides are uploaded; type `/balance week` to see the balance.\n")
 		}
 	}
 
-	s.WriteString("\n" + checklist(b.cfg.SOAPVersion, label))
+	s.WriteString("\n" + checklist(soap, label))
 	s.WriteString("\nDrop the exports in this channel and I will balance them as they arrive.")
 	return s.String()
 }

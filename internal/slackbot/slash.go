@@ -113,30 +113,50 @@ func (b *Bot) balanceRequest(ctx context.Context, cmd slack.SlashCommand, r requ
 // status says what is stored for this week and last, and what is missing.
 func (b *Bot) status(ctx context.Context, channel string) string {
 	today := b.today()
-	var out []string
-	for _, w := range []struct {
-		name string
-		p    balance.Period
-		now  bool
-	}{
-		{"This week", balance.Period{From: weekOf(today).From, To: today}, true},
-		{"Last week", weekOf(today.AddDays(-7)), false},
-	} {
-		ups, err := b.cfg.Store.Uploads(ctx, channel, w.p)
+	weeks := []statusWeek{
+		{Name: "This week", Period: balance.Period{From: weekOf(today).From, To: today}},
+		{Name: "Last week", Period: weekOf(today.AddDays(-7))},
+	}
+	for i := range weeks {
+		w := &weeks[i]
+		ups, err := b.cfg.Store.Uploads(ctx, channel, w.Period)
 		if err != nil {
 			return ":x: I could not read what was uploaded here (a storage fault on our side). Try again in a minute."
 		}
-		out = append(out, fmt.Sprintf("*%s* (%s)", w.name, dayRange(w.p)))
 		if len(ups) == 0 {
+			continue
+		}
+		w.Coverage = analyze(ups, w.Period)
+		if res, err := b.cfg.Store.LatestResult(ctx, channel, w.Period); err == nil {
+			w.Posted = res
+		}
+	}
+	return statusText(weeks, b.cfg.SOAPVersion)
+}
+
+// statusWeek is what /balance status shows of one week: what is stored
+// for it (no coverage: nothing uploaded) and the balance last posted.
+type statusWeek struct {
+	Name     string
+	Period   balance.Period
+	Coverage []*coverage
+	Posted   *balance.Posted
+}
+
+// statusText renders /balance status.
+func statusText(weeks []statusWeek, soap string) string {
+	var out []string
+	for _, w := range weeks {
+		out = append(out, fmt.Sprintf("*%s* (%s)", w.Name, dayRange(w.Period)))
+		if len(w.Coverage) == 0 {
 			out = append(out, "• nothing uploaded")
 			continue
 		}
-		covs := analyze(ups, w.p)
-		out = append(out, statusLines(covs, w.p)...)
-		if res, err := b.cfg.Store.LatestResult(ctx, channel, w.p); err == nil && res != nil {
-			out = append(out, verdictLine(res))
+		out = append(out, statusLines(w.Coverage, w.Period)...)
+		if w.Posted != nil {
+			out = append(out, verdictLine(w.Posted))
 		}
-		if g := gaps(covs, w.p, b.cfg.SOAPVersion); len(g) > 0 {
+		if g := gaps(w.Coverage, w.Period, soap); len(g) > 0 {
 			out = append(out, "Missing:")
 			out = append(out, g...)
 		}

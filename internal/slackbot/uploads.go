@@ -69,29 +69,25 @@ func (b *Bot) handleShare(ctx context.Context, job *balance.Job, s *share) error
 		b.saveJob(ctx, job)
 	}
 	h := parseHints(s.Text)
-	var lines []string
-	if h.problem != "" {
-		lines = append(lines, ":warning: "+esc(h.problem))
-	}
+	var files []fileResult
 	var added []*balance.Upload
 	failed := 0
 	for _, fe := range b.fetchAll(ctx, s.Files, h) {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		line, up := b.keep(ctx, s, fe)
-		lines = append(lines, line)
+		fr := b.keep(ctx, s, fe)
+		files = append(files, fr)
 		switch {
-		case up != nil:
-			added = append(added, up)
-		case !strings.HasPrefix(line, ":repeat:"):
+		case fr.Kept != nil:
+			added = append(added, fr.Kept)
+		case fr.Refused != nil:
 			failed++
 			b.Metrics.FileRefused()
 		}
 	}
-	say := func(extra ...string) error {
-		text := strings.Join(append(append([]string(nil), lines...), extra...), "\n")
-		return b.update(ctx, s.Channel, job.StatusTS, text)
+	say := func(after ...string) error {
+		return b.update(ctx, s.Channel, job.StatusTS, uploadReply(h.problem, files, after, b.cfg.TZ))
 	}
 	logDone := func(o outcome) {
 		b.log.Info("upload handled", "event", s.EventID, "files", len(s.Files), "failed", failed,
@@ -148,10 +144,42 @@ type fetched struct {
 	name string
 	rep  *balance.Report
 	hash string
-	// refusal, when set, is the status line saying why the file was not
-	// taken.
-	refusal string
+	// refused, when set, says why the file was not taken.
+	refused *refusal
 }
+
+// fileResult is what became of one shared file: kept, the same as a file
+// the channel already holds, or refused.
+type fileResult struct {
+	Name string
+	// Kept is the upload stored for the file (by this attempt or an
+	// earlier one at the same message).
+	Kept *balance.Upload
+	// Same is the earlier upload of the same content, when the file was
+	// already held: it counts once.
+	Same    *balance.Upload
+	Refused *refusal
+}
+
+// refusal is why a file was not taken.
+type refusal struct {
+	Reason refusalReason
+	// Err is the reader's error for an unreadable file (its message is
+	// for the user: it names the row and says how to fix it), or the
+	// download's error.
+	Err error
+	// TooLarge is set for a file over the size limit.
+	TooLarge *errTooLarge
+}
+
+type refusalReason int
+
+const (
+	refusedUnreadable refusalReason = iota
+	refusedTooLarge
+	refusedDownload
+	refusedStorage
+)
 
 // fetchAll downloads and reads the files of a share two at a time (the
 // usual pair, EMR and billing, on two cores; not more, so a share of many
@@ -182,58 +210,96 @@ func (b *Bot) fetch(ctx context.Context, f slack.File, h hints) fetched {
 		name = f.ID
 	}
 	out := fetched{f: f, name: name}
-	refuse := func(msg string) fetched {
-		out.refusal = fmt.Sprintf(":x: *%s*: %s", esc(name), esc(msg))
-		return out
-	}
 	data, sum, err := b.download(ctx, f)
 	if err != nil {
-		var tl errTooLarge
-		if errors.As(err, &tl) {
-			return refuse(tl.Error())
+		if tl, ok := errors.AsType[errTooLarge](err); ok {
+			out.refused = &refusal{Reason: refusedTooLarge, TooLarge: &tl}
+			return out
 		}
 		b.log.Warn("download failed", "file", f.ID, "err", err.Error())
-		return refuse("Slack would not let me download it (" + shortErr(err) + "). Share it again in a minute; if that fails, check the bot is still in this channel.")
+		out.refused = &refusal{Reason: refusedDownload, Err: err}
+		return out
 	}
 	rep, err := b.cfg.Read(name, bytes.NewReader(data), h.kind, h.location)
 	if err != nil {
-		msg := balance.ErrorMessage(err)
-		// The status line names the file already.
-		msg = strings.TrimPrefix(strings.TrimPrefix(msg, name+": "), name+", ")
-		msg = strings.Replace(msg, "--kind FILE=KIND on the command line, or ", "", 1)
 		b.log.Info("file refused", "file", f.ID, "code", balance.ErrorCode(err))
-		return refuse(msg)
+		out.refused = &refusal{Reason: refusedUnreadable, Err: err}
+		return out
 	}
 	out.rep, out.hash = rep, sum
 	return out
 }
 
 // keep stores a fetched file, in the order shared (the first of two copies
-// of one file is the one kept), and returns the status line to show for it
-// and the upload kept (nil when refused or already held).
-func (b *Bot) keep(ctx context.Context, s *share, fe fetched) (string, *balance.Upload) {
-	if fe.refusal != "" {
-		return fe.refusal, nil
+// of one file is the one kept), and says what became of it.
+func (b *Bot) keep(ctx context.Context, s *share, fe fetched) fileResult {
+	out := fileResult{Name: fe.name, Refused: fe.refused}
+	if fe.refused != nil {
+		return out
 	}
-	f, name, rep := fe.f, fe.name, fe.rep
-	up := &balance.Upload{Channel: s.Channel, FileID: f.ID, FileName: name, User: s.User, MessageTS: s.TS,
+	f, rep := fe.f, fe.rep
+	up := &balance.Upload{Channel: s.Channel, FileID: f.ID, FileName: fe.name, User: s.User, MessageTS: s.TS,
 		At: b.cfg.Now(), Hash: fe.hash, Report: rep}
 	earlier, dup, err := b.cfg.Store.SaveUpload(ctx, up)
-	if err != nil {
+	switch {
+	case err != nil:
 		b.log.Error("cannot store an upload", "file", f.ID, "err", err.Error())
-		return fmt.Sprintf(":x: *%s*: %s", esc(name), esc("balancebot could not keep it (a storage fault on our side). Share it again; if that fails, tell whoever runs balancebot.")), nil
-	}
-	if dup && earlier.MessageTS == s.TS && earlier.FileID == f.ID {
+		out.Refused = &refusal{Reason: refusedStorage, Err: err}
+	case dup && earlier.MessageTS == s.TS && earlier.FileID == f.ID:
 		// Kept by an earlier attempt at this very message, before a crash.
-		return ":white_check_mark: " + describe(earlier), earlier
+		out.Kept = earlier
+	case dup:
+		out.Same = earlier
+	default:
+		b.log.Info("file read", "file", f.ID, "kind", string(rep.Kind), "rows", rep.Rows, "visits", rep.VisitCount())
+		b.Metrics.FileRead(string(rep.Kind))
+		out.Kept = up
 	}
-	if dup {
+	return out
+}
+
+// uploadReply renders the reply in an upload's thread: a problem with the
+// message's hints, a line for each file, then what came after (the
+// balance, what is still needed). tz is the practice's time zone.
+func uploadReply(hintProblem string, files []fileResult, after []string, tz *time.Location) string {
+	var lines []string
+	if hintProblem != "" {
+		lines = append(lines, ":warning: "+esc(hintProblem))
+	}
+	for _, f := range files {
+		lines = append(lines, fileLine(f, tz))
+	}
+	return strings.Join(append(lines, after...), "\n")
+}
+
+// fileLine says what became of one file.
+func fileLine(f fileResult, tz *time.Location) string {
+	switch {
+	case f.Kept != nil:
+		return ":white_check_mark: " + describe(f.Kept)
+	case f.Same != nil:
 		return fmt.Sprintf(":repeat: *%s*: the same file as *%s*, shared %s by <@%s>; it counts once.",
-			esc(name), esc(earlier.FileName), earlier.At.In(b.cfg.TZ).Format("Mon Jan 2 at 3:04 PM"), earlier.User), nil
+			esc(f.Name), esc(f.Same.FileName), f.Same.At.In(tz).Format("Mon Jan 2 at 3:04 PM"), f.Same.User)
+	case f.Refused != nil:
+		return fmt.Sprintf(":x: *%s*: %s", esc(f.Name), esc(refusalText(f.Name, f.Refused)))
 	}
-	b.log.Info("file read", "file", f.ID, "kind", string(rep.Kind), "rows", rep.Rows, "visits", rep.VisitCount())
-	b.Metrics.FileRead(string(rep.Kind))
-	return ":white_check_mark: " + describe(up), up
+	return ""
+}
+
+// refusalText says why a file was refused and what to do.
+func refusalText(name string, r *refusal) string {
+	switch r.Reason {
+	case refusedTooLarge:
+		return r.TooLarge.Error()
+	case refusedDownload:
+		return "Slack would not let me download it (" + shortErr(r.Err) + "). Share it again in a minute; if that fails, check the bot is still in this channel."
+	case refusedStorage:
+		return "balancebot could not keep it (a storage fault on our side). Share it again; if that fails, tell whoever runs balancebot."
+	}
+	msg := balance.ErrorMessage(r.Err)
+	// The status line names the file already.
+	msg = strings.TrimPrefix(strings.TrimPrefix(msg, name+": "), name+", ")
+	return strings.Replace(msg, "--kind FILE=KIND on the command line, or ", "", 1)
 }
 
 // describe says what an upload is: "*emr.csv*: EMR Billing Report ·

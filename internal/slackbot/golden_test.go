@@ -1,0 +1,232 @@
+package slackbot
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/balancebot/balancebot/internal/balance"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden/")
+
+// Slack's limits on a message's text (it truncates past 40,000
+// characters) and on an ack's payload (refused at 20 KB).
+const (
+	maxMessageText = 40000
+	maxAckBytes    = 20 << 10
+)
+
+// golden compares got with testdata/golden/name, or rewrites it with
+// -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/slackbot -run Golden -update to write it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s changed; if the change is meant, run go test ./internal/slackbot -run Golden -update and review the diff.\ngot:\n%s", path, got)
+	}
+}
+
+// goldenBlocks renders a Block Kit message as Slack receives it, checks
+// Block Kit's limits and compares it with its golden file.
+func goldenBlocks(t *testing.T, name, text string, blocks []slack.Block, meta *slack.SlackMetadata) {
+	t.Helper()
+	checkLimits(t, name, blocks)
+	checkText(t, name, text)
+	msg := struct {
+		Text     string               `json:"text"`
+		Blocks   []slack.Block        `json:"blocks"`
+		Metadata *slack.SlackMetadata `json:"metadata,omitempty"`
+	}{text, blocks, meta}
+	b, err := json.MarshalIndent(msg, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, name, append(b, '\n'))
+}
+
+func goldenText(t *testing.T, name, text string) {
+	t.Helper()
+	checkText(t, name, text)
+	golden(t, name, []byte(text+"\n"))
+}
+
+func checkText(t *testing.T, name, text string) {
+	t.Helper()
+	if text == "" {
+		t.Errorf("%s: no text: Slack refuses a message without it", name)
+	}
+	if n := utf8.RuneCountInString(text); n > maxMessageText {
+		t.Errorf("%s: %d characters of text, Slack cuts at %d", name, n, maxMessageText)
+	}
+}
+
+func loadResult(t *testing.T, name string) *balance.Result {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res balance.Result
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	return &res
+}
+
+func TestGoldenSummary(t *testing.T) {
+	for _, c := range []struct {
+		golden string
+		res    *balance.Result
+	}{
+		{"summary-not-balanced.json", loadResult(t, "soap1-result.json")},
+		{"summary-balanced.json", loadResult(t, "soap2-result.json")},
+		{"summary-many-locations.json", bigResult(12, 6)},
+	} {
+		t.Run(c.golden, func(t *testing.T) {
+			s := SummaryMessage(c.res)
+			goldenBlocks(t, c.golden, s.Text, s.Blocks, &s.Metadata)
+		})
+	}
+}
+
+func TestGoldenDetails(t *testing.T) {
+	for _, c := range []struct {
+		golden string
+		res    *balance.Result
+		full   bool
+	}{
+		{"details.json", loadResult(t, "soap1-result.json"), false},
+		{"details-full-names.json", loadResult(t, "soap1-result.json"), true},
+		{"details-many-locations.json", bigResult(3, 4), false},
+	} {
+		t.Run(c.golden, func(t *testing.T) {
+			msgs := DetailMessages(c.res, c.full)
+			if len(msgs) == 0 {
+				t.Fatal("no detail messages")
+			}
+			var all []any
+			for _, m := range msgs {
+				checkLimits(t, c.golden, m.Blocks)
+				checkText(t, c.golden, m.Text)
+				all = append(all, struct {
+					Text   string        `json:"text"`
+					Blocks []slack.Block `json:"blocks"`
+				}{m.Text, m.Blocks})
+			}
+			b, err := json.MarshalIndent(all, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, c.golden, append(b, '\n'))
+		})
+	}
+}
+
+// week is the example week, Mon 11/16 to Sun 11/22 2026.
+var week = balance.Period{From: balance.DateOf(2026, 11, 16), To: balance.DateOf(2026, 11, 22)}
+
+// upload makes an upload of a report of kind k at location loc over p,
+// with n visits.
+func upload(file string, k balance.Kind, loc string, p balance.Period, n int) *balance.Upload {
+	r := &balance.Report{Name: file, Kind: k, Location: loc, Period: p}
+	for i := range n {
+		r.AddVisit("", balance.Patient{Name: "Example, Patient"}, balance.Visit{DOS: p.From.AddDays(i % 5), Count: 1})
+	}
+	return &balance.Upload{FileName: file, User: "U0BILLING", Report: r,
+		At: time.Date(2026, 11, 23, 15, 4, 0, 0, time.UTC)}
+}
+
+func TestGoldenUploadReply(t *testing.T) {
+	chi := time.FixedZone("CST", -6*3600)
+	emr := upload("emr-billing-report.csv", balance.KindEMRBillingReport, "Downtown", week, 45)
+	files := []fileResult{
+		{Name: emr.FileName, Kept: emr},
+		{Name: "emr copy.csv", Same: emr},
+		{Name: "cas.csv", Refused: &refusal{Reason: refusedUnreadable,
+			Err: balance.RowErrorf("cas.csv", 14, "the Date of Service column holds no date M/D/YYYY could read. Export the report again, or correct the cell.")}},
+		{Name: "notes.pdf", Refused: &refusal{Reason: refusedUnreadable,
+			Err: balance.FileErrorf("notes.pdf", "this is a PDF. Export the report as CSV or Excel (.xlsx). If the kind cannot be told, say which one it is with --kind FILE=KIND on the command line, or \"kind: KIND\" in the Slack message with the upload.")}},
+		{Name: "huge.xlsx", Refused: &refusal{Reason: refusedTooLarge, TooLarge: &errTooLarge{size: 300 << 20, limit: 100 << 20}}},
+		{Name: "lost.csv", Refused: &refusal{Reason: refusedStorage}},
+	}
+	waiting := []balance.Waiting{
+		{Location: "Downtown", Missing: balance.SideBilling, From: week.From, To: week.From.AddDays(4), Visits: 45},
+		{Location: "Uptown", Missing: balance.SideEMR, From: week.From, To: week.From.AddDays(4), Visits: 12},
+	}
+	var after []string
+	for _, w := range waiting {
+		after = append(after, stillNeeded(w))
+	}
+	got := uploadReply("unknown report kind \"charge\"", files, after, chi)
+	goldenText(t, "upload-reply.txt", got)
+	if bytes.Contains([]byte(got), []byte("--kind")) {
+		t.Error("the reply tells a Slack user about a command-line flag")
+	}
+}
+
+func TestGoldenStatus(t *testing.T) {
+	this := balance.Period{From: week.From.AddDays(7), To: week.From.AddDays(9)}
+	ups := []*balance.Upload{
+		upload("emr.csv", balance.KindEMRBillingReport, "Downtown", balance.Period{From: week.From, To: week.From.AddDays(4)}, 45),
+		upload("cas.csv", balance.KindChargeAuditSummary, "Downtown", balance.Period{From: week.From, To: week.From.AddDays(4)}, 41),
+		upload("uptown-emr.csv", balance.KindEMRBillingReport, "Uptown", balance.Period{From: week.From, To: week.From.AddDays(2)}, 20),
+		upload("exceptions.csv", balance.KindBillingExceptions, "", week, 2),
+	}
+	posted := &balance.Posted{Period: balance.Period{From: week.From, To: week.From.AddDays(4)}, NeedsAction: 5,
+		Link: "https://example.slack.com/archives/C1/p1"}
+	weeks := []statusWeek{
+		{Name: "This week", Period: this},
+		{Name: "Last week", Period: week, Coverage: analyze(ups, week), Posted: posted},
+	}
+	got := statusText(weeks, "1.0")
+	goldenText(t, "status.txt", got)
+	if len(got) > maxAckBytes {
+		t.Errorf("status is %d bytes", len(got))
+	}
+}
+
+func TestGoldenHelp(t *testing.T) {
+	goldenText(t, "help.txt", usage)
+	if len(usage) > maxAckBytes {
+		t.Errorf("help is %d bytes, over an ack's limit", len(usage))
+	}
+}
+
+func TestGoldenReminder(t *testing.T) {
+	chi := time.FixedZone("CST", -6*3600)
+	monday := time.Date(2026, 11, 23, 9, 0, 0, 0, chi)
+	ups := []*balance.Upload{
+		upload("emr.csv", balance.KindEMRBillingReport, "Downtown", balance.Period{From: week.From, To: week.From.AddDays(4)}, 45),
+	}
+	for _, c := range []struct {
+		golden string
+		r      reminder
+		soap   string
+	}{
+		{"reminder-weekly.txt", reminder{Name: ReminderWeekly, Slot: monday, Period: reminderPeriod(ReminderWeekly, balance.DateOfTime(monday)),
+			Coverage: analyze(ups, week)}, "1.0"},
+		{"reminder-weekly-balanced.txt", reminder{Name: ReminderWeekly, Slot: monday, Period: reminderPeriod(ReminderWeekly, balance.DateOfTime(monday)),
+			Coverage: analyze(ups, week), Posted: &balance.Posted{Period: week, Balanced: true, Link: "https://example.slack.com/archives/C1/p2"}}, ""},
+		{"reminder-daily-late.txt", reminder{Name: ReminderDaily, Slot: monday, Late: true, Period: reminderPeriod(ReminderDaily, balance.DateOfTime(monday))}, "2.0"},
+	} {
+		t.Run(c.golden, func(t *testing.T) { goldenText(t, c.golden, reminderMessage(c.r, c.soap)) })
+	}
+}
