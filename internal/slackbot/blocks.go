@@ -68,8 +68,9 @@ type Summary struct {
 	Metadata slack.SlackMetadata
 }
 
-// SummaryMessage renders the summary of res.
-func SummaryMessage(res *balance.Result) Summary {
+// SummaryMessage renders the summary of res. full says whether patients
+// show by name in the thread and the CSV, which the summary tells truly.
+func SummaryMessage(res *balance.Result, full bool) Summary {
 	period := dayRange(res.Period())
 	var where string
 	if len(res.Locations) == 1 {
@@ -108,7 +109,11 @@ func SummaryMessage(res *balance.Result) Summary {
 	for _, in := range res.Inputs {
 		files = append(files, esc(in.File))
 	}
-	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(clip("Visit by visit in the thread, with the full list as a CSV. Patients show as initials. From "+strings.Join(files, ", ")+".", maxSectionText))))
+	shown := "Patients show as initials and the last digits of an id."
+	if full {
+		shown = "Patients show by full name (BALANCEBOT_FULL_NAMES is on)."
+	}
+	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(clip("Visit by visit in the thread, with the full list as a CSV. "+shown+" From "+strings.Join(files, ", ")+".", maxSectionText))))
 	if len(blocks) > maxBlocks {
 		blocks = append(blocks[:maxBlocks-1], blocks[len(blocks)-1])
 	}

@@ -83,7 +83,7 @@ func TestBlocksStayWithinLimits(t *testing.T) {
 	for _, tc := range []struct{ locations, each int }{{1, 0}, {1, 3}, {1, 2500}, {6, 40}, {300, 12}} {
 		res := bigResult(tc.locations, tc.each)
 		name := fmt.Sprintf("%d locations × %d", tc.locations, tc.each)
-		sum := SummaryMessage(res)
+		sum := SummaryMessage(res, false)
 		checkLimits(t, name+" summary", sum.Blocks)
 		if sum.Text == "" || utf8.RuneCountInString(sum.Text) > 3000 {
 			t.Errorf("%s: fallback text of %d characters", name, len(sum.Text))
@@ -116,7 +116,7 @@ func TestBlocksStayWithinLimits(t *testing.T) {
 
 func TestSummaryEscapesMrkdwn(t *testing.T) {
 	res := bigResult(2, 1)
-	b, _ := json.Marshal(SummaryMessage(res).Blocks)
+	b, _ := json.Marshal(SummaryMessage(res, false).Blocks)
 	if strings.Contains(string(b), "<North>") || !strings.Contains(string(b), `\u0026amp; Annex \u0026lt;North\u0026gt;`) {
 		t.Errorf("location names must be escaped in mrkdwn: %s", b)
 	}
@@ -139,12 +139,12 @@ func TestParseHints(t *testing.T) {
 
 func TestSingleLocationTitle(t *testing.T) {
 	res := bigResult(1, len(balance.Reasons)) // one of each reason: 6 need action
-	b, _ := json.Marshal(SummaryMessage(res).Blocks)
+	b, _ := json.Marshal(SummaryMessage(res, false).Blocks)
 	if !strings.Contains(string(b), `"*Not balanced*: 6 visits need action"`) {
 		t.Errorf("summary: %s", b)
 	}
 	res.Locations[0].Mismatches, res.Locations[0].Reasons, res.Locations[0].Balanced, res.Balanced = nil, map[balance.Reason]int{}, true, true
-	b, _ = json.Marshal(SummaryMessage(res).Blocks)
+	b, _ = json.Marshal(SummaryMessage(res, false).Blocks)
 	if !strings.Contains(string(b), `"text":"Balanced"`) {
 		t.Errorf("summary: %s", b)
 	}

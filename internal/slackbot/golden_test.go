@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -62,6 +63,15 @@ func goldenBlocks(t *testing.T, name, text string, blocks []slack.Block, meta *s
 	golden(t, name, append(b, '\n'))
 }
 
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func goldenText(t *testing.T, name, text string) {
 	t.Helper()
 	checkText(t, name, text)
@@ -95,14 +105,20 @@ func TestGoldenSummary(t *testing.T) {
 	for _, c := range []struct {
 		golden string
 		res    *balance.Result
+		full   bool
 	}{
-		{"summary-not-balanced.json", loadResult(t, "soap1-result.json")},
-		{"summary-balanced.json", loadResult(t, "soap2-result.json")},
-		{"summary-many-locations.json", bigResult(12, 6)},
+		{"summary-not-balanced.json", loadResult(t, "soap1-result.json"), false},
+		{"summary-balanced.json", loadResult(t, "soap2-result.json"), false},
+		{"summary-many-locations.json", bigResult(12, 6), false},
+		{"summary-full-names.json", loadResult(t, "soap1-result.json"), true},
 	} {
 		t.Run(c.golden, func(t *testing.T) {
-			s := SummaryMessage(c.res)
+			s := SummaryMessage(c.res, c.full)
 			goldenBlocks(t, c.golden, s.Text, s.Blocks, &s.Metadata)
+			says := strings.Contains(string(mustJSON(t, s.Blocks)), "Patients show as initials")
+			if says == c.full {
+				t.Errorf("full names %v, but the summary says patients show as initials: %v", c.full, says)
+			}
 		})
 	}
 }

@@ -438,7 +438,7 @@ func stillNeeded(w balance.Waiting) string {
 // postResult posts the summary in the channel, the details in its thread
 // and the mismatch CSV there too, and returns a link to the summary.
 func (b *Bot) postResult(ctx context.Context, channel string, res *balance.Result, posted func(ts string)) (string, error) {
-	sum := SummaryMessage(res)
+	sum := SummaryMessage(res, b.cfg.FullNames)
 	ts, err := b.post(ctx, channel, "", sum.Text, sum.Blocks, slack.MsgOptionMetadata(sum.Metadata))
 	if err != nil {
 		return "", err
