@@ -284,13 +284,16 @@ func (rc *reconciler) resolveLocations() error {
 	return nil
 }
 
-func (rc *reconciler) locList() string {
+func (rc *reconciler) locList() string { return strings.Join(rc.locNames(), ", ") }
+
+// locNames lists the locations the visit reports name, sorted by key.
+func (rc *reconciler) locNames() []string {
 	keys := slices.Sorted(slices.Values(rc.locSeen))
 	names := make([]string, len(keys))
 	for i, k := range keys {
 		names[i] = rc.locName[k]
 	}
-	return strings.Join(names, ", ")
+	return names
 }
 
 // resolvePeriod settles the dates being balanced: the user's, else what the
@@ -330,9 +333,7 @@ func (rc *reconciler) resolvePeriod() error {
 				stated[0], stated[1])
 		}
 		if stated[0] != stated[1] {
-			rc.warn(Warning{Code: WarnPeriodsDisagree,
-				Message: fmt.Sprintf("The EMR reports cover %s but the billing reports cover %s; balancing the dates they share, %s. Run both for the same dates to balance the whole range.",
-					stated[0], stated[1], q)})
+			rc.warn(Warning{Code: WarnPeriodsDisagree, EMRPeriod: &stated[0], BillingPeriod: &stated[1], Period: &q})
 		}
 	case !stated[0].IsZero():
 		q = stated[0]
@@ -427,9 +428,8 @@ func (rc *reconciler) applyReplacement() {
 	}
 	for _, pr := range order {
 		o, n := rc.reports[pr.old], rc.reports[pr.new]
-		rc.warn(Warning{Code: WarnReplaced, File: o.Name,
-			Message: fmt.Sprintf("%s and %s are both a %s for %s; the later one, %s, is used for those dates.",
-				o.Name, n.Name, o.Kind.Title(), replaced[pr], n.Name)})
+		dates := replaced[pr]
+		rc.warn(Warning{Code: WarnReplaced, File: o.Name, OtherFile: n.Name, Kind: o.Kind, Period: &dates})
 	}
 }
 
@@ -556,14 +556,7 @@ func (rc *reconciler) waiting(loc int32, missing Side) Waiting {
 }
 
 func (rc *reconciler) warnMissingSide(loc int32, missing Side) {
-	name := rc.displayLoc(loc)
-	if missing == SideBilling {
-		rc.warn(Warning{Code: WarnMissingSide, Location: rc.locName[rc.keys[loc]],
-			Message: fmt.Sprintf("No billing report covers %s, so all its EMR visits show as unexplained. Add its Charge Audit Summary (%s).", name, KindChargeAuditSummary.HowToPull())})
-		return
-	}
-	rc.warn(Warning{Code: WarnMissingSide, Location: rc.locName[rc.keys[loc]],
-		Message: fmt.Sprintf("No EMR report covers %s, so all its billing visits show as unexplained. Add its EMR Billing Report or Documented Visits report.", name)})
+	rc.warn(Warning{Code: WarnMissingSide, Location: rc.locName[rc.keys[loc]], Side: missing})
 }
 
 func (rc *reconciler) displayLoc(loc int32) string {
@@ -1577,29 +1570,24 @@ func (rc *reconciler) reportWarnings() {
 			}
 		}
 		if r.DateBasis != "" && !isDOSBasis(r.DateBasis) {
-			rc.warn(Warning{Code: WarnDateBasis, File: r.Name,
-				Message: fmt.Sprintf("%s was run by %s, not by Date of Service, so its visits will not line up day by day. Run it again with Date Type = Date of Service.", r.Name, r.DateBasis)})
+			rc.warn(Warning{Code: WarnDateBasis, File: r.Name, Kind: r.Kind, DateBasis: r.DateBasis})
 		}
 		if r.Kind.Role() == RoleVisits {
-			rc.totalsWarning(r, "header", r.Stated)
-			rc.totalsWarning(r, "grand total row", r.GrandTotal)
+			rc.totalsWarning(r, TotalHeader, r.Stated)
+			rc.totalsWarning(r, TotalGrandRow, r.GrandTotal)
 		}
 		if n := rc.outside[ri]; n > 0 && r.Kind.Role() == RoleVisits {
-			rc.warn(Warning{Code: WarnOutsidePeriod, File: r.Name, Count: n,
-				Message: fmt.Sprintf("%s has %d %s dated outside %s; %s left out.", r.Name, n, plural(n, "visit", "visits"), rc.period, plural(n, "it was", "they were"))})
+			rc.warn(Warning{Code: WarnOutsidePeriod, File: r.Name, Count: n, Period: &rc.period})
 		}
 	}
 	if exceptions > 0 {
-		rc.warn(Warning{Code: WarnBillingExceptions, Count: exceptions,
-			Message: fmt.Sprintf("%d %s held on the Billing Exceptions Report. Resolve each in WebPT Billing so it imports, then balance again.", exceptions, plural(exceptions, "charge is", "charges are"))})
+		rc.warn(Warning{Code: WarnBillingExceptions, Count: exceptions})
 	}
 	if notSent > 0 {
-		rc.warn(Warning{Code: WarnClaimsNotSent, Count: notSent,
-			Message: fmt.Sprintf("%d Claims Feed %s Not Sent. Re-send them before trusting the balance.", notSent, plural(notSent, "item is", "items are"))})
+		rc.warn(Warning{Code: WarnClaimsNotSent, Count: notSent})
 	}
 	if notRebilled > 0 {
-		rc.warn(Warning{Code: WarnClaimsNotRebilled, Count: notRebilled,
-			Message: fmt.Sprintf("%d Claims Feed %s Not Re-Billed. Open each note and use Finalize and Re-Bill.", notRebilled, plural(notRebilled, "item is", "items are"))})
+		rc.warn(Warning{Code: WarnClaimsNotRebilled, Count: notRebilled})
 	}
 }
 
@@ -1608,36 +1596,17 @@ func isDOSBasis(s string) bool {
 	return k == "dateofservice" || k == "dos" || k == "servicedate" || k == "visitdate"
 }
 
-func (rc *reconciler) totalsWarning(r *Report, where string, t Totals) {
+func (rc *reconciler) totalsWarning(r *Report, in string, t Totals) {
 	if t.Visits != nil {
 		if got := float64(r.VisitCount()); math.Abs(got-*t.Visits) > 0.001 {
-			rc.warn(Warning{Code: WarnHeaderTotals, File: r.Name,
-				Message: fmt.Sprintf("%s: its %s says %s visits, but its rows give %s. Check that the export was not cut short or filtered, and pull it again if so.",
-					r.Name, where, num(*t.Visits), num(got))})
+			rc.warn(Warning{Code: WarnHeaderTotals, File: r.Name, TotalIn: in, TotalOf: TotalVisits, Stated: ptr(*t.Visits), Found: ptr(got)})
 		}
 	}
 	if t.Units != nil {
 		if got := r.UnitCount(); math.Abs(got-*t.Units) > 0.001 {
-			rc.warn(Warning{Code: WarnHeaderTotals, File: r.Name,
-				Message: fmt.Sprintf("%s: its %s says %s units, but its rows give %s. Check that the export was not cut short or filtered, and pull it again if so.",
-					r.Name, where, num(*t.Units), num(got))})
+			rc.warn(Warning{Code: WarnHeaderTotals, File: r.Name, TotalIn: in, TotalOf: TotalUnits, Stated: ptr(*t.Units), Found: ptr(got)})
 		}
 	}
-}
-
-// num formats a count without a needless ".0".
-func num(f float64) string {
-	if f == math.Trunc(f) {
-		return fmt.Sprintf("%d", int64(f))
-	}
-	return fmt.Sprintf("%.2f", f)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func (rc *reconciler) inputs() []Input {
@@ -1671,25 +1640,14 @@ func (rc *reconciler) resultWarnings(res *Result) {
 	emrUnexplained := 0
 	for i := range res.Locations {
 		l := &res.Locations[i]
-		name := l.Location
-		if name == "" {
-			name = "the location"
-		}
 		if l.PerDay {
-			n := l.Reasons[ReasonUnexplained]
-			rc.warn(Warning{Code: WarnPerDay, Location: l.Location, Count: n,
-				Message: fmt.Sprintf("Billing for %s has visit counts per day, not per patient, so only day totals could be compared and %d unexplained %s cannot be listed by patient. Export the Charge Audit Summary with patient rows to list them.",
-					name, n, plural(n, "visit", "visits"))})
+			rc.warn(Warning{Code: WarnPerDay, Location: l.Location, Count: l.Reasons[ReasonUnexplained]})
 		}
 		if np := l.NewPatients; np != nil && math.Abs(np.EMR-np.Billing) > 0.001 {
 			if np.SameDay > 0 && math.Abs(np.EMR-np.SameDay-np.Billing) < 0.001 {
-				rc.warn(Warning{Code: WarnNewPatientsSameDay, Location: l.Location, Count: int(np.SameDay),
-					Message: fmt.Sprintf("New patients at %s: the EMR shows %s initial evaluations and billing %s new patients. The difference is patients evaluated by more than one discipline the same day (PT and OT, say), whom billing counts once. Nothing to fix.",
-						name, num(np.EMR), num(np.Billing))})
+				rc.warn(Warning{Code: WarnNewPatientsSameDay, Location: l.Location, Count: int(np.SameDay), EMR: ptr(np.EMR), Billing: ptr(np.Billing)})
 			} else {
-				rc.warn(Warning{Code: WarnNewPatients, Location: l.Location, Count: int(math.Abs(np.EMR - np.Billing)),
-					Message: fmt.Sprintf("New patients at %s: the EMR shows %s initial-evaluation units but billing %s new patients. Check that each evaluated patient was set up as new in billing.",
-						name, num(np.EMR), num(np.Billing))})
+				rc.warn(Warning{Code: WarnNewPatients, Location: l.Location, Count: int(math.Abs(np.EMR - np.Billing)), EMR: ptr(np.EMR), Billing: ptr(np.Billing)})
 			}
 		}
 		for _, m := range l.Mismatches {
@@ -1699,24 +1657,21 @@ func (rc *reconciler) resultWarnings(res *Result) {
 		}
 	}
 	if rc.has(KindInsuranceClassSummary) && !slices.ContainsFunc(res.Locations, func(l Location) bool { return l.NewPatients != nil }) {
-		rc.warn(Warning{Code: WarnNewPatientsLocation,
-			Message: fmt.Sprintf("The Insurance Class Summary names no location and the files name several (%s), so new patients were not compared. Run it for one location.", rc.locList())})
+		rc.warn(Warning{Code: WarnNewPatientsLocation, Locations: rc.locNames()})
 	}
 	if emrUnexplained == 0 {
 		return
 	}
-	suggest := func(k Kind, why string) {
+	suggest := func(k Kind) {
 		if !rc.has(k) {
-			rc.warn(Warning{Code: WarnCheckMissing, Count: emrUnexplained,
-				Message: fmt.Sprintf("%d EMR %s unexplained and no %s was given; %s Pull it: %s.",
-					emrUnexplained, plural(emrUnexplained, "visit is", "visits are"), k.Title(), why, k.HowToPull())})
+			rc.warn(Warning{Code: WarnCheckMissing, Count: emrUnexplained, Kind: k})
 		}
 	}
-	suggest(KindBillingExceptions, "a charge held there would explain a visit missing from billing.")
+	suggest(KindBillingExceptions)
 	if rc.has(KindEMRBillingReport) {
-		suggest(KindClaimsFeed, "a Not Sent or Not Re-Billed item would explain a visit missing from billing.")
+		suggest(KindClaimsFeed)
 	}
 	if rc.has(KindDocumentedVisits) {
-		suggest(KindDocumentedUnits, "a Do Not Bill or 0-unit note would explain a visit missing from billing.")
+		suggest(KindDocumentedUnits)
 	}
 }

@@ -430,7 +430,7 @@ func TestReconcileReplacement(t *testing.T) {
 		t.Errorf("a newer export should replace the older for its dates and keep other days: %+v", l)
 	}
 	w := findWarning(res, WarnReplaced)
-	if w == nil || w.File != "cas-monday-v1.csv" || !strings.Contains(w.Message, "cas-monday-v2.csv") {
+	if w == nil || w.File != "cas-monday-v1.csv" || w.OtherFile != "cas-monday-v2.csv" || w.Kind != KindChargeAuditSummary || w.Period == nil {
 		t.Errorf("want a replacement warning, got %+v", res.Warnings)
 	}
 }
@@ -521,8 +521,8 @@ func TestReconcileWarnings(t *testing.T) {
 	codes := map[string]int{}
 	for _, w := range res.Warnings {
 		codes[w.Code]++
-		if w.Message == "" {
-			t.Errorf("warning %s has no message", w.Code)
+		if w.Code == WarnHeaderTotals && (w.Stated == nil || w.Found == nil || w.TotalOf == "" || w.TotalIn == "") {
+			t.Errorf("a totals warning without its figures: %+v", w)
 		}
 	}
 	want := map[string]int{WarnHeaderTotals: 1, WarnDateBasis: 1, WarnBillingExceptions: 1, WarnClaimsNotSent: 1, WarnClaimsNotRebilled: 1}
@@ -574,7 +574,7 @@ func TestReconcileIncompleteLocations(t *testing.T) {
 	if len(res.Locations) != 2 || res.Balanced {
 		t.Fatalf("locations %+v", res.Locations)
 	}
-	if w := findWarning(res, WarnMissingSide); w == nil || w.Location != "Uptown" || !strings.Contains(w.Message, "No billing report covers Uptown") {
+	if w := findWarning(res, WarnMissingSide); w == nil || w.Location != "Uptown" || w.Side != SideBilling {
 		t.Errorf("want a missing-side warning for Uptown, got %+v", res.Warnings)
 	}
 

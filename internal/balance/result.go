@@ -180,14 +180,53 @@ type Mismatch struct {
 	OtherDate Date `json:"other_date,omitempty"`
 }
 
-// Warning is something to look at before trusting the balance.
+// Warning is something to look at before trusting the balance. It carries
+// a stable code and the facts its words are made from; the words are the
+// renderers' (render.WarningText). Each code sets the fields it needs.
 type Warning struct {
-	Code     string `json:"code"`
-	Count    int    `json:"count,omitempty"`
-	Message  string `json:"message"`
-	File     string `json:"file,omitempty"`
-	Location string `json:"location,omitempty"`
+	Code  string `json:"code"`
+	Count int    `json:"count,omitempty"`
+	// File is the export the warning is about; OtherFile, for
+	// export_replaced, the later export used instead of it.
+	File      string `json:"file,omitempty"`
+	OtherFile string `json:"other_file,omitempty"`
+	Location  string `json:"location,omitempty"`
+	// Locations lists the locations the files name, where the warning is
+	// that they name several.
+	Locations []string `json:"locations,omitempty"`
+	// Kind is the report kind the warning is about: the kind replaced, or
+	// the check report that would explain what is unexplained.
+	Kind Kind `json:"kind,omitempty"`
+	// Side is, for location_missing_side, the side no report covers.
+	Side Side `json:"side,omitempty"`
+	// Period is the dates concerned: the balance's period, or the dates an
+	// export replaced. EMRPeriod and BillingPeriod are, for
+	// periods_disagree, what each side's reports state.
+	Period        *Period `json:"period,omitempty"`
+	EMRPeriod     *Period `json:"emr_period,omitempty"`
+	BillingPeriod *Period `json:"billing_period,omitempty"`
+	// DateBasis is, for date_basis_not_dos, the date the report was run by.
+	DateBasis string `json:"date_basis,omitempty"`
+	// Totals: for header_totals_disagree, where the report states a total
+	// (TotalHeader or TotalGrandRow), of what (TotalVisits or TotalUnits),
+	// what it states and what its rows give.
+	TotalIn string   `json:"total_in,omitempty"`
+	TotalOf string   `json:"total_of,omitempty"`
+	Stated  *float64 `json:"stated,omitempty"`
+	Found   *float64 `json:"found,omitempty"`
+	// EMR and Billing are, for the new-patient warnings, the EMR's
+	// initial-evaluation units and billing's New Patients total.
+	EMR     *float64 `json:"emr,omitempty"`
+	Billing *float64 `json:"billing,omitempty"`
 }
+
+// Where a report states a total, and of what, for header_totals_disagree.
+const (
+	TotalHeader   = "header"
+	TotalGrandRow = "grand_total_row"
+	TotalVisits   = "visits"
+	TotalUnits    = "units"
+)
 
 // Warning codes.
 const (

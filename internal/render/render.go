@@ -17,7 +17,20 @@ import (
 func JSON(w io.Writer, res *balance.Result) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(res)
+	// Each warning carries its words too, for scripts that show them.
+	type jsonWarning struct {
+		balance.Warning
+		Message string `json:"message"`
+	}
+	type plainResult balance.Result
+	warnings := make([]jsonWarning, len(res.Warnings))
+	for i, wn := range res.Warnings {
+		warnings[i] = jsonWarning{wn, WarningText(wn)}
+	}
+	return enc.Encode(struct {
+		*plainResult
+		Warnings []jsonWarning `json:"warnings"`
+	}{(*plainResult)(res), warnings})
 }
 
 // Patient is how a mismatch's patient is shown. With full set, the name as

@@ -93,3 +93,42 @@ func TestInputLineLocations(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+func TestWarningText(t *testing.T) {
+	week := &balance.Period{From: balance.DateOf(2026, 11, 16), To: balance.DateOf(2026, 11, 20)}
+	emrWeek := &balance.Period{From: balance.DateOf(2026, 11, 16), To: balance.DateOf(2026, 11, 22)}
+	f := func(v float64) *float64 { return &v }
+	for _, c := range []struct {
+		w    balance.Warning
+		want []string // facts the words must carry
+	}{
+		{balance.Warning{Code: balance.WarnBillingExceptions, Count: 2}, []string{"2 charges are held"}},
+		{balance.Warning{Code: balance.WarnClaimsNotSent, Count: 1}, []string{"1 Claims Feed item is Not Sent"}},
+		{balance.Warning{Code: balance.WarnClaimsNotRebilled, Count: 3}, []string{"3 Claims Feed items are Not Re-Billed"}},
+		{balance.Warning{Code: balance.WarnHeaderTotals, File: "emr.csv", TotalIn: balance.TotalGrandRow, TotalOf: balance.TotalUnits, Stated: f(310), Found: f(298.5)},
+			[]string{"emr.csv", "grand total row", "310 units", "298.50"}},
+		{balance.Warning{Code: balance.WarnDateBasis, File: "cas.csv", DateBasis: "Created Date"}, []string{"cas.csv", "Created Date", "Date of Service"}},
+		{balance.Warning{Code: balance.WarnOutsidePeriod, File: "emr.csv", Count: 4, Period: week}, []string{"emr.csv", "4 visits", "2026-11-16 to 2026-11-20"}},
+		{balance.Warning{Code: balance.WarnPeriodsDisagree, EMRPeriod: emrWeek, BillingPeriod: week, Period: week}, []string{"2026-11-22", "2026-11-20"}},
+		{balance.Warning{Code: balance.WarnReplaced, File: "v1.csv", OtherFile: "v2.csv", Kind: balance.KindChargeAuditSummary, Period: week},
+			[]string{"v1.csv", "v2.csv", "Charge Audit Summary", "2026-11-16"}},
+		{balance.Warning{Code: balance.WarnPerDay, Location: "Uptown", Count: 2}, []string{"Uptown", "2 unexplained visits"}},
+		{balance.Warning{Code: balance.WarnNewPatientsSameDay, Location: "Downtown", Count: 1, EMR: f(4), Billing: f(3)}, []string{"Downtown", "4 initial", "3 new", "Nothing to fix"}},
+		{balance.Warning{Code: balance.WarnNewPatients, Location: "Downtown", Count: 2, EMR: f(5), Billing: f(3)}, []string{"5 initial", "3 new"}},
+		{balance.Warning{Code: balance.WarnNewPatientsLocation, Locations: []string{"Downtown", "Uptown"}}, []string{"Downtown, Uptown"}},
+		{balance.Warning{Code: balance.WarnCheckMissing, Count: 1, Kind: balance.KindClaimsFeed}, []string{"1 EMR visit is", "Claims Feed Report", "Not Sent"}},
+		{balance.Warning{Code: balance.WarnMissingSide, Location: "Uptown", Side: balance.SideBilling}, []string{"No billing report covers Uptown", "Charge Audit Summary"}},
+		{balance.Warning{Code: balance.WarnMissingSide, Location: "Uptown", Side: balance.SideEMR}, []string{"No EMR report covers Uptown"}},
+		{balance.Warning{Code: "something_new", File: "x.csv"}, []string{"something new", "x.csv"}},
+	} {
+		got := WarningText(c.w)
+		for _, want := range c.want {
+			if !strings.Contains(got, want) {
+				t.Errorf("%s: %q lacks %q", c.w.Code, got, want)
+			}
+		}
+		if strings.Contains(got, "--") || strings.Contains(got, "/balance") {
+			t.Errorf("%s: %q names a front end's command", c.w.Code, got)
+		}
+	}
+}

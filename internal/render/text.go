@@ -81,7 +81,7 @@ func Text(w io.Writer, res *balance.Result, full bool) error {
 	if len(res.Warnings) > 0 {
 		p("\nBefore you trust this balance:\n")
 		for _, w := range res.Warnings {
-			p("%s", wrap("- "+w.Message, "  ", 96))
+			p("%s", wrap("- "+WarningText(w), "  ", 96))
 		}
 	}
 	if len(res.Inputs) > 0 {

@@ -96,7 +96,7 @@ func SummaryMessage(res *balance.Result, full bool) Summary {
 		var b strings.Builder
 		b.WriteString("*Before you trust this balance*")
 		for _, w := range res.Warnings {
-			line := "\n• " + esc(w.Message)
+			line := "\n• " + esc(render.WarningText(w))
 			if b.Len()+len(line) > maxSectionText-40 {
 				b.WriteString("\n• …and more in the thread")
 				break

@@ -28,7 +28,8 @@ func bigResult(locations, mismatchesEach int) *balance.Result {
 		res.Locations = append(res.Locations, loc)
 	}
 	for i := 0; i < 30; i++ {
-		res.Warnings = append(res.Warnings, balance.Warning{Code: "x", Message: strings.Repeat("A long warning about something to check. ", 5)})
+		res.Warnings = append(res.Warnings, balance.Warning{Code: balance.WarnReplaced, File: strings.Repeat("a long file name ", 8) + ".csv",
+			OtherFile: strings.Repeat("another long file name ", 8) + ".csv", Kind: balance.KindChargeAuditSummary, Period: &balance.Period{From: res.From, To: res.To}})
 	}
 	return res
 }
