@@ -11,7 +11,7 @@ import (
 
 	"github.com/kelseyhightower/envconfig"
 
-	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/rules"
 	"github.com/balancebot/balancebot/internal/schedule"
 )
 
@@ -102,7 +102,7 @@ func (c *Config) check() error {
 	if c.MaxFileMB <= 0 {
 		problems = append(problems, "BALANCEBOT_MAX_FILE_MB must be a positive number of megabytes.")
 	}
-	if len(c.IECodes) > 0 && len(balance.NewCodeSet(c.IECodes...)) == 0 {
+	if len(c.IECodes) > 0 && len(rules.NewCodeSet(c.IECodes...)) == 0 {
 		problems = append(problems, "BALANCEBOT_IE_CODES lists no CPT codes.")
 	}
 	if c.RetentionDays <= 0 {
@@ -133,9 +133,9 @@ func (c *Config) check() error {
 // dbPath is the store's file under the data directory.
 func (c *Config) dbPath() string { return filepath.Join(c.DataDir, "balancebot.db") }
 
-func (c *Config) ieCodes() balance.CodeSet {
+func (c *Config) ieCodes() rules.CodeSet {
 	if len(c.IECodes) == 0 {
 		return nil
 	}
-	return balance.NewCodeSet(c.IECodes...)
+	return rules.NewCodeSet(c.IECodes...)
 }

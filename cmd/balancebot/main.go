@@ -23,6 +23,7 @@ import (
 	"github.com/balancebot/balancebot/internal/clock"
 	"github.com/balancebot/balancebot/internal/exports"
 	"github.com/balancebot/balancebot/internal/ops"
+	"github.com/balancebot/balancebot/internal/rules"
 	"github.com/balancebot/balancebot/internal/schedule"
 	"github.com/balancebot/balancebot/internal/slackbot"
 	"github.com/balancebot/balancebot/internal/sqlite"
@@ -259,7 +260,7 @@ func (m *Main) purge(ctx context.Context) {
 // reader adapts the export readers to what the bot asks of them.
 func (m *Main) reader() slackbot.Reader {
 	cfg := m.Config
-	return func(name string, r io.Reader, kind balance.Kind, location string) (*balance.Report, error) {
+	return func(name string, r io.Reader, kind rules.Kind, location string) (*balance.Report, error) {
 		return exports.Read(name, r, exports.Options{
 			Kind: kind, Location: location, IECodes: cfg.ieCodes(),
 			MaxRows: cfg.MaxRows, MaxUnzip: int64(cfg.MaxFileMB) << 20 * 20,

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"math"
 	"unsafe"
+
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // codecMagic starts every report MarshalBinary writes; the last byte is
@@ -136,10 +138,10 @@ func (r *Report) UnmarshalBinary(b []byte) error {
 		v.name = d.text()
 		v.id = d.text()
 		v.account = d.text()
-		v.DOS = Date(d.varint())
+		v.DOS = rules.Date(d.varint())
 		v.Count = int32(d.varint())
 		v.Lines = int32(d.varint())
-		v.Flags = Flag(d.uvarint())
+		v.Flags = rules.Flag(d.uvarint())
 		v.Units = d.number()
 		v.IEUnits = d.number()
 		if d.err != nil {

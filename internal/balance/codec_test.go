@@ -5,26 +5,28 @@ import (
 	"errors"
 	"math"
 	"testing"
+
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 func codecReport() *Report {
-	b := NewBuilder("emr.csv", KindEMRBillingReport, Columns{Name: true, CPT: true, Units: true, Location: true, PatientID: true}, CodeSet{"97161": true})
-	b.Header("", Period{From: DateOf(2026, 11, 16), To: DateOf(2026, 11, 20)}, "Date of Service", Totals{})
-	d := DateOf(2026, 11, 16)
-	b.Add(&Line{Location: "Downtown", Patient: Patient{Name: "Smith, John", ID: "P1"}, DOS: d, CPT: "97161", Units: 1})
-	b.Add(&Line{Location: "Downtown", Patient: Patient{Name: "Smith, John", ID: "P1"}, DOS: d, CPT: "97110", Units: 2.5})
-	b.Add(&Line{Location: "Uptown", Patient: Patient{Name: "Doe, Jane", Account: "A-9"}, DOS: d + 1, CPT: "NORCM", Units: -3})
-	b.Add(&Line{Location: "", Patient: Patient{Name: "Núñez, José"}, DOS: d + 2, CPT: "NC001", Units: 1e15})
-	b.Add(&Line{Location: "Downtown", Patient: Patient{Name: ""}, DOS: d + 3, CPT: "97110", Units: math.Copysign(0, -1)})
+	b := NewBuilder("emr.csv", rules.KindEMRBillingReport, rules.Columns{Name: true, CPT: true, Units: true, Location: true, PatientID: true}, rules.CodeSet{"97161": true})
+	b.Header("", rules.Period{From: rules.DateOf(2026, 11, 16), To: rules.DateOf(2026, 11, 20)}, "Date of Service", rules.Totals{})
+	d := rules.DateOf(2026, 11, 16)
+	b.Add(&rules.Line{Location: "Downtown", Patient: rules.Patient{Name: "Smith, John", ID: "P1"}, DOS: d, CPT: "97161", Units: 1})
+	b.Add(&rules.Line{Location: "Downtown", Patient: rules.Patient{Name: "Smith, John", ID: "P1"}, DOS: d, CPT: "97110", Units: 2.5})
+	b.Add(&rules.Line{Location: "Uptown", Patient: rules.Patient{Name: "Doe, Jane", Account: "A-9"}, DOS: d + 1, CPT: "NORCM", Units: -3})
+	b.Add(&rules.Line{Location: "", Patient: rules.Patient{Name: "Núñez, José"}, DOS: d + 2, CPT: "NC001", Units: 1e15})
+	b.Add(&rules.Line{Location: "Downtown", Patient: rules.Patient{Name: ""}, DOS: d + 3, CPT: "97110", Units: math.Copysign(0, -1)})
 	v := 7.0
-	b.GrandTotal(Totals{Visits: &v})
+	b.GrandTotal(rules.Totals{Visits: &v})
 	r := b.Report()
 	r.NewPatients = map[string]float64{"Downtown": 2}
 	return r
 }
 
 func TestReportBinaryRoundTrip(t *testing.T) {
-	for _, r := range []*Report{codecReport(), {Name: "empty.csv", Kind: KindDocumentedVisits}} {
+	for _, r := range []*Report{codecReport(), {Name: "empty.csv", Kind: rules.KindDocumentedVisits}} {
 		blob, err := r.MarshalBinary()
 		if err != nil {
 			t.Fatal(err)

@@ -9,12 +9,14 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // Options are a user's choices for one reconciliation.
 type Options struct {
 	// Period limits dates of service; an unset bound comes from the reports.
-	Period Period
+	Period rules.Period
 	// Location names the location of reports that carry none.
 	Location string
 	// SkipIncomplete leaves out locations that have reports on one side
@@ -43,7 +45,7 @@ const dosPairWindow = 7
 // is laid out for the memory: each visit gets a location index, each side
 // is gathered in one pass in file order into small per-location maps, the
 // two sides at once, and the locations are then balanced in parallel.
-func Reconcile(reports []*Report, opt Options) (*Result, error) {
+func Reconcile(reports []*Report, opt Options) (*rules.Result, error) {
 	rc := &reconciler{reports: reports, opt: opt}
 	if err := rc.checkSides(); err != nil && !opt.SkipIncomplete {
 		return nil, err
@@ -57,7 +59,7 @@ func Reconcile(reports []*Report, opt Options) (*Result, error) {
 	rc.applyReplacement()
 	rc.filterPeriod()
 	rc.countByLocation()
-	res := &Result{From: rc.period.From, To: rc.period.To, Balanced: true, Waiting: []Waiting{}}
+	res := &rules.Result{From: rc.period.From, To: rc.period.To, Balanced: true, Waiting: []rules.Waiting{}}
 	var todo []int32
 	for _, loc := range rc.locationOrder() {
 		if missing := rc.missingSide(loc); missing != "" {
@@ -80,13 +82,13 @@ func Reconcile(reports []*Report, opt Options) (*Result, error) {
 	if len(res.Locations) == 0 {
 		// Nothing could be balanced: not "balanced".
 		res.Balanced = false
-		res.Locations = []Location{}
+		res.Locations = []rules.Location{}
 	}
 	rc.reportWarnings()
 	rc.resultWarnings(res)
 	res.Warnings = rc.warnings
 	if res.Warnings == nil {
-		res.Warnings = []Warning{}
+		res.Warnings = []rules.Warning{}
 	}
 	res.Inputs = rc.inputs()
 	return res, nil
@@ -105,7 +107,7 @@ const (
 type reconciler struct {
 	reports []*Report
 	opt     Options
-	period  Period
+	period  rules.Period
 	// keys lists the locations by index, as LocationKeys; index finds one.
 	keys  []string
 	index map[string]int32
@@ -140,13 +142,13 @@ type reconciler struct {
 	duHasUnits bool
 	duIE       []map[ieKey]float64
 	duIEAny    map[ieKey]float64
-	warnings   []Warning
+	warnings   []rules.Warning
 	outside    []int // per report: visits left out as outside the period
 }
 
-func (rc *reconciler) warn(w Warning) { rc.warnings = append(rc.warnings, w) }
+func (rc *reconciler) warn(w rules.Warning) { rc.warnings = append(rc.warnings, w) }
 
-func (rc *reconciler) has(k Kind) bool {
+func (rc *reconciler) has(k rules.Kind) bool {
 	for _, r := range rc.reports {
 		if r.Kind == k {
 			return true
@@ -158,9 +160,9 @@ func (rc *reconciler) has(k Kind) bool {
 func (rc *reconciler) checkSides() error {
 	var emr, bill bool
 	for _, r := range rc.reports {
-		if r.Kind.Role() == RoleVisits {
-			emr = emr || r.Kind.Side() == SideEMR
-			bill = bill || r.Kind.Side() == SideBilling
+		if r.Kind.Role() == rules.RoleVisits {
+			emr = emr || r.Kind.Side() == rules.SideEMR
+			bill = bill || r.Kind.Side() == rules.SideBilling
 		}
 	}
 	if emr && bill {
@@ -175,11 +177,11 @@ func (rc *reconciler) checkSides() error {
 		got = "Given: " + strings.Join(given, ", ") + "."
 	}
 	if !emr {
-		return Errorf("No EMR side to balance: add an EMR Billing Report (SOAP 1.0: %s) or a Documented Visits report (SOAP 2.0: %s). %s",
-			KindEMRBillingReport.HowToPull(), KindDocumentedVisits.HowToPull(), got)
+		return rules.Errorf("No EMR side to balance: add an EMR Billing Report (SOAP 1.0: %s) or a Documented Visits report (SOAP 2.0: %s). %s",
+			rules.KindEMRBillingReport.HowToPull(), rules.KindDocumentedVisits.HowToPull(), got)
 	}
-	return Errorf("No billing side to balance: add the Charge Audit Summary (%s). %s",
-		KindChargeAuditSummary.HowToPull(), got)
+	return rules.Errorf("No billing side to balance: add the Charge Audit Summary (%s). %s",
+		rules.KindChargeAuditSummary.HowToPull(), got)
 }
 
 // locIndex returns the index of location key k, adding it if new.
@@ -203,7 +205,7 @@ func (rc *reconciler) resolveLocations() error {
 	keyOf := func(l string) string {
 		k, ok := keys[l]
 		if !ok {
-			k = LocationKey(l)
+			k = rules.LocationKey(l)
 			keys[l] = k
 		}
 		return k
@@ -221,7 +223,7 @@ func (rc *reconciler) resolveLocations() error {
 	// Visit reports decide which locations are being balanced; check reports
 	// often span every location and must not make the choice ambiguous.
 	for _, r := range rc.reports {
-		if r.Kind.Role() == RoleVisits {
+		if r.Kind.Role() == rules.RoleVisits {
 			note(r.Location)
 			for _, l := range r.locs {
 				note(l)
@@ -232,14 +234,14 @@ func (rc *reconciler) resolveLocations() error {
 	switch {
 	case rc.opt.Location != "":
 		note(rc.opt.Location)
-		fallback = LocationKey(rc.opt.Location)
+		fallback = rules.LocationKey(rc.opt.Location)
 	case len(rc.locSeen) == 1:
 		fallback = rc.locSeen[0]
 	}
 	rc.vloc = make([][]int32, len(rc.reports))
 	rc.stated = make([]int32, len(rc.reports))
 	for ri, r := range rc.reports {
-		own := LocationKey(r.Location)
+		own := rules.LocationKey(r.Location)
 		rc.stated[ri] = -1
 		if own != "" {
 			rc.stated[ri] = rc.locIndex(own)
@@ -253,10 +255,10 @@ func (rc *reconciler) resolveLocations() error {
 			switch {
 			case k != "":
 				return rc.locIndex(k), nil
-			case r.Kind.Role() == RoleCheck:
+			case r.Kind.Role() == rules.RoleCheck:
 				return anyLoc, nil
 			case fallback == "" && len(rc.locSeen) > 1:
-				return 0, FileErrorf(r.Name, "this %s names no location, and the other files name several (%s). Say which location it is for: --location NAME on the command line, or \"location: NAME\" in the Slack message with the upload.",
+				return 0, rules.FileErrorf(r.Name, "this %s names no location, and the other files name several (%s). Say which location it is for: --location NAME on the command line, or \"location: NAME\" in the Slack message with the upload.",
 					r.Kind.Title(), rc.locList())
 			}
 			return rc.locIndex(fallback), nil
@@ -302,20 +304,20 @@ func (rc *reconciler) resolvePeriod() error {
 	p := rc.opt.Period
 	if !p.From.IsZero() && !p.To.IsZero() {
 		if p.To < p.From {
-			return Errorf("The period ends (%s) before it starts (%s).", p.To, p.From)
+			return rules.Errorf("The period ends (%s) before it starts (%s).", p.To, p.From)
 		}
 		rc.period = p
 		return nil
 	}
-	var stated, found [2]Period
+	var stated, found [2]rules.Period
 	side := func(r *Report) int {
-		if r.Kind.Side() == SideEMR {
+		if r.Kind.Side() == rules.SideEMR {
 			return 0
 		}
 		return 1
 	}
 	for _, r := range rc.reports {
-		if r.Kind.Role() != RoleVisits {
+		if r.Kind.Role() != rules.RoleVisits {
 			continue
 		}
 		s := side(r)
@@ -324,16 +326,16 @@ func (rc *reconciler) resolvePeriod() error {
 		}
 		found[s] = union(found[s], r.DateSpan())
 	}
-	var q Period
+	var q rules.Period
 	switch {
 	case !stated[0].IsZero() && !stated[1].IsZero():
-		q = Period{max(stated[0].From, stated[1].From), min(stated[0].To, stated[1].To)}
+		q = rules.Period{From: max(stated[0].From, stated[1].From), To: min(stated[0].To, stated[1].To)}
 		if q.To < q.From {
-			return Errorf("The EMR reports cover %s and the billing reports cover %s: they share no dates. Pull both for the same dates, or give the dates to balance (--from and --to).",
+			return rules.Errorf("The EMR reports cover %s and the billing reports cover %s: they share no dates. Pull both for the same dates, or give the dates to balance (--from and --to).",
 				stated[0], stated[1])
 		}
 		if stated[0] != stated[1] {
-			rc.warn(Warning{Code: WarnPeriodsDisagree, EMRPeriod: &stated[0], BillingPeriod: &stated[1], Period: &q})
+			rc.warn(rules.Warning{Code: rules.WarnPeriodsDisagree, EMRPeriod: &stated[0], BillingPeriod: &stated[1], Period: &q})
 		}
 	case !stated[0].IsZero():
 		q = stated[0]
@@ -349,27 +351,27 @@ func (rc *reconciler) resolvePeriod() error {
 		q.To = p.To
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && q.To < q.From {
-		return Errorf("The period ends (%s) before it starts (%s).", q.To, q.From)
+		return rules.Errorf("The period ends (%s) before it starts (%s).", q.To, q.From)
 	}
 	rc.period = q
 	return nil
 }
 
-func union(a, b Period) Period {
+func union(a, b rules.Period) rules.Period {
 	if a.IsZero() {
 		return b
 	}
 	if b.IsZero() {
 		return a
 	}
-	return Period{min(a.From, b.From), max(a.To, b.To)}
+	return rules.Period{From: min(a.From, b.From), To: max(a.To, b.To)}
 }
 
 // applyReplacement keeps, for each kind, location and date, only the last
 // report that covers it: a newer export of the same report replaces the
 // older one instead of counting its visits twice.
 func (rc *reconciler) applyReplacement() {
-	perKind := map[Kind]int{}
+	perKind := map[rules.Kind]int{}
 	several := false
 	for _, r := range rc.reports {
 		perKind[r.Kind]++
@@ -379,9 +381,9 @@ func (rc *reconciler) applyReplacement() {
 		return // nothing can replace anything
 	}
 	type slot struct {
-		kind Kind
+		kind rules.Kind
 		loc  int32
-		dos  Date
+		dos  rules.Date
 	}
 	owner := map[slot]int{}
 	covered := func(ri int, fn func(s slot)) {
@@ -408,7 +410,7 @@ func (rc *reconciler) applyReplacement() {
 		covered(ri, func(s slot) { owner[s] = ri })
 	}
 	type pair struct{ old, new int }
-	replaced := map[pair]Period{}
+	replaced := map[pair]rules.Period{}
 	var order []pair
 	for ri, r := range rc.reports {
 		covered(ri, func(s slot) {
@@ -417,7 +419,7 @@ func (rc *reconciler) applyReplacement() {
 				if _, ok := replaced[pr]; !ok {
 					order = append(order, pr)
 				}
-				replaced[pr] = union(replaced[pr], Period{s.dos, s.dos})
+				replaced[pr] = union(replaced[pr], rules.Period{From: s.dos, To: s.dos})
 			}
 		})
 		for i := range r.Visits {
@@ -429,7 +431,7 @@ func (rc *reconciler) applyReplacement() {
 	for _, pr := range order {
 		o, n := rc.reports[pr.old], rc.reports[pr.new]
 		dates := replaced[pr]
-		rc.warn(Warning{Code: WarnReplaced, File: o.Name, OtherFile: n.Name, Kind: o.Kind, Period: &dates})
+		rc.warn(rules.Warning{Code: rules.WarnReplaced, File: o.Name, OtherFile: n.Name, Kind: o.Kind, Period: &dates})
 	}
 }
 
@@ -476,7 +478,7 @@ func (rc *reconciler) locationOrder() []int32 {
 		}
 	}
 	for ri, r := range rc.reports {
-		if r.Kind.Role() != RoleVisits {
+		if r.Kind.Role() != rules.RoleVisits {
 			continue
 		}
 		if rc.stated[ri] >= 0 {
@@ -508,13 +510,13 @@ func (rc *reconciler) reportAt(ri int, loc int32) bool {
 }
 
 // missingSide names the side that has no visit report at loc, or "".
-func (rc *reconciler) missingSide(loc int32) Side {
+func (rc *reconciler) missingSide(loc int32) rules.Side {
 	var emr, bill bool
 	for ri, r := range rc.reports {
-		if r.Kind.Role() != RoleVisits || !rc.reportAt(ri, loc) {
+		if r.Kind.Role() != rules.RoleVisits || !rc.reportAt(ri, loc) {
 			continue
 		}
-		if r.Kind.Side() == SideEMR {
+		if r.Kind.Side() == rules.SideEMR {
 			emr = true
 		} else {
 			bill = true
@@ -522,19 +524,19 @@ func (rc *reconciler) missingSide(loc int32) Side {
 	}
 	switch {
 	case !emr:
-		return SideEMR
+		return rules.SideEMR
 	case !bill:
-		return SideBilling
+		return rules.SideBilling
 	}
 	return ""
 }
 
 // waiting describes a location that cannot be balanced yet.
-func (rc *reconciler) waiting(loc int32, missing Side) Waiting {
-	w := Waiting{Location: rc.locName[rc.keys[loc]], Missing: missing, Have: []string{}}
-	var p Period
+func (rc *reconciler) waiting(loc int32, missing rules.Side) rules.Waiting {
+	w := rules.Waiting{Location: rc.locName[rc.keys[loc]], Missing: missing, Have: []string{}}
+	var p rules.Period
 	for ri, r := range rc.reports {
-		if r.Kind.Role() != RoleVisits || !rc.reportAt(ri, loc) {
+		if r.Kind.Role() != rules.RoleVisits || !rc.reportAt(ri, loc) {
 			continue
 		}
 		w.Have = append(w.Have, r.Name)
@@ -546,7 +548,7 @@ func (rc *reconciler) waiting(loc int32, missing Side) Waiting {
 				continue
 			}
 			if r.Period.IsZero() {
-				p = union(p, Period{r.Visits[i].DOS, r.Visits[i].DOS})
+				p = union(p, rules.Period{From: r.Visits[i].DOS, To: r.Visits[i].DOS})
 			}
 			w.Visits += int(r.Visits[i].Count)
 		}
@@ -555,8 +557,8 @@ func (rc *reconciler) waiting(loc int32, missing Side) Waiting {
 	return w
 }
 
-func (rc *reconciler) warnMissingSide(loc int32, missing Side) {
-	rc.warn(Warning{Code: WarnMissingSide, Location: rc.locName[rc.keys[loc]], Side: missing})
+func (rc *reconciler) warnMissingSide(loc int32, missing rules.Side) {
+	rc.warn(rules.Warning{Code: rules.WarnMissingSide, Location: rc.locName[rc.keys[loc]], Side: missing})
 }
 
 func (rc *reconciler) displayLoc(loc int32) string {
@@ -581,16 +583,16 @@ const (
 func (rc *reconciler) identityAt(loc int32) (identity, error) {
 	var emrReps, billReps []*Report
 	for ri, r := range rc.reports {
-		if r.Kind.Role() != RoleVisits || !rc.reportAt(ri, loc) {
+		if r.Kind.Role() != rules.RoleVisits || !rc.reportAt(ri, loc) {
 			continue
 		}
-		if r.Kind.Side() == SideEMR {
+		if r.Kind.Side() == rules.SideEMR {
 			emrReps = append(emrReps, r)
 		} else {
 			billReps = append(billReps, r)
 		}
 	}
-	all := func(rs []*Report, f func(Columns) bool) bool {
+	all := func(rs []*Report, f func(rules.Columns) bool) bool {
 		for _, r := range rs {
 			if !f(r.Columns) {
 				return false
@@ -598,10 +600,10 @@ func (rc *reconciler) identityAt(loc int32) (identity, error) {
 		}
 		return len(rs) > 0
 	}
-	name := func(c Columns) bool { return c.Name }
-	acct := func(c Columns) bool { return c.Account }
-	pid := func(c Columns) bool { return c.PatientID }
-	anyPatient := func(c Columns) bool { return c.Name || c.Account || c.PatientID }
+	name := func(c rules.Columns) bool { return c.Name }
+	acct := func(c rules.Columns) bool { return c.Account }
+	pid := func(c rules.Columns) bool { return c.PatientID }
+	anyPatient := func(c rules.Columns) bool { return c.Name || c.Account || c.PatientID }
 	switch {
 	case len(billReps) > 0 && !all(billReps, anyPatient):
 		return byDay, nil
@@ -618,7 +620,7 @@ func (rc *reconciler) identityAt(loc int32) (identity, error) {
 			noName = append(noName, r.Name)
 		}
 	}
-	return byName, Errorf("Cannot tell patients apart at %s: %s carry no patient name, and the EMR patient id and the billing account number are different numbers for the same patient. Export the reports with the Patient Name column.",
+	return byName, rules.Errorf("Cannot tell patients apart at %s: %s carry no patient name, and the EMR patient id and the billing account number are different numbers for the same patient. Export the reports with the Patient Name column.",
 		rc.displayLoc(loc), strings.Join(noName, " and "))
 }
 
@@ -636,7 +638,7 @@ type sideVisits struct {
 	// keys finds a key's visits; made only for the day-by-day balance.
 	keys map[patientDay]*keyVisits
 	// merged holds the patients of keys whose visits complete each other.
-	merged []Patient
+	merged []rules.Patient
 }
 
 // index makes keys.
@@ -658,14 +660,14 @@ func (a whoKey) compare(b whoKey) int { return cmp.Compare(a, b) }
 
 type patientDay struct {
 	who whoKey
-	dos Date
+	dos rules.Date
 }
 
 // ieKey is a patient and day of the Documented Units report, for its
 // initial evaluations.
 type ieKey struct {
 	who string
-	dos Date
+	dos rules.Date
 }
 
 type keyVisits struct {
@@ -675,7 +677,7 @@ type keyVisits struct {
 	check uint64
 	ie    float64
 	count int
-	dos   Date
+	dos   rules.Date
 	// idx and rep are the key's first visit, report rep's Visits[idx],
 	// whose patient is shown; merged, when not -1, indexes the side's
 	// merged patients: that patient completed with ids only later visits
@@ -687,13 +689,13 @@ type keyVisits struct {
 	// counts in byBR.
 	byBR, byDV int32
 	rep        int16
-	flags      Flag
+	flags      rules.Flag
 }
 
 func (k *keyVisits) key() patientDay { return patientDay{k.who, k.dos} }
 
 // patient is who key k's visits on side sv are for.
-func (rc *reconciler) patient(sv *sideVisits, k *keyVisits) Patient {
+func (rc *reconciler) patient(sv *sideVisits, k *keyVisits) rules.Patient {
 	if k.merged >= 0 {
 		return sv.merged[k.merged]
 	}
@@ -739,8 +741,8 @@ func (rc *reconciler) gather(todo []int32) error {
 	rc.exact = make([]bool, n)
 	var wg sync.WaitGroup
 	var clashE, clashB []int32
-	wg.Go(func() { rc.emr, clashE = rc.collect(todo, SideEMR) })
-	wg.Go(func() { rc.bill, clashB = rc.collect(todo, SideBilling) })
+	wg.Go(func() { rc.emr, clashE = rc.collect(todo, rules.SideEMR) })
+	wg.Go(func() { rc.bill, clashB = rc.collect(todo, rules.SideBilling) })
 	wg.Go(rc.gatherChecks)
 	wg.Wait()
 	rc.regather(append(clashE, clashB...))
@@ -757,8 +759,8 @@ func (rc *reconciler) regather(locs []int32) {
 	for _, loc := range locs {
 		rc.exact[loc] = true
 	}
-	emr, _ := rc.collect(locs, SideEMR)
-	bill, _ := rc.collect(locs, SideBilling)
+	emr, _ := rc.collect(locs, rules.SideEMR)
+	bill, _ := rc.collect(locs, rules.SideBilling)
 	for _, loc := range locs {
 		rc.emr[loc], rc.bill[loc] = emr[loc], bill[loc]
 	}
@@ -766,7 +768,7 @@ func (rc *reconciler) regather(locs []int32) {
 
 // who is visit v's patient as location loc's identity sees it, with its
 // check.
-func (rc *reconciler) who(loc int32, side Side, r *Report, v *Visit) (whoKey, uint64) {
+func (rc *reconciler) who(loc int32, side rules.Side, r *Report, v *Visit) (whoKey, uint64) {
 	var id string
 	switch rc.ident[loc] {
 	case byAccount:
@@ -774,7 +776,7 @@ func (rc *reconciler) who(loc int32, side Side, r *Report, v *Visit) (whoKey, ui
 	case byPatientID:
 		id = "id:" + normID(r.str(v.id))
 	case byDay:
-		if side == SideBilling {
+		if side == rules.SideBilling {
 			// Billing has no patients; the EMR keeps its own, so its visits
 			// can still be told apart and explained.
 			return 0, 0
@@ -783,7 +785,7 @@ func (rc *reconciler) who(loc int32, side Side, r *Report, v *Visit) (whoKey, ui
 	switch {
 	case rc.exact[loc]:
 		if id == "" {
-			id = NameKey(r.str(v.name))
+			id = rules.NameKey(r.str(v.name))
 		}
 		n := rc.exactID(id)
 		return n, uint64(n)
@@ -844,7 +846,7 @@ func keyTable(buf []int32, n int) []int32 {
 }
 
 // keyHash spreads a patient and date over a key table.
-func keyHash(who whoKey, dos Date) uint64 {
+func keyHash(who whoKey, dos rules.Date) uint64 {
 	h := uint64(who) ^ uint64(uint32(dos))*0x9e3779b97f4a7c15
 	h ^= h >> 29
 	h *= 0xbf58476d1ce4e5b9
@@ -861,11 +863,11 @@ type visitRef struct{ rep, idx int32 }
 // table that fits in cache, each visit asked for from memory a few visits
 // ahead of its turn. It returns the locations where two names shared a
 // hash, to be gathered again by name text.
-func (rc *reconciler) collect(todo []int32, side Side) ([]*sideVisits, []int32) {
+func (rc *reconciler) collect(todo []int32, side rules.Side) ([]*sideVisits, []int32) {
 	out := make([]*sideVisits, len(rc.keys))
 	var hasUnits, hasIE bool
 	for _, r := range rc.reports {
-		if r.Kind.Role() == RoleVisits && r.Kind.Side() == side {
+		if r.Kind.Role() == rules.RoleVisits && r.Kind.Side() == side {
 			hasUnits = hasUnits || r.Columns.Units
 			hasIE = hasIE || r.Columns.CPT
 		}
@@ -875,7 +877,7 @@ func (rc *reconciler) collect(todo []int32, side Side) ([]*sideVisits, []int32) 
 	for _, loc := range todo {
 		off[loc] = total
 		for ri, r := range rc.reports {
-			if r.Kind.Role() == RoleVisits && r.Kind.Side() == side {
+			if r.Kind.Role() == rules.RoleVisits && r.Kind.Side() == side {
 				total += int(rc.count[ri][loc])
 			}
 		}
@@ -890,7 +892,7 @@ func (rc *reconciler) collect(todo []int32, side Side) ([]*sideVisits, []int32) 
 	hugePages(keys)
 	end := slices.Clone(off)
 	for ri, r := range rc.reports {
-		if r.Kind.Role() != RoleVisits || r.Kind.Side() != side {
+		if r.Kind.Role() != rules.RoleVisits || r.Kind.Side() != side {
 			continue
 		}
 		vl := rc.vloc[ri]
@@ -946,7 +948,7 @@ func (rc *reconciler) collect(todo []int32, side Side) ([]*sideVisits, []int32) 
 				rc.add(sv, kv, r, v)
 			}
 			kv := &sv.list[slots[i]]
-			if r.Kind == KindDocumentedVisits {
+			if r.Kind == rules.KindDocumentedVisits {
 				kv.byDV += v.Count
 			} else {
 				kv.byBR += v.Count
@@ -968,7 +970,7 @@ func (rc *reconciler) collect(todo []int32, side Side) ([]*sideVisits, []int32) 
 	return out, clashed
 }
 
-func fillPatient(dst *Patient, src Patient) {
+func fillPatient(dst *rules.Patient, src rules.Patient) {
 	if dst.Name == "" {
 		dst.Name = src.Name
 	}
@@ -986,14 +988,14 @@ type checkIndex struct {
 }
 
 type checkSlot struct {
-	kind Kind
-	dos  Date
+	kind rules.Kind
+	dos  rules.Date
 }
 
 type checkItem struct {
-	patient Patient
+	patient rules.Patient
 	nameKey string
-	flags   Flag
+	flags   rules.Flag
 }
 
 // gatherChecks indexes the check reports' items by location (and those for
@@ -1007,10 +1009,10 @@ func (rc *reconciler) gatherChecks() {
 	rc.duIE = make([]map[ieKey]float64, n)
 	rc.duIEAny = map[ieKey]float64{}
 	for ri, r := range rc.reports {
-		if r.Kind.Role() != RoleCheck || r.Kind == KindInsuranceClassSummary {
+		if r.Kind.Role() != rules.RoleCheck || r.Kind == rules.KindInsuranceClassSummary {
 			continue
 		}
-		du := r.Kind == KindDocumentedUnits
+		du := r.Kind == rules.KindDocumentedUnits
 		if du && r.Columns.Units {
 			rc.duHasUnits = true
 		}
@@ -1029,11 +1031,11 @@ func (rc *reconciler) gatherChecks() {
 			}
 			s := checkSlot{r.Kind, v.DOS}
 			p := r.Patient(v)
-			ci.items[s] = append(ci.items[s], checkItem{p, NameKey(p.Name), v.Flags})
+			ci.items[s] = append(ci.items[s], checkItem{p, rules.NameKey(p.Name), v.Flags})
 			if !du {
 				continue
 			}
-			pd := ieKey{NameKey(p.Name) + "\x00" + p.ID, v.DOS}
+			pd := ieKey{rules.NameKey(p.Name) + "\x00" + p.ID, v.DOS}
 			if loc >= 0 {
 				if r.Columns.Units {
 					rc.duUnits[loc] += v.Units
@@ -1059,15 +1061,15 @@ func (rc *reconciler) gatherChecks() {
 // checksAt is a lookup over the items at loc and those for every location.
 type checksAt struct{ here, any *checkIndex }
 
-func (c checksAt) flags(p Patient, dos Date, k Kind) Flag {
+func (c checksAt) flags(p rules.Patient, dos rules.Date, k rules.Kind) rules.Flag {
 	return c.here.flags(p, dos, k) | c.any.flags(p, dos, k)
 }
 
-func (c checksAt) has(k Kind, p Patient, dos Date) bool {
+func (c checksAt) has(k rules.Kind, p rules.Patient, dos rules.Date) bool {
 	return c.here.has(k, p, dos) || c.any.has(k, p, dos)
 }
 
-func (ci *checkIndex) flags(p Patient, dos Date, k Kind) Flag {
+func (ci *checkIndex) flags(p rules.Patient, dos rules.Date, k rules.Kind) rules.Flag {
 	if ci == nil {
 		return 0
 	}
@@ -1075,8 +1077,8 @@ func (ci *checkIndex) flags(p Patient, dos Date, k Kind) Flag {
 	if len(items) == 0 {
 		return 0
 	}
-	var f Flag
-	nk := NameKey(p.Name)
+	var f rules.Flag
+	nk := rules.NameKey(p.Name)
 	for _, it := range items {
 		if samePatient(p, nk, it.patient, it.nameKey) {
 			f |= it.flags
@@ -1085,7 +1087,7 @@ func (ci *checkIndex) flags(p Patient, dos Date, k Kind) Flag {
 	return f
 }
 
-func (ci *checkIndex) has(k Kind, p Patient, dos Date) bool {
+func (ci *checkIndex) has(k rules.Kind, p rules.Patient, dos rules.Date) bool {
 	if ci == nil {
 		return false
 	}
@@ -1093,7 +1095,7 @@ func (ci *checkIndex) has(k Kind, p Patient, dos Date) bool {
 	if len(items) == 0 {
 		return false
 	}
-	nk := NameKey(p.Name)
+	nk := rules.NameKey(p.Name)
 	for _, it := range items {
 		if samePatient(p, nk, it.patient, it.nameKey) {
 			return true
@@ -1104,8 +1106,8 @@ func (ci *checkIndex) has(k Kind, p Patient, dos Date) bool {
 
 // balanceAll balances the locations in todo, on every core, keeping their
 // order.
-func (rc *reconciler) balanceAll(todo []int32) []*Location {
-	out := make([]*Location, len(todo))
+func (rc *reconciler) balanceAll(todo []int32) []*rules.Location {
+	out := make([]*rules.Location, len(todo))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), len(todo)) {
@@ -1133,8 +1135,8 @@ func (rc *reconciler) balanceAll(todo []int32) []*Location {
 
 // balanceLocation balances one location; it returns nil when a key on both
 // sides holds two different patients under one name hash.
-func (rc *reconciler) balanceLocation(loc int32) *Location {
-	out := &Location{Location: rc.locName[rc.keys[loc]], Reasons: map[Reason]int{}}
+func (rc *reconciler) balanceLocation(loc int32) *rules.Location {
+	out := &rules.Location{Location: rc.locName[rc.keys[loc]], Reasons: map[rules.Reason]int{}}
 	id := rc.ident[loc]
 	emr, bill := rc.emr[loc], rc.bill[loc]
 	if emr.hasUnits {
@@ -1151,21 +1153,21 @@ func (rc *reconciler) balanceLocation(loc int32) *Location {
 	// A day's figures are found twice a key: by its place in the period
 	// when the period is short, as it always is (the map lookups were a
 	// third of the matching), else in a map.
-	days := map[Date]*Day{}
-	var inPeriod []*Day
+	days := map[rules.Date]*rules.Day{}
+	var inPeriod []*rules.Day
 	if n := rc.period.Days(); n > 0 && n <= 1000 {
-		inPeriod = make([]*Day, n)
+		inPeriod = make([]*rules.Day, n)
 	}
-	day := func(d Date) *Day {
+	day := func(d rules.Date) *rules.Day {
 		if i := int(d - rc.period.From); i >= 0 && i < len(inPeriod) {
 			if inPeriod[i] == nil {
-				inPeriod[i] = &Day{Date: d}
+				inPeriod[i] = &rules.Day{Date: d}
 				days[d] = inPeriod[i]
 			}
 			return inPeriod[i]
 		}
 		if days[d] == nil {
-			days[d] = &Day{Date: d}
+			days[d] = &rules.Day{Date: d}
 		}
 		return days[d]
 	}
@@ -1205,35 +1207,35 @@ func (rc *reconciler) balanceLocation(loc int32) *Location {
 		if m.Reason == "" {
 			switch {
 			case p.other != 0:
-				m.Reason = ReasonDOSMismatch
+				m.Reason = rules.ReasonDOSMismatch
 				m.OtherDate = p.other
-			case m.Side == SideBilling && p.emrCount > 0:
-				m.Reason = ReasonDuplicate
+			case m.Side == rules.SideBilling && p.emrCount > 0:
+				m.Reason = rules.ReasonDuplicate
 			default:
-				m.Reason = ReasonUnexplained
+				m.Reason = rules.ReasonUnexplained
 			}
 		}
 		m.NeedsAction = m.Reason.NeedsAction()
 		out.Reasons[m.Reason]++
 		out.Mismatches = append(out.Mismatches, m)
 	}
-	rank := map[Reason]int{}
-	for i, r := range Reasons {
+	rank := map[rules.Reason]int{}
+	for i, r := range rules.Reasons {
 		rank[r] = i
 	}
-	slices.SortStableFunc(out.Mismatches, func(a, b Mismatch) int {
+	slices.SortStableFunc(out.Mismatches, func(a, b rules.Mismatch) int {
 		return cmp.Or(cmp.Compare(rank[a.Reason], rank[b.Reason]), cmp.Compare(a.DateOfService, b.DateOfService),
 			cmp.Compare(a.Side, b.Side), cmp.Compare(a.Patient, b.Patient))
 	})
 	if out.Mismatches == nil {
-		out.Mismatches = []Mismatch{}
+		out.Mismatches = []rules.Mismatch{}
 	}
 	for _, d := range days {
 		out.Days = append(out.Days, *d)
 	}
-	slices.SortFunc(out.Days, func(a, b Day) int { return cmp.Compare(a.Date, b.Date) })
+	slices.SortFunc(out.Days, func(a, b rules.Day) int { return cmp.Compare(a.Date, b.Date) })
 	if out.Days == nil {
-		out.Days = []Day{}
+		out.Days = []rules.Day{}
 	}
 	out.Balanced = out.ActionCount() == 0
 	if id == byDay {
@@ -1242,18 +1244,18 @@ func (rc *reconciler) balanceLocation(loc int32) *Location {
 	return out
 }
 
-func (rc *reconciler) newPatients(loc int32, emr *sideVisits) *NewPatients {
+func (rc *reconciler) newPatients(loc int32, emr *sideVisits) *rules.NewPatients {
 	var billing float64
 	found := false
 	key := rc.keys[loc]
 	for _, r := range rc.reports {
-		if r.Kind != KindInsuranceClassSummary {
+		if r.Kind != rules.KindInsuranceClassSummary {
 			continue
 		}
 		for l, n := range r.NewPatients {
-			k := LocationKey(l)
+			k := rules.LocationKey(l)
 			if k == "" {
-				k = LocationKey(r.Location)
+				k = rules.LocationKey(r.Location)
 			}
 			if k == "" && (rc.opt.Location != "" || len(rc.locSeen) <= 1) {
 				k = key
@@ -1267,7 +1269,7 @@ func (rc *reconciler) newPatients(loc int32, emr *sideVisits) *NewPatients {
 	if !found {
 		return nil
 	}
-	np := &NewPatients{Billing: billing}
+	np := &rules.NewPatients{Billing: billing}
 	if emr.hasIE {
 		np.EMR = emr.ie
 		np.SameDay = min(emr.ieSameDay, max(emr.ie-billing, 0))
@@ -1295,14 +1297,14 @@ func (rc *reconciler) newPatients(loc int32, emr *sideVisits) *NewPatients {
 // pendingMismatch is a mismatch whose reason may still be dos_mismatch,
 // duplicate or unexplained.
 type pendingMismatch struct {
-	m        Mismatch
+	m        rules.Mismatch
 	who      whoKey
-	emrCount int  // EMR visits for the key (for duplicate)
-	other    Date // the paired date, once paired
+	emrCount int        // EMR visits for the key (for duplicate)
+	other    rules.Date // the paired date, once paired
 	pairable bool
 }
 
-func (rc *reconciler) matchByKey(loc int32, out *Location, emr, bill *sideVisits, checks checksAt, day func(Date) *Day) ([]pendingMismatch, bool) {
+func (rc *reconciler) matchByKey(loc int32, out *rules.Location, emr, bill *sideVisits, checks checksAt, day func(rules.Date) *rules.Day) ([]pendingMismatch, bool) {
 	var pending []pendingMismatch
 	match := func(k patientDay, ek, bk *keyVisits) {
 		var e, b int
@@ -1327,7 +1329,7 @@ func (rc *reconciler) matchByKey(loc int32, out *Location, emr, bill *sideVisits
 			p := rc.patient(emr, ek)
 			reason := rc.emrReason(ek, p, b, checks, k.dos)
 			pending = append(pending, pendingMismatch{
-				m:        mismatch(SideEMR, p, k.dos, reason),
+				m:        mismatch(rules.SideEMR, p, k.dos, reason),
 				who:      k.who,
 				emrCount: e,
 				pairable: reason == "",
@@ -1335,7 +1337,7 @@ func (rc *reconciler) matchByKey(loc int32, out *Location, emr, bill *sideVisits
 		}
 		for range b - m {
 			pending = append(pending, pendingMismatch{
-				m:        mismatch(SideBilling, rc.patient(bill, bk), k.dos, ""),
+				m:        mismatch(rules.SideBilling, rc.patient(bill, bk), k.dos, ""),
 				who:      k.who,
 				emrCount: e,
 				pairable: true,
@@ -1381,9 +1383,9 @@ func (rc *reconciler) matchByKey(loc int32, out *Location, emr, bill *sideVisits
 // day, the smaller count matches; on a day EMR is higher, the EMR visits
 // with an expected reason are listed, and the rest of the difference is
 // counted as unexplained but cannot be listed.
-func (rc *reconciler) matchByDay(out *Location, keys []patientDay, emr, bill *sideVisits, checks checksAt, day func(Date) *Day) []pendingMismatch {
-	perDay := map[Date][2]int{}
-	var dates []Date
+func (rc *reconciler) matchByDay(out *rules.Location, keys []patientDay, emr, bill *sideVisits, checks checksAt, day func(rules.Date) *rules.Day) []pendingMismatch {
+	perDay := map[rules.Date][2]int{}
+	var dates []rules.Date
 	for _, k := range keys {
 		c, seen := perDay[k.dos]
 		if !seen {
@@ -1423,54 +1425,54 @@ func (rc *reconciler) matchByDay(out *Location, keys []patientDay, emr, bill *si
 					}
 					p := rc.patient(emr, ek)
 					if reason := rc.emrReason(ek, p, billed, checks, dos); reason != "" {
-						pending = append(pending, pendingMismatch{m: mismatch(SideEMR, p, dos, reason)})
+						pending = append(pending, pendingMismatch{m: mismatch(rules.SideEMR, p, dos, reason)})
 						listed++
 					}
 				}
 			}
 		}
-		side, rest := SideEMR, e-b-listed
+		side, rest := rules.SideEMR, e-b-listed
 		if b > e {
-			side, rest = SideBilling, b-e
+			side, rest = rules.SideBilling, b-e
 		}
 		for range max(rest, 0) {
-			pending = append(pending, pendingMismatch{m: Mismatch{Side: side, DateOfService: dos}})
+			pending = append(pending, pendingMismatch{m: rules.Mismatch{Side: side, DateOfService: dos}})
 		}
 	}
 	return pending
 }
 
-func mismatch(s Side, p Patient, dos Date, r Reason) Mismatch {
-	return Mismatch{Side: s, Patient: p.Name, PatientID: p.ID, Account: p.Account, DateOfService: dos, Reason: r}
+func mismatch(s rules.Side, p rules.Patient, dos rules.Date, r rules.Reason) rules.Mismatch {
+	return rules.Mismatch{Side: s, Patient: p.Name, PatientID: p.ID, Account: p.Account, DateOfService: dos, Reason: r}
 }
 
 // emrReason is the first reason before dos_mismatch that explains an EMR
 // visit billing lacks, or "" when none does. billed is billing's count for
 // the key.
-func (rc *reconciler) emrReason(k *keyVisits, p Patient, billed int, checks checksAt, dos Date) Reason {
-	flags := k.flags | checks.flags(p, dos, KindDocumentedUnits)
-	dnbKnown := checks.has(KindDocumentedUnits, p, dos)
+func (rc *reconciler) emrReason(k *keyVisits, p rules.Patient, billed int, checks checksAt, dos rules.Date) rules.Reason {
+	flags := k.flags | checks.flags(p, dos, rules.KindDocumentedUnits)
+	dnbKnown := checks.has(rules.KindDocumentedUnits, p, dos)
 	switch {
-	case flags&FlagNORCM != 0:
-		return ReasonNORCM
-	case flags&FlagNoCharge != 0:
-		return ReasonNoCharge
-	case flags&FlagDoNotBill != 0:
-		return ReasonDoNotBill
-	case dnbKnown && flags&FlagBilledUnits == 0:
-		return ReasonZeroUnits
+	case flags&rules.FlagNORCM != 0:
+		return rules.ReasonNORCM
+	case flags&rules.FlagNoCharge != 0:
+		return rules.ReasonNoCharge
+	case flags&rules.FlagDoNotBill != 0:
+		return rules.ReasonDoNotBill
+	case dnbKnown && flags&rules.FlagBilledUnits == 0:
+		return rules.ReasonZeroUnits
 	case billed > 0:
-		return ReasonSameDay
+		return rules.ReasonSameDay
 	}
-	if checks.flags(p, dos, KindBillingExceptions)&FlagException != 0 {
-		return ReasonBillingException
+	if checks.flags(p, dos, rules.KindBillingExceptions)&rules.FlagException != 0 {
+		return rules.ReasonBillingException
 	}
-	cf := checks.flags(p, dos, KindClaimsFeed)
+	cf := checks.flags(p, dos, rules.KindClaimsFeed)
 	switch {
-	case cf&FlagNotRebilled != 0:
-		return ReasonNotRebilled
-	case cf&FlagNotSent != 0:
-		return ReasonNotSent
+	case cf&rules.FlagNotRebilled != 0:
+		return rules.ReasonNotRebilled
+	case cf&rules.FlagNotSent != 0:
+		return rules.ReasonNotSent
 	}
 	return ""
 }
@@ -1485,7 +1487,7 @@ func pairDOS(pending []pendingMismatch) {
 			continue
 		}
 		s := byWho[p.who]
-		if p.m.Side == SideEMR {
+		if p.m.Side == rules.SideEMR {
 			s[0] = append(s[0], i)
 		} else {
 			s[1] = append(s[1], i)
@@ -1526,7 +1528,7 @@ func pairDOS(pending []pendingMismatch) {
 
 // samePatient decides whether two rows are the same patient: by an id when
 // both carry the same kind, else by name.
-func samePatient(a Patient, aKey string, b Patient, bKey string) bool {
+func samePatient(a rules.Patient, aKey string, b rules.Patient, bKey string) bool {
 	switch {
 	case a.Account != "" && b.Account != "":
 		return normID(a.Account) == normID(b.Account)
@@ -1556,61 +1558,61 @@ func (rc *reconciler) reportWarnings() {
 	var exceptions, notSent, notRebilled int
 	for ri, r := range rc.reports {
 		switch r.Kind {
-		case KindBillingExceptions:
+		case rules.KindBillingExceptions:
 			exceptions += r.VisitCount()
-		case KindClaimsFeed:
+		case rules.KindClaimsFeed:
 			for i := range r.Visits {
 				v := &r.Visits[i]
-				if v.Flags&FlagNotSent != 0 {
+				if v.Flags&rules.FlagNotSent != 0 {
 					notSent++
 				}
-				if v.Flags&FlagNotRebilled != 0 {
+				if v.Flags&rules.FlagNotRebilled != 0 {
 					notRebilled++
 				}
 			}
 		}
 		if r.DateBasis != "" && !isDOSBasis(r.DateBasis) {
-			rc.warn(Warning{Code: WarnDateBasis, File: r.Name, Kind: r.Kind, DateBasis: r.DateBasis})
+			rc.warn(rules.Warning{Code: rules.WarnDateBasis, File: r.Name, Kind: r.Kind, DateBasis: r.DateBasis})
 		}
-		if r.Kind.Role() == RoleVisits {
-			rc.totalsWarning(r, TotalHeader, r.Stated)
-			rc.totalsWarning(r, TotalGrandRow, r.GrandTotal)
+		if r.Kind.Role() == rules.RoleVisits {
+			rc.totalsWarning(r, rules.TotalHeader, r.Stated)
+			rc.totalsWarning(r, rules.TotalGrandRow, r.GrandTotal)
 		}
-		if n := rc.outside[ri]; n > 0 && r.Kind.Role() == RoleVisits {
-			rc.warn(Warning{Code: WarnOutsidePeriod, File: r.Name, Count: n, Period: &rc.period})
+		if n := rc.outside[ri]; n > 0 && r.Kind.Role() == rules.RoleVisits {
+			rc.warn(rules.Warning{Code: rules.WarnOutsidePeriod, File: r.Name, Count: n, Period: &rc.period})
 		}
 	}
 	if exceptions > 0 {
-		rc.warn(Warning{Code: WarnBillingExceptions, Count: exceptions})
+		rc.warn(rules.Warning{Code: rules.WarnBillingExceptions, Count: exceptions})
 	}
 	if notSent > 0 {
-		rc.warn(Warning{Code: WarnClaimsNotSent, Count: notSent})
+		rc.warn(rules.Warning{Code: rules.WarnClaimsNotSent, Count: notSent})
 	}
 	if notRebilled > 0 {
-		rc.warn(Warning{Code: WarnClaimsNotRebilled, Count: notRebilled})
+		rc.warn(rules.Warning{Code: rules.WarnClaimsNotRebilled, Count: notRebilled})
 	}
 }
 
 func isDOSBasis(s string) bool {
-	k := LocationKey(s)
+	k := rules.LocationKey(s)
 	return k == "dateofservice" || k == "dos" || k == "servicedate" || k == "visitdate"
 }
 
-func (rc *reconciler) totalsWarning(r *Report, in string, t Totals) {
+func (rc *reconciler) totalsWarning(r *Report, in string, t rules.Totals) {
 	if t.Visits != nil {
 		if got := float64(r.VisitCount()); math.Abs(got-*t.Visits) > 0.001 {
-			rc.warn(Warning{Code: WarnHeaderTotals, File: r.Name, TotalIn: in, TotalOf: TotalVisits, Stated: ptr(*t.Visits), Found: ptr(got)})
+			rc.warn(rules.Warning{Code: rules.WarnHeaderTotals, File: r.Name, TotalIn: in, TotalOf: rules.TotalVisits, Stated: ptr(*t.Visits), Found: ptr(got)})
 		}
 	}
 	if t.Units != nil {
 		if got := r.UnitCount(); math.Abs(got-*t.Units) > 0.001 {
-			rc.warn(Warning{Code: WarnHeaderTotals, File: r.Name, TotalIn: in, TotalOf: TotalUnits, Stated: ptr(*t.Units), Found: ptr(got)})
+			rc.warn(rules.Warning{Code: rules.WarnHeaderTotals, File: r.Name, TotalIn: in, TotalOf: rules.TotalUnits, Stated: ptr(*t.Units), Found: ptr(got)})
 		}
 	}
 }
 
-func (rc *reconciler) inputs() []Input {
-	out := make([]Input, len(rc.reports))
+func (rc *reconciler) inputs() []rules.Input {
+	out := make([]rules.Input, len(rc.reports))
 	for i, r := range rc.reports {
 		locs := r.Locations()
 		if locs == nil {
@@ -1620,9 +1622,9 @@ func (rc *reconciler) inputs() []Input {
 		if p.IsZero() {
 			p = r.DateSpan()
 		}
-		out[i] = Input{File: r.Name, Kind: r.Kind, Side: r.Kind.Side(), Locations: locs,
+		out[i] = rules.Input{File: r.Name, Kind: r.Kind, Side: r.Kind.Side(), Locations: locs,
 			From: p.From, To: p.To, Rows: r.Rows, Visits: r.VisitCount()}
-		if r.Kind == KindInsuranceClassSummary {
+		if r.Kind == rules.KindInsuranceClassSummary {
 			var n float64
 			for _, v := range r.NewPatients {
 				n += v
@@ -1636,42 +1638,42 @@ func (rc *reconciler) inputs() []Input {
 // resultWarnings adds what the balance itself shows the user should look
 // at: day-only billing, new patients that differ, and check reports that
 // might explain what is left unexplained.
-func (rc *reconciler) resultWarnings(res *Result) {
+func (rc *reconciler) resultWarnings(res *rules.Result) {
 	emrUnexplained := 0
 	for i := range res.Locations {
 		l := &res.Locations[i]
 		if l.PerDay {
-			rc.warn(Warning{Code: WarnPerDay, Location: l.Location, Count: l.Reasons[ReasonUnexplained]})
+			rc.warn(rules.Warning{Code: rules.WarnPerDay, Location: l.Location, Count: l.Reasons[rules.ReasonUnexplained]})
 		}
 		if np := l.NewPatients; np != nil && math.Abs(np.EMR-np.Billing) > 0.001 {
 			if np.SameDay > 0 && math.Abs(np.EMR-np.SameDay-np.Billing) < 0.001 {
-				rc.warn(Warning{Code: WarnNewPatientsSameDay, Location: l.Location, Count: int(np.SameDay), EMR: ptr(np.EMR), Billing: ptr(np.Billing)})
+				rc.warn(rules.Warning{Code: rules.WarnNewPatientsSameDay, Location: l.Location, Count: int(np.SameDay), EMR: ptr(np.EMR), Billing: ptr(np.Billing)})
 			} else {
-				rc.warn(Warning{Code: WarnNewPatients, Location: l.Location, Count: int(math.Abs(np.EMR - np.Billing)), EMR: ptr(np.EMR), Billing: ptr(np.Billing)})
+				rc.warn(rules.Warning{Code: rules.WarnNewPatients, Location: l.Location, Count: int(math.Abs(np.EMR - np.Billing)), EMR: ptr(np.EMR), Billing: ptr(np.Billing)})
 			}
 		}
 		for _, m := range l.Mismatches {
-			if m.Side == SideEMR && m.Reason == ReasonUnexplained {
+			if m.Side == rules.SideEMR && m.Reason == rules.ReasonUnexplained {
 				emrUnexplained++
 			}
 		}
 	}
-	if rc.has(KindInsuranceClassSummary) && !slices.ContainsFunc(res.Locations, func(l Location) bool { return l.NewPatients != nil }) {
-		rc.warn(Warning{Code: WarnNewPatientsLocation, Locations: rc.locNames()})
+	if rc.has(rules.KindInsuranceClassSummary) && !slices.ContainsFunc(res.Locations, func(l rules.Location) bool { return l.NewPatients != nil }) {
+		rc.warn(rules.Warning{Code: rules.WarnNewPatientsLocation, Locations: rc.locNames()})
 	}
 	if emrUnexplained == 0 {
 		return
 	}
-	suggest := func(k Kind) {
+	suggest := func(k rules.Kind) {
 		if !rc.has(k) {
-			rc.warn(Warning{Code: WarnCheckMissing, Count: emrUnexplained, Kind: k})
+			rc.warn(rules.Warning{Code: rules.WarnCheckMissing, Count: emrUnexplained, Kind: k})
 		}
 	}
-	suggest(KindBillingExceptions)
-	if rc.has(KindEMRBillingReport) {
-		suggest(KindClaimsFeed)
+	suggest(rules.KindBillingExceptions)
+	if rc.has(rules.KindEMRBillingReport) {
+		suggest(rules.KindClaimsFeed)
 	}
-	if rc.has(KindDocumentedVisits) {
-		suggest(KindDocumentedUnits)
+	if rc.has(rules.KindDocumentedVisits) {
+		suggest(rules.KindDocumentedUnits)
 	}
 }

@@ -10,39 +10,41 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // day returns a date in November 2026, the month the tests balance.
-func day(d int) Date { return DateOf(2026, 11, d) }
+func day(d int) rules.Date { return rules.DateOf(2026, 11, d) }
 
 // line is a row of a test report: "Smith, John" on day 16 at "" location.
-func line(name string, d int, mods ...func(*Line)) Line {
-	l := Line{Patient: Patient{Name: name}, DOS: day(d)}
+func line(name string, d int, mods ...func(*rules.Line)) rules.Line {
+	l := rules.Line{Patient: rules.Patient{Name: name}, DOS: day(d)}
 	for _, m := range mods {
 		m(&l)
 	}
 	return l
 }
 
-func cpt(code string, units float64) func(*Line) {
-	return func(l *Line) { l.CPT, l.Units = code, units }
+func cpt(code string, units float64) func(*rules.Line) {
+	return func(l *rules.Line) { l.CPT, l.Units = code, units }
 }
-func visits(n float64) func(*Line) { return func(l *Line) { l.Visits = n } }
-func at(loc string) func(*Line)    { return func(l *Line) { l.Location = loc } }
-func dnb(l *Line)                  { l.DoNotBill = true }
-func status(s ClaimStatus) func(*Line) {
-	return func(l *Line) { l.Status = s }
+func visits(n float64) func(*rules.Line) { return func(l *rules.Line) { l.Visits = n } }
+func at(loc string) func(*rules.Line)    { return func(l *rules.Line) { l.Location = loc } }
+func dnb(l *rules.Line)                  { l.DoNotBill = true }
+func status(s rules.ClaimStatus) func(*rules.Line) {
+	return func(l *rules.Line) { l.Status = s }
 }
-func acct(a string) func(*Line) { return func(l *Line) { l.Patient.Account = a } }
+func acct(a string) func(*rules.Line) { return func(l *rules.Line) { l.Patient.Account = a } }
 
 // build folds lines into a report of kind k, with the columns such a report
 // has by default.
-func build(name string, k Kind, lines ...Line) *Report {
-	cols := Columns{Name: true}
+func build(name string, k rules.Kind, lines ...rules.Line) *Report {
+	cols := rules.Columns{Name: true}
 	switch k {
-	case KindEMRBillingReport, KindDocumentedUnits:
+	case rules.KindEMRBillingReport, rules.KindDocumentedUnits:
 		cols.CPT, cols.Units = true, true
-	case KindChargeAuditSummary:
+	case rules.KindChargeAuditSummary:
 		cols.Units = true
 		for _, l := range lines {
 			if l.Visits != 0 {
@@ -57,11 +59,13 @@ func build(name string, k Kind, lines ...Line) *Report {
 	return b.Report()
 }
 
-func emr(lines ...Line) *Report  { return build("emr.csv", KindEMRBillingReport, lines...) }
-func bill(lines ...Line) *Report { return build("cas.csv", KindChargeAuditSummary, lines...) }
+func emr(lines ...rules.Line) *Report { return build("emr.csv", rules.KindEMRBillingReport, lines...) }
+func bill(lines ...rules.Line) *Report {
+	return build("cas.csv", rules.KindChargeAuditSummary, lines...)
+}
 
 // mismatchList renders mismatches compactly: "emr 16 Smith, John norcm".
-func mismatchList(l Location) []string {
+func mismatchList(l rules.Location) []string {
 	var out []string
 	for _, m := range l.Mismatches {
 		_, _, d := m.DateOfService.Civil()
@@ -129,8 +133,8 @@ func TestReconcileReasons(t *testing.T) {
 		{
 			name: "do_not_bill from Documented Units",
 			reports: []*Report{
-				build("dv.csv", KindDocumentedVisits, line("Smith, John", 16), line("Doe, Jane", 16)),
-				build("du.csv", KindDocumentedUnits, line("Smith, John", 16, cpt("97110", 2), dnb)),
+				build("dv.csv", rules.KindDocumentedVisits, line("Smith, John", 16), line("Doe, Jane", 16)),
+				build("du.csv", rules.KindDocumentedUnits, line("Smith, John", 16, cpt("97110", 2), dnb)),
 				bill(line("Jane Doe", 16, cpt("97110", 1))),
 			},
 			balanced: true, counts: [3]int{2, 1, 1},
@@ -139,8 +143,8 @@ func TestReconcileReasons(t *testing.T) {
 		{
 			name: "zero_units when every line has 0 units",
 			reports: []*Report{
-				build("dv.csv", KindDocumentedVisits, line("Smith, John", 16), line("Doe, Jane", 16)),
-				build("du.csv", KindDocumentedUnits, line("Smith, John", 16, cpt("97110", 0)), line("Smith, John", 16, cpt("97140", 0)),
+				build("dv.csv", rules.KindDocumentedVisits, line("Smith, John", 16), line("Doe, Jane", 16)),
+				build("du.csv", rules.KindDocumentedUnits, line("Smith, John", 16, cpt("97110", 0)), line("Smith, John", 16, cpt("97140", 0)),
 					line("Doe, Jane", 16, cpt("97110", 1))),
 				bill(line("Jane Doe", 16, cpt("97110", 1))),
 			},
@@ -150,7 +154,7 @@ func TestReconcileReasons(t *testing.T) {
 		{
 			name: "same_day: two notes, billing counts the date once",
 			reports: []*Report{
-				build("dv.csv", KindDocumentedVisits, line("Smith, John", 16), line("Smith, John", 16)),
+				build("dv.csv", rules.KindDocumentedVisits, line("Smith, John", 16), line("Smith, John", 16)),
 				bill(line("John Smith", 16, visits(1))),
 			},
 			balanced: true, counts: [3]int{2, 1, 1},
@@ -161,7 +165,7 @@ func TestReconcileReasons(t *testing.T) {
 			reports: []*Report{
 				emr(line("Smith, John", 18, cpt("97110", 1))),
 				bill(),
-				build("ex.csv", KindBillingExceptions, line("John Smith", 18)),
+				build("ex.csv", rules.KindBillingExceptions, line("John Smith", 18)),
 			},
 			balanced: false, counts: [3]int{1, 0, 0},
 			want: []string{"emr 18 Smith, John billing_exception"},
@@ -171,8 +175,8 @@ func TestReconcileReasons(t *testing.T) {
 			reports: []*Report{
 				emr(line("Smith, John", 18, cpt("97110", 1)), line("Doe, Jane", 18, cpt("97110", 1))),
 				bill(),
-				build("cf.csv", KindClaimsFeed, line("Smith, John", 18, status(StatusNotSent)), line("Smith, John", 18, status(StatusNotRebilled)),
-					line("Doe, Jane", 18, status(StatusNotSent))),
+				build("cf.csv", rules.KindClaimsFeed, line("Smith, John", 18, status(rules.StatusNotSent)), line("Smith, John", 18, status(rules.StatusNotRebilled)),
+					line("Doe, Jane", 18, status(rules.StatusNotSent))),
 			},
 			balanced: false, counts: [3]int{2, 0, 0},
 			want: []string{"emr 18 Doe, Jane claims_feed_not_sent", "emr 18 Smith, John claims_feed_not_rebilled"},
@@ -235,7 +239,7 @@ func TestReconcileReasons(t *testing.T) {
 			reports: []*Report{
 				emr(line("Smith, John", 16, cpt("NORCM", 0))),
 				bill(line("John Smith", 17, cpt("97110", 1))),
-				build("ex.csv", KindBillingExceptions, line("John Smith", 16)),
+				build("ex.csv", rules.KindBillingExceptions, line("John Smith", 16)),
 			},
 			balanced: false, counts: [3]int{1, 1, 0},
 			want: []string{"billing 17 John Smith unexplained", "emr 16 Smith, John norcm"},
@@ -243,11 +247,11 @@ func TestReconcileReasons(t *testing.T) {
 		{
 			name: "precedence: same_day beats exception; exception beats claims feed and dos_mismatch",
 			reports: []*Report{
-				build("dv.csv", KindDocumentedVisits, line("Smith, John", 16), line("Smith, John", 16), line("Doe, Jane", 16)),
-				build("du.csv", KindDocumentedUnits, line("Smith, John", 16, cpt("97110", 1)), line("Doe, Jane", 16, cpt("97110", 1))),
+				build("dv.csv", rules.KindDocumentedVisits, line("Smith, John", 16), line("Smith, John", 16), line("Doe, Jane", 16)),
+				build("du.csv", rules.KindDocumentedUnits, line("Smith, John", 16, cpt("97110", 1)), line("Doe, Jane", 16, cpt("97110", 1))),
 				bill(line("John Smith", 16, visits(1)), line("Jane Doe", 17, visits(1))),
-				build("ex.csv", KindBillingExceptions, line("Smith, John", 16), line("Doe, Jane", 16)),
-				build("cf.csv", KindClaimsFeed, line("Doe, Jane", 16, status(StatusNotSent))),
+				build("ex.csv", rules.KindBillingExceptions, line("Smith, John", 16), line("Doe, Jane", 16)),
+				build("cf.csv", rules.KindClaimsFeed, line("Doe, Jane", 16, status(rules.StatusNotSent))),
 			},
 			balanced: false, counts: [3]int{3, 2, 1},
 			want: []string{"billing 17 Jane Doe unexplained", "emr 16 Doe, Jane billing_exception", "emr 16 Smith, John same_day"},
@@ -284,7 +288,7 @@ func TestReconcileReasons(t *testing.T) {
 			// The counts must add up: every visit is matched or a mismatch.
 			var emrMis, billMis, reasons int
 			for _, m := range l.Mismatches {
-				if m.Side == SideEMR {
+				if m.Side == rules.SideEMR {
 					emrMis++
 				} else {
 					billMis++
@@ -344,8 +348,8 @@ func TestReconcileLocationResolution(t *testing.T) {
 
 	two := emr(line("Smith, John", 16, at("Downtown"), cpt("97110", 1)), line("Doe, Jane", 16, at("Uptown"), cpt("97110", 1)))
 	_, err = Reconcile([]*Report{two, bill(line("John Smith", 16, cpt("97110", 1)))}, Options{})
-	var e *Error
-	if !errors.As(err, &e) || e.Code != EInvalid || e.File != "cas.csv" || !strings.Contains(e.Message, "Downtown, Uptown") || !strings.Contains(e.Message, "--location") {
+	var e *rules.Error
+	if !errors.As(err, &e) || e.Code != rules.EInvalid || e.File != "cas.csv" || !strings.Contains(e.Message, "Downtown, Uptown") || !strings.Contains(e.Message, "--location") {
 		t.Fatalf("want an invalid-input error naming cas.csv and both locations, got %v", err)
 	}
 	res, err = Reconcile([]*Report{two, bill(line("John Smith", 16, cpt("97110", 1)))}, Options{Location: "downtown"})
@@ -363,11 +367,11 @@ func TestReconcileSides(t *testing.T) {
 		want    string
 	}{
 		{[]*Report{bill(line("John Smith", 16))}, "No EMR side"},
-		{[]*Report{emr(line("John Smith", 16)), build("ex.csv", KindBillingExceptions, line("John Smith", 16))}, "No billing side"},
+		{[]*Report{emr(line("John Smith", 16)), build("ex.csv", rules.KindBillingExceptions, line("John Smith", 16))}, "No billing side"},
 		{nil, "No EMR side"},
 	} {
 		_, err := Reconcile(tc.reports, Options{})
-		if ErrorCode(err) != EInvalid || !strings.Contains(err.Error(), tc.want) {
+		if rules.ErrorCode(err) != rules.EInvalid || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("got %v, want an invalid-input error saying %q", err, tc.want)
 		}
 	}
@@ -377,7 +381,7 @@ func TestReconcilePeriod(t *testing.T) {
 	e := emr(line("Smith, John", 15, cpt("97110", 1)), line("Smith, John", 16, cpt("97110", 1)), line("Doe, Jane", 21, cpt("97110", 1)))
 	b := bill(line("John Smith", 16, cpt("97110", 1)))
 
-	res, err := Reconcile([]*Report{e, b}, Options{Period: Period{day(16), day(20)}})
+	res, err := Reconcile([]*Report{e, b}, Options{Period: rules.Period{From: day(16), To: day(20)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,24 +389,24 @@ func TestReconcilePeriod(t *testing.T) {
 	if !res.Balanced || l.EMRVisits != 1 || res.From != day(16) || res.To != day(20) {
 		t.Errorf("with --from/--to: balanced %v, emr %d, %s..%s", res.Balanced, l.EMRVisits, res.From, res.To)
 	}
-	if w := findWarning(res, WarnOutsidePeriod); w == nil || w.Count != 2 || w.File != "emr.csv" {
+	if w := findWarning(res, rules.WarnOutsidePeriod); w == nil || w.Count != 2 || w.File != "emr.csv" {
 		t.Errorf("want a warning about 2 visits outside the period, got %+v", res.Warnings)
 	}
 
 	// Stated ranges that disagree: the dates both share, with a warning.
-	e.Period = Period{day(16), day(20)}
-	b.Period = Period{day(16), day(22)}
+	e.Period = rules.Period{From: day(16), To: day(20)}
+	b.Period = rules.Period{From: day(16), To: day(22)}
 	res, err = Reconcile([]*Report{e, b}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.From != day(16) || res.To != day(20) || findWarning(res, WarnPeriodsDisagree) == nil {
+	if res.From != day(16) || res.To != day(20) || findWarning(res, rules.WarnPeriodsDisagree) == nil {
 		t.Errorf("stated ranges: %s..%s, warnings %+v", res.From, res.To, res.Warnings)
 	}
 
 	// Ranges that share nothing cannot be balanced.
-	b.Period = Period{day(23), day(27)}
-	if _, err := Reconcile([]*Report{e, b}, Options{}); ErrorCode(err) != EInvalid || !strings.Contains(err.Error(), "share no dates") {
+	b.Period = rules.Period{From: day(23), To: day(27)}
+	if _, err := Reconcile([]*Report{e, b}, Options{}); rules.ErrorCode(err) != rules.EInvalid || !strings.Contains(err.Error(), "share no dates") {
 		t.Errorf("disjoint ranges: got %v", err)
 	}
 
@@ -414,12 +418,12 @@ func TestReconcilePeriod(t *testing.T) {
 }
 
 func TestReconcileReplacement(t *testing.T) {
-	old := build("cas-monday-v1.csv", KindChargeAuditSummary, line("John Smith", 16, cpt("97110", 1)))
-	old.Period = Period{day(16), day(16)}
-	newer := build("cas-monday-v2.csv", KindChargeAuditSummary, line("John Smith", 16, cpt("97110", 1)), line("Jane Doe", 16, cpt("97110", 1)))
-	newer.Period = Period{day(16), day(16)}
-	tuesday := build("cas-tuesday.csv", KindChargeAuditSummary, line("Jane Doe", 17, cpt("97110", 1)))
-	tuesday.Period = Period{day(17), day(17)}
+	old := build("cas-monday-v1.csv", rules.KindChargeAuditSummary, line("John Smith", 16, cpt("97110", 1)))
+	old.Period = rules.Period{From: day(16), To: day(16)}
+	newer := build("cas-monday-v2.csv", rules.KindChargeAuditSummary, line("John Smith", 16, cpt("97110", 1)), line("Jane Doe", 16, cpt("97110", 1)))
+	newer.Period = rules.Period{From: day(16), To: day(16)}
+	tuesday := build("cas-tuesday.csv", rules.KindChargeAuditSummary, line("Jane Doe", 17, cpt("97110", 1)))
+	tuesday.Period = rules.Period{From: day(17), To: day(17)}
 	e := emr(line("Smith, John", 16, cpt("97110", 1)), line("Doe, Jane", 16, cpt("97110", 1)), line("Doe, Jane", 17, cpt("97110", 1)))
 	res, err := Reconcile([]*Report{e, old, newer, tuesday}, Options{})
 	if err != nil {
@@ -429,16 +433,16 @@ func TestReconcileReplacement(t *testing.T) {
 	if !res.Balanced || l.BillingVisits != 3 || l.EMRVisits != 3 {
 		t.Errorf("a newer export should replace the older for its dates and keep other days: %+v", l)
 	}
-	w := findWarning(res, WarnReplaced)
-	if w == nil || w.File != "cas-monday-v1.csv" || w.OtherFile != "cas-monday-v2.csv" || w.Kind != KindChargeAuditSummary || w.Period == nil {
+	w := findWarning(res, rules.WarnReplaced)
+	if w == nil || w.File != "cas-monday-v1.csv" || w.OtherFile != "cas-monday-v2.csv" || w.Kind != rules.KindChargeAuditSummary || w.Period == nil {
 		t.Errorf("want a replacement warning, got %+v", res.Warnings)
 	}
 }
 
 func TestReconcilePerDayBilling(t *testing.T) {
-	b := NewBuilder("cas-days.csv", KindChargeAuditSummary, Columns{Visits: true}, nil)
-	b.Add(&Line{DOS: day(16), Visits: 2})
-	b.Add(&Line{DOS: day(17), Visits: 1})
+	b := NewBuilder("cas-days.csv", rules.KindChargeAuditSummary, rules.Columns{Visits: true}, nil)
+	b.Add(&rules.Line{DOS: day(16), Visits: 2})
+	b.Add(&rules.Line{DOS: day(17), Visits: 1})
 	res, err := Reconcile([]*Report{
 		emr(line("Smith, John", 16, cpt("97110", 1)), line("Doe, Jane", 16, cpt("NORCM", 0)), line("Roe, Rick", 16, cpt("97110", 1)),
 			line("Smith, John", 17, cpt("97110", 1)), line("Doe, Jane", 17, cpt("97110", 1))),
@@ -451,10 +455,10 @@ func TestReconcilePerDayBilling(t *testing.T) {
 	if !l.PerDay || l.MatchedVisits != 3 || l.EMRVisits != 5 || l.BillingVisits != 3 {
 		t.Fatalf("per-day: %+v", l)
 	}
-	if l.Reasons[ReasonNORCM] != 1 || l.Reasons[ReasonUnexplained] != 1 || l.Balanced {
+	if l.Reasons[rules.ReasonNORCM] != 1 || l.Reasons[rules.ReasonUnexplained] != 1 || l.Balanced {
 		t.Errorf("day 16 is explained by NORCM, day 17 is not: reasons %v", l.Reasons)
 	}
-	if w := findWarning(res, WarnPerDay); w == nil || w.Count != 1 {
+	if w := findWarning(res, rules.WarnPerDay); w == nil || w.Count != 1 {
 		t.Errorf("want a per-day warning, got %+v", res.Warnings)
 	}
 }
@@ -478,7 +482,7 @@ func TestReconcileByAccount(t *testing.T) {
 
 func TestReconcileNewPatients(t *testing.T) {
 	ics := func(n float64) *Report {
-		return build("ics.csv", KindInsuranceClassSummary, Line{NewPatients: n})
+		return build("ics.csv", rules.KindInsuranceClassSummary, rules.Line{NewPatients: n})
 	}
 	e := emr(line("Smith, John", 16, cpt("97161", 1)), line("Smith, John", 16, cpt("97165", 1)),
 		line("Doe, Jane", 16, cpt("97162", 1)), line("Roe, Rick", 16, cpt("97164", 1)))
@@ -492,12 +496,12 @@ func TestReconcileNewPatients(t *testing.T) {
 	if np == nil || np.EMR != 3 || np.Billing != 2 || np.SameDay != 1 {
 		t.Fatalf("new patients = %+v, want EMR 3 (re-eval not counted), billing 2, 1 same-day", np)
 	}
-	if findWarning(res, WarnNewPatientsSameDay) == nil || findWarning(res, WarnNewPatients) != nil {
+	if findWarning(res, rules.WarnNewPatientsSameDay) == nil || findWarning(res, rules.WarnNewPatients) != nil {
 		t.Errorf("a same-day PT+OT evaluation is an explained difference: %+v", res.Warnings)
 	}
 
 	res, _ = Reconcile([]*Report{e, b, ics(1)}, Options{})
-	if findWarning(res, WarnNewPatients) == nil {
+	if findWarning(res, rules.WarnNewPatients) == nil {
 		t.Errorf("3 evaluations against 1 new patient is not explained: %+v", res.Warnings)
 	}
 	res, _ = Reconcile([]*Report{e, b}, Options{})
@@ -508,12 +512,12 @@ func TestReconcileNewPatients(t *testing.T) {
 
 func TestReconcileWarnings(t *testing.T) {
 	e := emr(line("Smith, John", 16, cpt("97110", 2)), line("Doe, Jane", 16, cpt("97110", 1)))
-	e.Stated = Totals{Visits: ptr(3), Units: ptr(3)}
+	e.Stated = rules.Totals{Visits: ptr(3), Units: ptr(3)}
 	e.DateBasis = "Finalized Date"
 	b := bill(line("John Smith", 16, cpt("97110", 2)))
-	b.GrandTotal = Totals{Units: ptr(2)}
-	ex := build("ex.csv", KindBillingExceptions, line("Roe, Rick", 10), line("Roe, Rick", 11))
-	cf := build("cf.csv", KindClaimsFeed, line("Roe, Rick", 16, status(StatusNotSent)), line("Doe, Jane", 16, status(StatusNotRebilled)))
+	b.GrandTotal = rules.Totals{Units: ptr(2)}
+	ex := build("ex.csv", rules.KindBillingExceptions, line("Roe, Rick", 10), line("Roe, Rick", 11))
+	cf := build("cf.csv", rules.KindClaimsFeed, line("Roe, Rick", 16, status(rules.StatusNotSent)), line("Doe, Jane", 16, status(rules.StatusNotRebilled)))
 	res, err := Reconcile([]*Report{e, b, ex, cf}, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -521,15 +525,15 @@ func TestReconcileWarnings(t *testing.T) {
 	codes := map[string]int{}
 	for _, w := range res.Warnings {
 		codes[w.Code]++
-		if w.Code == WarnHeaderTotals && (w.Stated == nil || w.Found == nil || w.TotalOf == "" || w.TotalIn == "") {
+		if w.Code == rules.WarnHeaderTotals && (w.Stated == nil || w.Found == nil || w.TotalOf == "" || w.TotalIn == "") {
 			t.Errorf("a totals warning without its figures: %+v", w)
 		}
 	}
-	want := map[string]int{WarnHeaderTotals: 1, WarnDateBasis: 1, WarnBillingExceptions: 1, WarnClaimsNotSent: 1, WarnClaimsNotRebilled: 1}
+	want := map[string]int{rules.WarnHeaderTotals: 1, rules.WarnDateBasis: 1, rules.WarnBillingExceptions: 1, rules.WarnClaimsNotSent: 1, rules.WarnClaimsNotRebilled: 1}
 	if !maps.Equal(codes, want) {
 		t.Errorf("warning codes = %v, want %v", codes, want)
 	}
-	if w := findWarning(res, WarnBillingExceptions); w.Count != 2 {
+	if w := findWarning(res, rules.WarnBillingExceptions); w.Count != 2 {
 		t.Errorf("billing exceptions count = %d, want 2", w.Count)
 	}
 	if m := mismatchList(res.Locations[0]); !slices.Equal(m, []string{"emr 16 Doe, Jane claims_feed_not_rebilled"}) {
@@ -538,12 +542,12 @@ func TestReconcileWarnings(t *testing.T) {
 
 	// An unexplained EMR visit with no exceptions report suggests pulling it.
 	res, _ = Reconcile([]*Report{emr(line("Smith, John", 16, cpt("97110", 1))), bill()}, Options{})
-	if n := countWarnings(res, WarnCheckMissing); n != 2 {
+	if n := countWarnings(res, rules.WarnCheckMissing); n != 2 {
 		t.Errorf("want suggestions for Billing Exceptions and Claims Feed, got %+v", res.Warnings)
 	}
 }
 
-func findWarning(res *Result, code string) *Warning {
+func findWarning(res *rules.Result, code string) *rules.Warning {
 	for i := range res.Warnings {
 		if res.Warnings[i].Code == code {
 			return &res.Warnings[i]
@@ -552,7 +556,7 @@ func findWarning(res *Result, code string) *Warning {
 	return nil
 }
 
-func countWarnings(res *Result, code string) int {
+func countWarnings(res *rules.Result, code string) int {
 	n := 0
 	for _, w := range res.Warnings {
 		if w.Code == code {
@@ -574,7 +578,7 @@ func TestReconcileIncompleteLocations(t *testing.T) {
 	if len(res.Locations) != 2 || res.Balanced {
 		t.Fatalf("locations %+v", res.Locations)
 	}
-	if w := findWarning(res, WarnMissingSide); w == nil || w.Location != "Uptown" || w.Side != SideBilling {
+	if w := findWarning(res, rules.WarnMissingSide); w == nil || w.Location != "Uptown" || w.Side != rules.SideBilling {
 		t.Errorf("want a missing-side warning for Uptown, got %+v", res.Warnings)
 	}
 
@@ -586,7 +590,7 @@ func TestReconcileIncompleteLocations(t *testing.T) {
 	if len(res.Locations) != 1 || res.Locations[0].Location != "Downtown" || !res.Balanced {
 		t.Errorf("locations %+v", res.Locations)
 	}
-	want := []Waiting{{Location: "Uptown", Missing: SideBilling, Have: []string{"emr.csv"}, From: day(17), To: day(17), Visits: 1}}
+	want := []rules.Waiting{{Location: "Uptown", Missing: rules.SideBilling, Have: []string{"emr.csv"}, From: day(17), To: day(17), Visits: 1}}
 	if fmt.Sprint(res.Waiting) != fmt.Sprint(want) {
 		t.Errorf("waiting = %+v, want %+v", res.Waiting, want)
 	}
@@ -602,12 +606,12 @@ func TestReconcileIncompleteLocations(t *testing.T) {
 // keys must still keep visits apart and fold repeats together.
 func TestBuilderHashCollisions(t *testing.T) {
 	for _, collide := range []bool{false, true} {
-		b := NewBuilder("emr.csv", KindEMRBillingReport, Columns{Name: true, CPT: true, Units: true}, nil)
+		b := NewBuilder("emr.csv", rules.KindEMRBillingReport, rules.Columns{Name: true, CPT: true, Units: true}, nil)
 		if collide {
 			b.hashOf = func() uint64 { return 42 }
 		}
 		// Lines of one visit apart from each other, so the index is used.
-		for _, l := range []Line{
+		for _, l := range []rules.Line{
 			line("Smith, John", 16, cpt("97110", 2)), line("Doe, Jane", 16, cpt("97110", 1)),
 			line("Smith, John", 17, cpt("97110", 1)), line("JOHN SMITH", 16, cpt("97140", 1)),
 			line("Doe, Jane", 16, cpt("NORCM", 0)), line("Smith, John", 17, at("Uptown"), cpt("97110", 1)),
@@ -617,7 +621,7 @@ func TestBuilderHashCollisions(t *testing.T) {
 		r := b.Report()
 		got := map[string]string{}
 		for _, v := range r.Visits {
-			got[fmt.Sprintf("%s/%s/%d", NameKey(r.Patient(&v).Name), r.LocationOf(&v), v.DOS-day(0))] = fmt.Sprintf("count=%d lines=%d units=%g flags=%d", v.Count, v.Lines, v.Units, v.Flags)
+			got[fmt.Sprintf("%s/%s/%d", rules.NameKey(r.Patient(&v).Name), r.LocationOf(&v), v.DOS-day(0))] = fmt.Sprintf("count=%d lines=%d units=%g flags=%d", v.Count, v.Lines, v.Units, v.Flags)
 		}
 		want := map[string]string{
 			"smith|john//16":       "count=1 lines=2 units=3 flags=0",
@@ -639,14 +643,14 @@ func TestNameHashCollisions(t *testing.T) {
 		return [][]*Report{
 			{emr(line("Smith, John", 16, cpt("97110", 1)), line("Doe, Jane", 16, cpt("97110", 1)), line("Roe, Rick", 17, cpt("NORCM", 0))),
 				bill(line("John Smith", 16, cpt("97110", 1)), line("Rick Roe", 18, cpt("97110", 1)), line("Ann Lee", 16, cpt("97110", 1)))},
-			{build("dv.csv", KindDocumentedVisits, line("Smith, John", 16), line("Smith, John", 16), line("Doe, Jane", 16)),
-				build("du.csv", KindDocumentedUnits, line("Doe, Jane", 16, cpt("97110", 1), dnb)),
+			{build("dv.csv", rules.KindDocumentedVisits, line("Smith, John", 16), line("Smith, John", 16), line("Doe, Jane", 16)),
+				build("du.csv", rules.KindDocumentedUnits, line("Doe, Jane", 16, cpt("97110", 1), dnb)),
 				bill(line("John Smith", 16, visits(1)), line("Jane Doe", 17, visits(2)))},
 			withAccounts(emr(line("Smith, John", 16, acct("1001"), cpt("97110", 1)), line("Smith, John", 16, acct("2002"), cpt("97110", 1))),
 				bill(line("John Smith", 16, acct("001001"), cpt("97110", 1)), line("Ann Lee", 16, acct("3003"), cpt("97110", 1)))),
 		}
 	}
-	render := func(res *Result) string {
+	render := func(res *rules.Result) string {
 		var b strings.Builder
 		for _, l := range res.Locations {
 			fmt.Fprintf(&b, "%s e%d b%d m%d %v %v\n", l.Location, l.EMRVisits, l.BillingVisits, l.MatchedVisits, l.Reasons, mismatchList(l))
@@ -719,8 +723,8 @@ func TestReportsMadeByHandBalanceTheSame(t *testing.T) {
 	failures := 0
 	for seed := range uint64(300) {
 		rng := rand.New(rand.NewPCG(seed, 7))
-		side := func(name string, k Kind) *Report {
-			var lines []Line
+		side := func(name string, k rules.Kind) *Report {
+			var lines []rules.Line
 			for range rng.IntN(12) {
 				l := line(names[rng.IntN(len(names))], 16+rng.IntN(3), cpt("97110", 1))
 				l.Location = locs[rng.IntN(len(locs))]
@@ -732,7 +736,7 @@ func TestReportsMadeByHandBalanceTheSame(t *testing.T) {
 			}
 			return r
 		}
-		reps := []*Report{side("emr.csv", KindEMRBillingReport), side("cas.csv", KindChargeAuditSummary)}
+		reps := []*Report{side("emr.csv", rules.KindEMRBillingReport), side("cas.csv", rules.KindChargeAuditSummary)}
 		with := outcome(reps)
 		for how, remake := range map[string]func(*Report) *Report{"by hand": byHand, "from JSON": viaJSON} {
 			if again := outcome([]*Report{remake(reps[0]), remake(reps[1])}); again != with {
@@ -752,18 +756,18 @@ func TestReportsMadeByHandBalanceTheSame(t *testing.T) {
 // they must be what a pass over the finished visits gives, for every kind,
 // or the balance would filter and count from wrong figures.
 func TestBuilderSumsAsItGoes(t *testing.T) {
-	kinds := []Kind{KindEMRBillingReport, KindDocumentedVisits, KindChargeAuditSummary, KindDocumentedUnits, KindClaimsFeed, KindBillingExceptions}
+	kinds := []rules.Kind{rules.KindEMRBillingReport, rules.KindDocumentedVisits, rules.KindChargeAuditSummary, rules.KindDocumentedUnits, rules.KindClaimsFeed, rules.KindBillingExceptions}
 	names := []string{"Smith, John", "Doe, Jane", "Roe, Rick", ""}
 	for seed := range uint64(200) {
 		rng := rand.New(rand.NewPCG(seed, 11))
 		k := kinds[rng.IntN(len(kinds))]
-		var lines []Line
+		var lines []rules.Line
 		for range rng.IntN(30) {
 			l := line(names[rng.IntN(len(names))], 1+rng.IntN(28), cpt([]string{"97110", "NORCM", "97161"}[rng.IntN(3)], float64(rng.IntN(3))))
 			if rng.IntN(8) == 0 {
 				l.DOS = 0 // undated, as a hand-made report may be
 			}
-			if k == KindChargeAuditSummary && rng.IntN(2) == 0 {
+			if k == rules.KindChargeAuditSummary && rng.IntN(2) == 0 {
 				l.Visits = float64(rng.IntN(3))
 			}
 			lines = append(lines, l)
@@ -782,7 +786,7 @@ func TestBuilderSumsAsItGoes(t *testing.T) {
 		if r.undated != undated {
 			t.Fatalf("seed %d: undated %v, want %v", seed, r.undated, undated)
 		}
-		p := Period{day(rng.IntN(10) + 1), day(rng.IntN(10) + 18)}
+		p := rules.Period{From: day(rng.IntN(10) + 1), To: day(rng.IntN(10) + 18)}
 		every := true
 		for _, v := range r.Visits {
 			every = every && p.Contains(v.DOS)
@@ -803,21 +807,21 @@ func TestBuilderSumsAsItGoes(t *testing.T) {
 // count, lines, units and flags. Forcing every key onto one hash also runs
 // the exact comparison after a fingerprint matches.
 func TestBuilderFoldsLikeAMap(t *testing.T) {
-	kinds := []Kind{KindEMRBillingReport, KindDocumentedVisits, KindChargeAuditSummary, KindDocumentedUnits, KindClaimsFeed, KindBillingExceptions}
+	kinds := []rules.Kind{rules.KindEMRBillingReport, rules.KindDocumentedVisits, rules.KindChargeAuditSummary, rules.KindDocumentedUnits, rules.KindClaimsFeed, rules.KindBillingExceptions}
 	names := []string{"Smith, John", "JOHN SMITH", "Doe, Jane", "", "Núñez, José"}
 	type key struct {
 		loc, name, id, acct string
-		dos                 Date
+		dos                 rules.Date
 	}
 	type folded struct {
 		count, lines int32
 		units, ie    float64
-		flags        Flag
+		flags        rules.Flag
 	}
 	for seed := range uint64(300) {
 		rng := rand.New(rand.NewPCG(seed, 5))
 		k := kinds[rng.IntN(len(kinds))]
-		cols := Columns{Name: true, CPT: true, Units: true, Visits: rng.IntN(2) == 0}
+		cols := rules.Columns{Name: true, CPT: true, Units: true, Visits: rng.IntN(2) == 0}
 		b := NewBuilder("r.csv", k, cols, nil)
 		if rng.IntN(3) == 0 {
 			b.hashOf = func() uint64 { return 42 }
@@ -836,11 +840,11 @@ func TestBuilderFoldsLikeAMap(t *testing.T) {
 			}
 			l.Visits = float64(rng.IntN(3))
 			l.DoNotBill = rng.IntN(4) == 0
-			l.Status = ClaimStatus(rng.IntN(3))
+			l.Status = rules.ClaimStatus(rng.IntN(3))
 			// Runs: the same key again, often.
 			for range 1 + rng.IntN(3) {
 				b.Add(&l)
-				kk := key{l.Location, NameKey(l.Patient.Name), l.Patient.ID, l.Patient.Account, l.DOS}
+				kk := key{l.Location, rules.NameKey(l.Patient.Name), l.Patient.ID, l.Patient.Account, l.DOS}
 				f := want[kk]
 				if f == nil {
 					f = &folded{}
@@ -851,37 +855,37 @@ func TestBuilderFoldsLikeAMap(t *testing.T) {
 				f.lines++
 				f.units += l.Units
 				switch k {
-				case KindEMRBillingReport:
+				case rules.KindEMRBillingReport:
 					f.count = 1
-					f.flags |= map[string]Flag{"NORCM": FlagNORCM, "NC001": FlagNoCharge}[l.CPT]
+					f.flags |= map[string]rules.Flag{"NORCM": rules.FlagNORCM, "NC001": rules.FlagNoCharge}[l.CPT]
 					if l.CPT == "97161" {
 						f.ie += l.Units
 					}
-				case KindDocumentedVisits:
+				case rules.KindDocumentedVisits:
 					f.count++
-				case KindChargeAuditSummary:
+				case rules.KindChargeAuditSummary:
 					if cols.Visits {
 						f.count += int32(l.Visits)
 					} else {
 						f.count = 1
 					}
-				case KindDocumentedUnits:
+				case rules.KindDocumentedUnits:
 					f.count = 1
 					if l.DoNotBill {
-						f.flags |= FlagDoNotBill
+						f.flags |= rules.FlagDoNotBill
 					}
 					if l.Units > 0 {
-						f.flags |= FlagBilledUnits
+						f.flags |= rules.FlagBilledUnits
 					}
 					if l.CPT == "97161" {
 						f.ie += l.Units
 					}
-				case KindClaimsFeed:
+				case rules.KindClaimsFeed:
 					f.count++
-					f.flags |= map[ClaimStatus]Flag{StatusNotSent: FlagNotSent, StatusNotRebilled: FlagNotRebilled}[l.Status]
-				case KindBillingExceptions:
+					f.flags |= map[rules.ClaimStatus]rules.Flag{rules.StatusNotSent: rules.FlagNotSent, rules.StatusNotRebilled: rules.FlagNotRebilled}[l.Status]
+				case rules.KindBillingExceptions:
 					f.count++
-					f.flags |= FlagException
+					f.flags |= rules.FlagException
 				}
 			}
 		}
@@ -892,7 +896,7 @@ func TestBuilderFoldsLikeAMap(t *testing.T) {
 		total := 0
 		for i, v := range r.Visits {
 			p := r.Patient(&v)
-			kk := key{r.LocationOf(&v), NameKey(p.Name), p.ID, p.Account, v.DOS}
+			kk := key{r.LocationOf(&v), rules.NameKey(p.Name), p.ID, p.Account, v.DOS}
 			if kk != order[i] {
 				t.Fatalf("seed %d, %s: visit %d is %+v, want %+v", seed, k, i, kk, order[i])
 			}

@@ -8,58 +8,8 @@ import (
 	"sort"
 	"strings"
 	"unsafe"
-)
 
-// Patient is who a visit is for, as one report writes it. Name is kept as
-// written for display; matching uses NameKey(Name), or an id when both
-// sides carry the same kind of id.
-type Patient struct {
-	Name    string `json:"name,omitempty"`
-	ID      string `json:"id,omitempty"`      // EMR patient id (MRN)
-	Account string `json:"account,omitempty"` // billing account number
-}
-
-// Line is one data row of an export, decoded into what the balance uses.
-// Readers produce Lines; a Builder folds them into a Report.
-type Line struct {
-	Location string
-	Patient  Patient
-	DOS      Date
-	// CPT is the procedure code without modifiers, upper case ("97110",
-	// "NORCM", "NC001"); empty when the report has no CPT column.
-	CPT   string
-	Units float64
-	// Visits is the row's Visits column, when the report has one.
-	Visits    float64
-	DoNotBill bool
-	Status    ClaimStatus
-	// NewPatients is the Insurance Class Summary's New Patients cell.
-	NewPatients float64
-}
-
-// ClaimStatus is a Claims Feed transmission status, reduced to what the
-// balance distinguishes.
-type ClaimStatus uint8
-
-// Claims Feed statuses.
-const (
-	StatusOther ClaimStatus = iota
-	StatusNotSent
-	StatusNotRebilled
-)
-
-// Flag marks what is known about a visit from the reports that mention it.
-type Flag uint16
-
-// Visit flags.
-const (
-	FlagNORCM       Flag = 1 << iota // a NORCM line on the EMR Billing Report
-	FlagNoCharge                     // an NC001 line (No Charges this Visit)
-	FlagDoNotBill                    // Documented Units: note finalized Do Not Bill
-	FlagBilledUnits                  // Documented Units: some line has units > 0
-	FlagNotSent                      // Claims Feed: Not Sent
-	FlagNotRebilled                  // Claims Feed: Not Re-Billed
-	FlagException                    // Billing Exceptions lists it
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // Visit is what one report says about one visit key: a patient at a
@@ -81,7 +31,7 @@ type Visit struct {
 	NameCheck uint64
 	Units     float64
 	IEUnits   float64
-	DOS       Date
+	DOS       rules.Date
 	// Count is how many visits the report counts for the key: 1 for a
 	// distinct key of an EMR Billing Report or a line-layout Charge Audit
 	// Summary, the rows of a Documented Visits report, the sum of the Visits
@@ -93,7 +43,7 @@ type Visit struct {
 	// The patient's name, EMR patient id and billing account, in the
 	// report's text.
 	name, id, account text
-	Flags             Flag
+	Flags             rules.Flag
 }
 
 // text is a string kept in a report's text.
@@ -125,44 +75,26 @@ func nonzero(h uint64) uint64 {
 	return h
 }
 
-// Columns says which optional columns a report carries. Whether both sides
-// carry the same kind of patient id decides how patients are matched.
-type Columns struct {
-	Name      bool `json:"name,omitempty"`
-	PatientID bool `json:"patient_id,omitempty"`
-	Account   bool `json:"account,omitempty"`
-	Location  bool `json:"location,omitempty"`
-	Units     bool `json:"units,omitempty"`
-	Visits    bool `json:"visits,omitempty"`
-	CPT       bool `json:"cpt,omitempty"`
-}
-
-// Totals are visit and unit totals; nil fields are unknown.
-type Totals struct {
-	Visits *float64 `json:"visits,omitempty"`
-	Units  *float64 `json:"units,omitempty"`
-}
-
 // Report is one export, read and folded per visit key. It is what the
 // readers produce, what the store keeps and what Reconcile consumes.
 type Report struct {
 	// Name is the file name, used in every message about the report.
-	Name string `json:"name"`
-	Kind Kind   `json:"kind"`
+	Name string     `json:"name"`
+	Kind rules.Kind `json:"kind"`
 	// Location is the location the report states for all its rows (in its
 	// preamble, or given by the user); rows may carry their own.
 	Location string `json:"location,omitempty"`
 	// Period is the date range the report states it was run for.
-	Period Period `json:"period"`
+	Period rules.Period `json:"period"`
 	// DateBasis is the date type the report says it was run by, when it
 	// says; anything but date of service draws a warning.
-	DateBasis string  `json:"date_basis,omitempty"`
-	Columns   Columns `json:"columns"`
+	DateBasis string        `json:"date_basis,omitempty"`
+	Columns   rules.Columns `json:"columns"`
 	// Stated holds the totals the report prints in its preamble, and
 	// GrandTotal those of its grand-total row: both are checked against the
 	// rows.
-	Stated     Totals `json:"stated"`
-	GrandTotal Totals `json:"grand_total"`
+	Stated     rules.Totals `json:"stated"`
+	GrandTotal rules.Totals `json:"grand_total"`
 	// Rows counts the data rows read; Removed the Standard Extract rows
 	// flagged removed (export_flag 3), which are not visits.
 	Rows    int     `json:"rows"`
@@ -185,15 +117,15 @@ type Report struct {
 	// balance and the bot ask for several times: each is a pass over a
 	// million visits otherwise. A report made by hand sums on each call.
 	summed     bool
-	span       Period
+	span       rules.Period
 	visitCount int
 	// undated is set when some visit has no date, which span leaves out.
 	undated bool
 }
 
 // Patient is who visit v, one of the report's Visits, is for.
-func (r *Report) Patient(v *Visit) Patient {
-	return Patient{Name: r.str(v.name), ID: r.str(v.id), Account: r.str(v.account)}
+func (r *Report) Patient(v *Visit) rules.Patient {
+	return rules.Patient{Name: r.str(v.name), ID: r.str(v.id), Account: r.str(v.account)}
 }
 
 // LocationOf is the location visit v's rows carry ("" for none; the
@@ -237,9 +169,9 @@ func (r *Report) locIndex(l string) uint32 {
 
 // AddVisit appends a visit for patient p at location l, with v's counts
 // and date, to a report made by hand (tests, the store's old layout).
-func (r *Report) AddVisit(l string, p Patient, v Visit) { r.addVisit(r.locIndex(l), p, v) }
+func (r *Report) AddVisit(l string, p rules.Patient, v Visit) { r.addVisit(r.locIndex(l), p, v) }
 
-func (r *Report) addVisit(loc uint32, p Patient, v Visit) {
+func (r *Report) addVisit(loc uint32, p rules.Patient, v Visit) {
 	v.loc = loc
 	v.name, v.id, v.account = r.keep(p.Name), r.keep(p.ID), r.keep(p.Account)
 	r.Visits = append(r.Visits, v)
@@ -264,7 +196,7 @@ func (r *Report) hashNames() {
 	for i := range r.Visits {
 		v := &r.Visits[i]
 		v.NameHash, v.NameCheck = 0, 0
-		if k := AppendNameKey(buf[:0], r.str(v.name)); len(k) > 0 {
+		if k := rules.AppendNameKey(buf[:0], r.str(v.name)); len(k) > 0 {
 			v.NameHash, v.NameCheck = hashName(k), checkName(k)
 		}
 	}
@@ -273,7 +205,7 @@ func (r *Report) hashNames() {
 
 // within reports whether every visit is dated within p, without looking
 // at each when the report is summed.
-func (r *Report) within(p Period) bool {
+func (r *Report) within(p rules.Period) bool {
 	if !r.summed {
 		return false
 	}
@@ -319,7 +251,7 @@ func (r *Report) Locations() []string {
 			return
 		}
 		last, raw[l] = l, true
-		if k := LocationKey(l); !seen[k] {
+		if k := rules.LocationKey(l); !seen[k] {
 			seen[k] = true
 			out = append(out, l)
 		}
@@ -336,15 +268,15 @@ func (r *Report) Locations() []string {
 }
 
 // DateSpan is the first and last date of service among the report's visits.
-func (r *Report) DateSpan() Period {
+func (r *Report) DateSpan() rules.Period {
 	if r.summed {
 		return r.span
 	}
 	return r.dateSpan()
 }
 
-func (r *Report) dateSpan() Period {
-	var p Period
+func (r *Report) dateSpan() rules.Period {
+	var p rules.Period
 	for i := range r.Visits {
 		d := r.Visits[i].DOS
 		if p.From.IsZero() || d < p.From {
@@ -357,92 +289,13 @@ func (r *Report) dateSpan() Period {
 	return p
 }
 
-// LocationKey is how location names compare: case, spacing and punctuation
-// do not matter ("DOWNTOWN clinic" is "Downtown Clinic").
-func LocationKey(l string) string {
-	var b strings.Builder
-	for _, c := range strings.ToLower(l) {
-		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c > 127 {
-			b.WriteRune(c)
-		}
-	}
-	return b.String()
-}
-
-// CodeSet is a set of CPT codes, compared without modifiers and case.
-type CodeSet map[string]bool
-
-// NewCodeSet builds a set from codes such as "97161" or "97161-GP".
-func NewCodeSet(codes ...string) CodeSet {
-	s := CodeSet{}
-	for _, c := range codes {
-		if base, _ := SplitCPT(c); base != "" {
-			s[base] = true
-		}
-	}
-	return s
-}
-
-// Has reports whether base is in the set.
-func (s CodeSet) Has(base string) bool { return s[base] }
-
-// Codes lists the set, sorted.
-func (s CodeSet) Codes() []string {
-	out := make([]string, 0, len(s))
-	for c := range s {
-		out = append(out, c)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// DefaultIECodes are the initial-evaluation codes counted as new patients:
-// PT 97161-97163, OT 97165-97167, SLP 92521-92524 and 92610. Re-evaluations
-// (97164, 97168, 97172) never count.
-var DefaultIECodes = NewCodeSet("97161", "97162", "97163", "97165", "97166", "97167",
-	"92521", "92522", "92523", "92524", "92610")
-
-// SplitCPT separates a CPT cell into its code and inline modifiers:
-// "97110-GP" gives ("97110", "GP"), "97110 GP 59" gives ("97110", "GP 59"),
-// "97110:59" gives ("97110", "59"). The code is upper-cased.
-func SplitCPT(cell string) (code, modifiers string) {
-	// Most cells are a bare upper-case code ("97110", "NORCM").
-	bare := len(cell) > 0
-	for i := 0; i < len(cell) && bare; i++ {
-		c := cell[i]
-		bare = c >= '0' && c <= '9' || c >= 'A' && c <= 'Z'
-	}
-	if bare {
-		return cell, ""
-	}
-	s := strings.TrimSpace(cell)
-	i := 0
-	for i < len(s) && isAlnum(s[i]) {
-		i++
-	}
-	code = s[:i]
-	for j := 0; j < i; j++ {
-		if c := code[j]; c >= 'a' && c <= 'z' {
-			// Codes are written upper-case; only a rare one is copied.
-			code = strings.ToUpper(code)
-			break
-		}
-	}
-	rest := strings.TrimLeft(s[i:], " -:/,")
-	return code, strings.TrimSpace(rest)
-}
-
-func isAlnum(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
-
 // Builder folds the Lines of one export into a Report, keeping one Visit
 // per distinct key. It copies what it keeps, so a reader may pass Lines
 // whose strings point into a buffer it reuses. It is not safe for
 // concurrent use.
 type Builder struct {
 	report  Report
-	ieCodes CodeSet
+	ieCodes rules.CodeSet
 	// visits finds a visit by the hash of its key.
 	visits flatTable
 	seed   maphash.Seed
@@ -479,7 +332,7 @@ type Builder struct {
 	lastIE  bool
 	// span and count are the report's date span and visit count, kept up
 	// as visits come (see Report.sum).
-	span    Period
+	span    rules.Period
 	count   int
 	undated bool
 }
@@ -538,9 +391,9 @@ func packCode(s string) (uint64, bool) {
 
 // NewBuilder starts a report of kind k for the file called name. ieCodes is
 // the initial-evaluation code set (nil means DefaultIECodes).
-func NewBuilder(name string, k Kind, cols Columns, ieCodes CodeSet) *Builder {
+func NewBuilder(name string, k rules.Kind, cols rules.Columns, ieCodes rules.CodeSet) *Builder {
 	if ieCodes == nil {
-		ieCodes = DefaultIECodes
+		ieCodes = rules.DefaultIECodes
 	}
 	b := &Builder{
 		report:  Report{Name: name, Kind: k, Columns: cols, hashed: true, locs: []string{""}},
@@ -580,11 +433,11 @@ func (b *Builder) Grow(n int) {
 // Last is the location, patient and date of the visit the previous line
 // belonged to (ok false before the first), for readers whose exports write
 // a visit's patient and date only on its first line.
-func (b *Builder) Last() (location string, p Patient, dos Date, ok bool) {
+func (b *Builder) Last() (location string, p rules.Patient, dos rules.Date, ok bool) {
 	if !b.run.ok {
-		return "", Patient{}, 0, false
+		return "", rules.Patient{}, 0, false
 	}
-	return b.run.loc.name, Patient{Name: b.run.name, ID: b.run.id, Account: b.run.account}, b.run.DOS, true
+	return b.run.loc.name, rules.Patient{Name: b.run.name, ID: b.run.id, Account: b.run.account}, b.run.DOS, true
 }
 
 // location is an interned location name and its hash.
@@ -614,7 +467,7 @@ func (b *Builder) location(s string) location {
 }
 
 // Header sets what the report states about itself in its preamble.
-func (b *Builder) Header(location string, p Period, dateBasis string, stated Totals) {
+func (b *Builder) Header(location string, p rules.Period, dateBasis string, stated rules.Totals) {
 	b.report.Location = strings.Clone(location)
 	b.report.Period = p
 	b.report.DateBasis = strings.Clone(dateBasis)
@@ -622,16 +475,16 @@ func (b *Builder) Header(location string, p Period, dateBasis string, stated Tot
 }
 
 // GrandTotal records the report's own grand-total row.
-func (b *Builder) GrandTotal(t Totals) { b.report.GrandTotal = t }
+func (b *Builder) GrandTotal(t rules.Totals) { b.report.GrandTotal = t }
 
 // Removed counts a row the export flags as removed.
 func (b *Builder) Removed() { b.report.Removed++ }
 
 // Add folds one data row into the report.
-func (b *Builder) Add(l *Line) {
+func (b *Builder) Add(l *rules.Line) {
 	r := &b.report
 	r.Rows++
-	if r.Kind == KindInsuranceClassSummary {
+	if r.Kind == rules.KindInsuranceClassSummary {
 		if r.NewPatients == nil {
 			r.NewPatients = map[string]float64{}
 		}
@@ -647,47 +500,47 @@ func (b *Builder) Add(l *Line) {
 	v.Lines++
 	v.Units += l.Units
 	switch r.Kind {
-	case KindEMRBillingReport:
+	case rules.KindEMRBillingReport:
 		v.Count = 1
 		switch l.CPT {
 		case "NORCM":
-			v.Flags |= FlagNORCM
+			v.Flags |= rules.FlagNORCM
 		case "NC001":
-			v.Flags |= FlagNoCharge
+			v.Flags |= rules.FlagNoCharge
 		}
 		if b.isIE(l.CPT) {
 			v.IEUnits += l.Units
 		}
-	case KindDocumentedVisits:
+	case rules.KindDocumentedVisits:
 		v.Count++
-	case KindChargeAuditSummary:
+	case rules.KindChargeAuditSummary:
 		if r.Columns.Visits {
 			v.Count += int32(math.Round(l.Visits))
 		} else {
 			v.Count = 1
 		}
-	case KindDocumentedUnits:
+	case rules.KindDocumentedUnits:
 		v.Count = 1
 		if l.DoNotBill {
-			v.Flags |= FlagDoNotBill
+			v.Flags |= rules.FlagDoNotBill
 		}
 		if l.Units > 0 {
-			v.Flags |= FlagBilledUnits
+			v.Flags |= rules.FlagBilledUnits
 		}
 		if b.isIE(l.CPT) {
 			v.IEUnits += l.Units
 		}
-	case KindClaimsFeed:
+	case rules.KindClaimsFeed:
 		v.Count++
 		switch l.Status {
-		case StatusNotSent:
-			v.Flags |= FlagNotSent
-		case StatusNotRebilled:
-			v.Flags |= FlagNotRebilled
+		case rules.StatusNotSent:
+			v.Flags |= rules.FlagNotSent
+		case rules.StatusNotRebilled:
+			v.Flags |= rules.FlagNotRebilled
 		}
-	case KindBillingExceptions:
+	case rules.KindBillingExceptions:
 		v.Count++
-		v.Flags |= FlagException
+		v.Flags |= rules.FlagException
 	}
 }
 
@@ -696,9 +549,9 @@ func (b *Builder) Add(l *Line) {
 // run ends. Meanwhile the run's lines are added up and the next line is
 // read, so the slot is in cache by then: looking a new visit up in a table
 // of a million was a trip to memory, most of the time spent on a visit.
-func (b *Builder) start(l *Line) {
+func (b *Builder) start(l *rules.Line) {
 	var nameHash, nameCheck uint64
-	b.keyBuf = AppendNameKey(b.keyBuf[:0], l.Patient.Name)
+	b.keyBuf = rules.AppendNameKey(b.keyBuf[:0], l.Patient.Name)
 	if len(b.keyBuf) > 0 {
 		nameHash, nameCheck = hashName(b.keyBuf), checkName(b.keyBuf)
 	}
@@ -785,9 +638,9 @@ func (b *Builder) merge(v, run *Visit) {
 	v.IEUnits += run.IEUnits
 	v.Flags |= run.Flags
 	switch b.report.Kind {
-	case KindEMRBillingReport, KindDocumentedUnits:
+	case rules.KindEMRBillingReport, rules.KindDocumentedUnits:
 		v.Count = 1 // a distinct key counts once
-	case KindChargeAuditSummary:
+	case rules.KindChargeAuditSummary:
 		if b.report.Columns.Visits {
 			v.Count += run.Count
 		} else {
@@ -826,14 +679,14 @@ func (b *Builder) Report() *Report {
 // jsonVisit is a visit in a report's JSON, the layout the store kept before
 // its binary one.
 type jsonVisit struct {
-	Location string  `json:"location,omitempty"`
-	Patient  Patient `json:"patient"`
-	DOS      Date    `json:"dos"`
-	Count    int32   `json:"count"`
-	Lines    int32   `json:"lines"`
-	Units    float64 `json:"units,omitempty"`
-	IEUnits  float64 `json:"ie_units,omitempty"`
-	Flags    Flag    `json:"flags,omitempty"`
+	Location string        `json:"location,omitempty"`
+	Patient  rules.Patient `json:"patient"`
+	DOS      rules.Date    `json:"dos"`
+	Count    int32         `json:"count"`
+	Lines    int32         `json:"lines"`
+	Units    float64       `json:"units,omitempty"`
+	IEUnits  float64       `json:"ie_units,omitempty"`
+	Flags    rules.Flag    `json:"flags,omitempty"`
 }
 
 // plainReport is a Report without its JSON methods.

@@ -3,6 +3,8 @@ package balance
 import (
 	"context"
 	"time"
+
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // Upload is an export a user shared in a channel, read and kept so that
@@ -25,7 +27,7 @@ type Upload struct {
 
 // Period is the dates of service the upload covers: the range its report
 // states, else the dates it has rows for.
-func (u *Upload) Period() Period {
+func (u *Upload) Period() rules.Period {
 	if p := u.Report.Period; !p.From.IsZero() && !p.To.IsZero() {
 		return p
 	}
@@ -44,7 +46,7 @@ type UploadStore interface {
 	// dates has replaced. The reports of uploads in known (by ID) are taken
 	// from there instead of being read back: a balance right after an
 	// upload already holds them.
-	Uploads(ctx context.Context, channel string, p Period, known ...*Upload) ([]*Upload, error)
+	Uploads(ctx context.Context, channel string, p rules.Period, known ...*Upload) ([]*Upload, error)
 }
 
 // Posted is a balance the bot posted: where, for which dates, and its
@@ -54,7 +56,7 @@ type Posted struct {
 	Channel     string
 	TS          string // the summary message
 	Link        string // its permalink
-	Period      Period
+	Period      rules.Period
 	Balanced    bool
 	Locations   []string
 	NeedsAction int
@@ -66,7 +68,7 @@ type ResultStore interface {
 	SaveResult(ctx context.Context, p *Posted) error
 	// LatestResult returns the balance posted in channel that covers the
 	// most of p (the latest of those), or nil.
-	LatestResult(ctx context.Context, channel string, p Period) (*Posted, error)
+	LatestResult(ctx context.Context, channel string, p rules.Period) (*Posted, error)
 }
 
 // ReminderStore keeps when each reminder last went to each channel, so a

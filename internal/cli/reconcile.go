@@ -16,6 +16,7 @@ import (
 	"github.com/balancebot/balancebot/internal/balance"
 	"github.com/balancebot/balancebot/internal/exports"
 	"github.com/balancebot/balancebot/internal/render"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // Exit statuses of reconcile.
@@ -36,7 +37,7 @@ FILEs are CSV or XLSX exports; their kinds are recognised from content.
 Exit status: 0 balanced, 1 not balanced, 2 the files could not be used.
 `
 
-type kindFlags map[string]balance.Kind
+type kindFlags map[string]rules.Kind
 
 func (k kindFlags) String() string { return "" }
 
@@ -45,7 +46,7 @@ func (k kindFlags) Set(s string) error {
 	if !ok || file == "" {
 		return fmt.Errorf("--kind takes FILE=KIND, as in --kind cas.xlsx=charge_audit_summary")
 	}
-	kind, err := balance.ParseKind(name)
+	kind, err := rules.ParseKind(name)
 	if err != nil {
 		return err
 	}
@@ -97,19 +98,19 @@ func Reconcile(args []string, stdout, stderr io.Writer) int {
 	var opt balance.Options
 	var err error
 	if *from != "" {
-		if opt.Period.From, err = balance.ParseISODate(*from); err != nil {
+		if opt.Period.From, err = rules.ParseISODate(*from); err != nil {
 			return fail("--from: %v", err)
 		}
 	}
 	if *to != "" {
-		if opt.Period.To, err = balance.ParseISODate(*to); err != nil {
+		if opt.Period.To, err = rules.ParseISODate(*to); err != nil {
 			return fail("--to: %v", err)
 		}
 	}
 	opt.Location = *location
-	var ie balance.CodeSet
+	var ie rules.CodeSet
 	if *ieCodes != "" {
-		ie = balance.NewCodeSet(strings.Split(*ieCodes, ",")...)
+		ie = rules.NewCodeSet(strings.Split(*ieCodes, ",")...)
 		if len(ie) == 0 {
 			return fail("--ie-codes: no codes in %q", *ieCodes)
 		}
@@ -152,7 +153,7 @@ func Reconcile(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(problems) > 0 {
 		for _, p := range problems {
-			fmt.Fprintf(stderr, "balancebot reconcile: %s\n", balance.ErrorMessage(p))
+			fmt.Fprintf(stderr, "balancebot reconcile: %s\n", rules.ErrorMessage(p))
 		}
 		if len(problems) < len(files) {
 			fmt.Fprintf(stderr, "Nothing was balanced: fix %s and run again.\n", render.Plural(len(problems), "that file", "those files"))
@@ -161,7 +162,7 @@ func Reconcile(args []string, stdout, stderr io.Writer) int {
 	}
 	res, err := balance.Reconcile(reports, opt)
 	if err != nil {
-		return fail("%s", balance.ErrorMessage(err))
+		return fail("%s", rules.ErrorMessage(err))
 	}
 	switch *format {
 	case "json":

@@ -10,7 +10,7 @@ import (
 	"io"
 	"math/rand/v2"
 
-	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // Config says what to generate.
@@ -24,7 +24,7 @@ type Config struct {
 	OneSidedPerMille int
 	// From is the first date of service; visits fall on the 20 weekdays
 	// from there.
-	From balance.Date
+	From rules.Date
 	Seed uint64
 }
 
@@ -44,7 +44,7 @@ type Expected struct {
 // hundreds of clinics.
 func DefaultConfig(lines int) Config {
 	locs := max(1, min(300, lines/3000))
-	return Config{Lines: lines, Locations: locs, OneSidedPerMille: 5, From: balance.DateOf(2026, 11, 2), Seed: 1}
+	return Config{Lines: lines, Locations: locs, OneSidedPerMille: 5, From: rules.DateOf(2026, 11, 2), Seed: 1}
 }
 
 var firstNames = []string{
@@ -97,7 +97,7 @@ func Generate(emr, billing io.Writer, cfg Config) (Expected, error) {
 
 	// About 2.3 lines a visit, 6 visits a patient a month.
 	patients := max(1, cfg.Lines*10/23/6)
-	var days []balance.Date
+	var days []rules.Date
 	for d := cfg.From; len(days) < 20; d++ {
 		if wd := d.Weekday(); wd != 0 && wd != 6 {
 			days = append(days, d)
@@ -107,7 +107,7 @@ func Generate(emr, billing io.Writer, cfg Config) (Expected, error) {
 	exp.Locations = cfg.Locations
 	type seen struct {
 		p int
-		d balance.Date
+		d rules.Date
 	}
 	used := map[seen]bool{}
 	classes := []string{"Commercial", "Medicare", "Medicaid", "Workers Comp", "Self Pay"}

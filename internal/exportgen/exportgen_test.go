@@ -6,6 +6,7 @@ import (
 
 	"github.com/balancebot/balancebot/internal/balance"
 	"github.com/balancebot/balancebot/internal/exports"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // TestGeneratedPairBalancesAsExpected reads a generated pair back and checks
@@ -28,7 +29,7 @@ func TestGeneratedPairBalancesAsExpected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Kind != balance.KindEMRBillingReport || b.Kind != balance.KindChargeAuditSummary {
+	if e.Kind != rules.KindEMRBillingReport || b.Kind != rules.KindChargeAuditSummary {
 		t.Fatalf("kinds %s, %s", e.Kind, b.Kind)
 	}
 	res, err := balance.Reconcile([]*balance.Report{e, b}, balance.Options{})
@@ -42,7 +43,7 @@ func TestGeneratedPairBalancesAsExpected(t *testing.T) {
 		got.BillingVisits += l.BillingVisits
 		got.MatchedVisits += l.MatchedVisits
 		for _, m := range l.Mismatches {
-			if m.Side == balance.SideEMR {
+			if m.Side == rules.SideEMR {
 				got.EMROnly++
 			} else {
 				got.BillingOnly++

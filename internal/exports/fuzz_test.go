@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // FuzzRead feeds arbitrary bytes to the reader. Whatever the file holds,
@@ -40,10 +40,10 @@ func FuzzRead(f *testing.F) {
 		const name = "upload.csv"
 		rep, err := Read(name, bytes.NewReader(data), Options{MaxRows: 10000, MaxUnzip: 64 << 20})
 		if err != nil {
-			if balance.ErrorCode(err) == balance.EInternal {
+			if rules.ErrorCode(err) == rules.EInternal {
 				t.Fatalf("Read failed inside: %v", err)
 			}
-			msg := balance.ErrorMessage(err)
+			msg := rules.ErrorMessage(err)
 			if !strings.HasPrefix(msg, name+":") && !strings.HasPrefix(msg, name+", row ") {
 				t.Fatalf("error does not name the file: %q", msg)
 			}
@@ -53,7 +53,7 @@ func FuzzRead(f *testing.F) {
 			t.Fatalf("report %q of kind %q", rep.Name, rep.Kind)
 		}
 		for _, v := range rep.Visits {
-			if v.DOS.IsZero() && rep.Kind != balance.KindInsuranceClassSummary {
+			if v.DOS.IsZero() && rep.Kind != rules.KindInsuranceClassSummary {
 				t.Fatalf("a visit without a date of service: %+v", v)
 			}
 		}

@@ -4,7 +4,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // field is a canonical column: what a header means, whatever it is called.
@@ -200,9 +200,9 @@ func findHeader(rows [][]string) (int, *header) {
 type preamble struct {
 	text      string // all of it, reduced by letters(), to spot titles
 	location  string
-	period    balance.Period
+	period    rules.Period
 	dateBasis string
-	stated    balance.Totals
+	stated    rules.Totals
 }
 
 // labelRE finds "Label:" in a preamble line. A label starts with a letter,
@@ -281,7 +281,7 @@ func readPreamble(rows [][]string) preamble {
 	if p.period.IsZero() {
 		for _, l := range loose {
 			if ds := findDates(l); len(ds) == 2 {
-				p.period = balance.Period{From: min(ds[0], ds[1]), To: max(ds[0], ds[1])}
+				p.period = rules.Period{From: min(ds[0], ds[1]), To: max(ds[0], ds[1])}
 				break
 			}
 		}
@@ -336,17 +336,17 @@ func (p *preamble) label(label, value string) {
 		case 0:
 			return
 		case 1:
-			p.period = balance.Period{From: ds[0], To: ds[0]}
+			p.period = rules.Period{From: ds[0], To: ds[0]}
 		default:
-			p.period = balance.Period{From: min(ds[0], ds[1]), To: max(ds[0], ds[1])}
+			p.period = rules.Period{From: min(ds[0], ds[1]), To: max(ds[0], ds[1])}
 		}
 		basisOf()
 	}
 }
 
 // findDates returns the dates written in s, in order.
-func findDates(s string) []balance.Date {
-	var out []balance.Date
+func findDates(s string) []rules.Date {
+	var out []rules.Date
 	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' || r == '(' || r == ')' }) {
 		w = strings.Trim(w, "-–")
 		if d, ok := parseDate(w, 0); ok {
@@ -366,19 +366,19 @@ func findDates(s string) []balance.Date {
 }
 
 // kindHint finds a report title in the preamble text.
-func (p *preamble) kindHint() balance.Kind {
+func (p *preamble) kindHint() rules.Kind {
 	for _, t := range []struct {
 		words string
-		kind  balance.Kind
+		kind  rules.Kind
 	}{
-		{"chargeaudit", balance.KindChargeAuditSummary},
-		{"insuranceclass", balance.KindInsuranceClassSummary},
-		{"billingexception", balance.KindBillingExceptions},
-		{"exceptionsreport", balance.KindBillingExceptions},
-		{"claimsfeed", balance.KindClaimsFeed},
-		{"documentedunits", balance.KindDocumentedUnits},
-		{"documentedvisits", balance.KindDocumentedVisits},
-		{"billingreport", balance.KindEMRBillingReport},
+		{"chargeaudit", rules.KindChargeAuditSummary},
+		{"insuranceclass", rules.KindInsuranceClassSummary},
+		{"billingexception", rules.KindBillingExceptions},
+		{"exceptionsreport", rules.KindBillingExceptions},
+		{"claimsfeed", rules.KindClaimsFeed},
+		{"documentedunits", rules.KindDocumentedUnits},
+		{"documentedvisits", rules.KindDocumentedVisits},
+		{"billingreport", rules.KindEMRBillingReport},
 	} {
 		if strings.Contains(p.text, t.words) {
 			return t.kind

@@ -18,16 +18,17 @@ import (
 	"unicode/utf8"
 
 	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // Options tune how a file is read.
 type Options struct {
 	// Kind forces the report kind instead of recognising it.
-	Kind balance.Kind
+	Kind rules.Kind
 	// Location is the location of a file that names none itself.
 	Location string
 	// IECodes is the initial-evaluation code set; nil means the default.
-	IECodes balance.CodeSet
+	IECodes rules.CodeSet
 	// MaxRows refuses files with more data rows; 0 means no limit.
 	MaxRows int
 	// MaxUnzip limits what an XLSX may unpack to; 0 means 1 GiB.
@@ -42,7 +43,7 @@ type Options struct {
 func ReadFile(path string, opt Options) (*balance.Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, balance.FileErrorf(filepath.Base(path), "cannot open the file: %v", errors.Unwrap(err))
+		return nil, rules.FileErrorf(filepath.Base(path), "cannot open the file: %v", errors.Unwrap(err))
 	}
 	defer f.Close()
 	return Read(filepath.Base(path), f, opt)
@@ -50,7 +51,7 @@ func ReadFile(path string, opt Options) (*balance.Report, error) {
 
 // Read reads one export called name from r.
 //
-// Every error that is the user's to fix is a *balance.Error naming the file
+// Every error that is the user's to fix is a *rules.Error naming the file
 // (and row, where it applies) and saying how to fix it.
 func Read(name string, r io.Reader, opt Options) (rep *balance.Report, err error) {
 	defer func() {
@@ -58,7 +59,7 @@ func Read(name string, r io.Reader, opt Options) (rep *balance.Report, err error
 		// It is our fault, not the user's (EInternal), but the user still
 		// gets an answer that names the file.
 		if p := recover(); p != nil {
-			rep, err = nil, &balance.Error{Code: balance.EInternal, File: name,
+			rep, err = nil, &rules.Error{Code: rules.EInternal, File: name,
 				Message: fmt.Sprintf("balancebot failed while reading this file (%v). Please report it; meanwhile, try saving it as CSV.", p)}
 		}
 	}()
@@ -75,7 +76,7 @@ func Read(name string, r io.Reader, opt Options) (rep *balance.Report, err error
 	br := bufio.NewReaderSize(r, 256<<10)
 	head, err := br.Peek(sniffLen)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, balance.FileErrorf(name, "cannot read the file: %v", err)
+		return nil, rules.FileErrorf(name, "cannot read the file: %v", err)
 	}
 	switch f := sniff(head); f {
 	case formatCSV:
@@ -100,7 +101,7 @@ func readWorkbook(name string, r io.Reader, opt Options) (*balance.Report, error
 	// before anything is unpacked.
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, balance.FileErrorf(name, "cannot read the file: %v", err)
+		return nil, rules.FileErrorf(name, "cannot read the file: %v", err)
 	}
 	if err := checkZip(name, data, lim); err != nil {
 		return nil, err
@@ -112,7 +113,7 @@ func readWorkbook(name string, r io.Reader, opt Options) (*balance.Report, error
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return nil, balance.FileErrorf(name, "the workbook has no sheets. Export the report again.")
+		return nil, rules.FileErrorf(name, "the workbook has no sheets. Export the report again.")
 	}
 	var first error
 	for _, sheet := range sheets {
@@ -138,7 +139,7 @@ func readWorkbook(name string, r io.Reader, opt Options) (*balance.Report, error
 }
 
 // noHeaderError is returned when no row looks like a header.
-type noHeaderError struct{ err *balance.Error }
+type noHeaderError struct{ err *rules.Error }
 
 func (e *noHeaderError) Error() string { return e.err.Error() }
 func (e *noHeaderError) Unwrap() error { return e.err }
@@ -149,7 +150,7 @@ type tableReader struct {
 	opt  Options
 	src  rowSource
 	hdr  *header
-	kind balance.Kind
+	kind rules.Kind
 	b    *balance.Builder
 	// ctx holds values of labelled group rows ("Location: Uptown"), which
 	// apply to the rows under them.
@@ -161,14 +162,14 @@ type tableReader struct {
 	// dozen dates a million times.
 	lastDate struct {
 		cell []byte
-		d    balance.Date
+		d    rules.Date
 	}
 	dates dateCache
 	// notTotal is the last patient name that is not a total's label (a
 	// copy).
 	notTotal []byte
 	// line is the row being decoded.
-	line balance.Line
+	line rules.Line
 }
 
 func readTable(name string, src rowSource, opt Options) (*balance.Report, error) {
@@ -196,12 +197,12 @@ func readTable(name string, src rowSource, opt Options) (*balance.Report, error)
 	at, hdr := findHeader(head)
 	if hdr == nil {
 		if allBlank(head) {
-			return nil, &noHeaderError{balance.FileErrorf(name, "the file has no rows. Export the report again; if it has no rows for these dates, there is nothing to balance.")}
+			return nil, &noHeaderError{rules.FileErrorf(name, "the file has no rows. Export the report again; if it has no rows for these dates, there is nothing to balance.")}
 		}
 		if first := firstTextRow(head); first != nil {
-			return nil, &noHeaderError{balance.FileErrorf(name, "its columns (%s) are not those of a report balancebot reads: it needs a Date of Service and a Patient column, with CPT Code and Units, Visits, Status or an exception reason depending on the report (or a New Patients column). Export the report with those columns shown.", strings.Join(first, ", "))}
+			return nil, &noHeaderError{rules.FileErrorf(name, "its columns (%s) are not those of a report balancebot reads: it needs a Date of Service and a Patient column, with CPT Code and Units, Visits, Status or an exception reason depending on the report (or a New Patients column). Export the report with those columns shown.", strings.Join(first, ", "))}
 		}
-		return nil, &noHeaderError{balance.FileErrorf(name, "no header row found in the first %d rows: expected a row of column names such as Patient, Date of Service, CPT Code, Units or Visits. Export the report with its column headers shown.", headerScanRows)}
+		return nil, &noHeaderError{rules.FileErrorf(name, "no header row found in the first %d rows: expected a row of column names such as Patient, Date of Service, CPT Code, Units or Visits. Export the report with its column headers shown.", headerScanRows)}
 	}
 	hdr.row = rowNums[at]
 	t.hdr = hdr
@@ -211,7 +212,7 @@ func readTable(name string, src rowSource, opt Options) (*balance.Report, error)
 		return nil, err
 	}
 	t.kind = kind
-	cols := balance.Columns{
+	cols := rules.Columns{
 		Name:      hdr.hasName(),
 		PatientID: hdr.has(fPatientID),
 		Account:   hdr.has(fAccount),
@@ -290,13 +291,13 @@ func allBlank(rows [][]string) bool {
 func (t *tableReader) wrap(err error) error {
 	var re *rowError
 	if errors.As(err, &re) {
-		return balance.RowErrorf(t.name, re.row, "%s", re.msg)
+		return rules.RowErrorf(t.name, re.row, "%s", re.msg)
 	}
-	var be *balance.Error
+	var be *rules.Error
 	if errors.As(err, &be) {
 		return err
 	}
-	return balance.FileErrorf(t.name, "cannot read the file: %v", err)
+	return rules.FileErrorf(t.name, "cannot read the file: %v", err)
 }
 
 // cell returns the trimmed value of field f in a row.
@@ -343,13 +344,13 @@ func (t *tableReader) row(cells []string, n int) error {
 		return nil
 	}
 	if t.opt.MaxRows > 0 && t.lines >= t.opt.MaxRows {
-		return balance.FileErrorf(t.name, "the file has more than %d rows, the most balancebot takes in one file. Export a shorter date range, or one location at a time.", t.opt.MaxRows)
+		return rules.FileErrorf(t.name, "the file has more than %d rows, the most balancebot takes in one file. Export a shorter date range, or one location at a time.", t.opt.MaxRows)
 	}
 	// Most rows are visits: they are decoded first, and only a row that
 	// does not decode, or whose patient is a total's label, is looked at
 	// as a total row or a repeated header. The Insurance Class Summary's
 	// rows need no date or patient, so its total row is looked for always.
-	if t.kind == balance.KindInsuranceClassSummary {
+	if t.kind == rules.KindInsuranceClassSummary {
 		if t.totalRow(cells) {
 			return nil
 		}
@@ -456,7 +457,7 @@ func mayBeTotal(c string) bool {
 }
 
 func (t *tableReader) grandTotal(cells []string) {
-	var tot balance.Totals
+	var tot rules.Totals
 	if s := t.cell(cells, fVisits); s != "" {
 		if v, ok := parseNumber(s); ok {
 			tot.Visits = &v
@@ -467,7 +468,7 @@ func (t *tableReader) grandTotal(cells []string) {
 			tot.Units = &v
 		}
 	}
-	if t.kind == balance.KindInsuranceClassSummary {
+	if t.kind == rules.KindInsuranceClassSummary {
 		// Its Visits column counts something else than visits by patient
 		// and date; only New Patients matters there.
 		return
@@ -501,11 +502,11 @@ func (t *tableReader) groupRow(s string) {
 			t.ctx[f] = strings.Clone(strings.TrimSpace(value))
 			return
 		}
-		if (k == "count" || k == "total" || k == "totalvisits") && t.kind == balance.KindDocumentedVisits {
+		if (k == "count" || k == "total" || k == "totalvisits") && t.kind == rules.KindDocumentedVisits {
 			// Analytics' Aggregate > Count on Patient Name: the visit total,
 			// checked against the rows.
 			if v, ok := parseNumber(value); ok && strings.TrimSpace(value) != "" {
-				t.b.GrandTotal(balance.Totals{Visits: &v})
+				t.b.GrandTotal(rules.Totals{Visits: &v})
 			}
 			return
 		}
@@ -514,8 +515,8 @@ func (t *tableReader) groupRow(s string) {
 
 // decode turns a data row into a Line. skip is set for rows that hold no
 // visit: subtotal rows without a label, and rows an extract marks removed.
-func (t *tableReader) decode(cells []string, n int, l *balance.Line) (skip bool, err error) {
-	*l = balance.Line{}
+func (t *tableReader) decode(cells []string, n int, l *rules.Line) (skip bool, err error) {
+	*l = rules.Line{}
 	h := t.hdr
 	if h.has(fExportFlag) && t.cell(cells, fExportFlag) == "3" {
 		// Standard Extract: 3 means the row was removed since the last
@@ -527,7 +528,7 @@ func (t *tableReader) decode(cells []string, n int, l *balance.Line) (skip bool,
 	if l.Location == "" {
 		l.Location = t.ctx[fLocation]
 	}
-	l.Patient = balance.Patient{Name: t.cell(cells, fPatient), ID: t.cell(cells, fPatientID), Account: t.cell(cells, fAccount)}
+	l.Patient = rules.Patient{Name: t.cell(cells, fPatient), ID: t.cell(cells, fPatientID), Account: t.cell(cells, fAccount)}
 	if l.Patient.Name == "" && h.has(fLastName) {
 		last, first := t.cell(cells, fLastName), t.cell(cells, fFirstName)
 		switch {
@@ -538,9 +539,9 @@ func (t *tableReader) decode(cells []string, n int, l *balance.Line) (skip bool,
 		}
 	}
 	cptCell := t.cell(cells, fCPT)
-	l.CPT, _ = balance.SplitCPT(cptCell)
+	l.CPT, _ = rules.SplitCPT(cptCell)
 	dosCell := t.cell(cells, fDOS)
-	noPatient := l.Patient == (balance.Patient{})
+	noPatient := l.Patient == (rules.Patient{})
 
 	// A CPT line with neither patient nor date belongs to the visit above
 	// it: grids that group by visit print those once.
@@ -557,12 +558,12 @@ func (t *tableReader) decode(cells []string, n int, l *balance.Line) (skip bool,
 		}
 	}
 
-	if l.DOS == 0 && t.kind != balance.KindInsuranceClassSummary {
+	if l.DOS == 0 && t.kind != rules.KindInsuranceClassSummary {
 		if dosCell == "" {
 			if l.CPT == "" && subtotalLike(cells) {
 				return true, nil
 			}
-			return false, balance.RowErrorf(t.name, n, "this row has no %s. Fill it in, or remove the row if it is not a visit.", t.dosName())
+			return false, rules.RowErrorf(t.name, n, "this row has no %s. Fill it in, or remove the row if it is not a visit.", t.dosName())
 		}
 		// Rows come in runs of one date (a visit's CPT lines, a day's
 		// visits): the last date read is kept with its text, and the
@@ -579,18 +580,18 @@ func (t *tableReader) decode(cells []string, n int, l *balance.Line) (skip bool,
 			}
 		}
 		if !ok {
-			return false, balance.RowErrorf(t.name, n, "the %s %q is not a date balancebot can read. It reads M/D/YYYY, M/D/YY and YYYY-MM-DD. Correct the cell, or export the report again.", t.dosName(), dosCell)
+			return false, rules.RowErrorf(t.name, n, "the %s %q is not a date balancebot can read. It reads M/D/YYYY, M/D/YY and YYYY-MM-DD. Correct the cell, or export the report again.", t.dosName(), dosCell)
 		}
 		l.DOS = d
 	}
 	if noPatient && t.needsPatient() {
-		return false, balance.RowErrorf(t.name, n, "this row has a date of service but no patient. Fill in the patient, or remove the row if it is not a visit.")
+		return false, rules.RowErrorf(t.name, n, "this row has a date of service but no patient. Fill in the patient, or remove the row if it is not a visit.")
 	}
 	num := func(f field) (float64, error) {
 		s := t.cell(cells, f)
 		v, ok := parseNumber(s)
 		if !ok {
-			return 0, balance.RowErrorf(t.name, n, "the %s cell %q is not a number. Correct the cell, or export the report again.", t.colName(f), s)
+			return 0, rules.RowErrorf(t.name, n, "the %s cell %q is not a number. Correct the cell, or export the report again.", t.colName(f), s)
 		}
 		return v, nil
 	}
@@ -612,7 +613,7 @@ func (t *tableReader) decode(cells []string, n int, l *balance.Line) (skip bool,
 	if h.has(fDoNotBill) {
 		l.DoNotBill = parseFlag(t.cell(cells, fDoNotBill))
 	}
-	if !l.DoNotBill && t.kind == balance.KindDocumentedUnits && h.has(fVisitType) {
+	if !l.DoNotBill && t.kind == rules.KindDocumentedUnits && h.has(fVisitType) {
 		// Some exports state Do Not Bill in the visit or note type.
 		l.DoNotBill = strings.Contains(letters(t.cell(cells, fVisitType)), "donotbill")
 	}
@@ -636,9 +637,9 @@ func subtotalLike(cells []string) bool {
 
 func (t *tableReader) needsPatient() bool {
 	switch t.kind {
-	case balance.KindInsuranceClassSummary:
+	case rules.KindInsuranceClassSummary:
 		return false
-	case balance.KindChargeAuditSummary:
+	case rules.KindChargeAuditSummary:
 		// A billing export without patients is balanced per day.
 		return t.hdr.hasName() || t.hdr.has(fAccount) || t.hdr.has(fPatientID)
 	}
@@ -664,18 +665,18 @@ type requirement struct {
 	patient bool
 }
 
-var requirements = map[balance.Kind]requirement{
-	balance.KindEMRBillingReport:      {[]field{fDOS, fCPT}, true},
-	balance.KindDocumentedVisits:      {[]field{fDOS}, true},
-	balance.KindDocumentedUnits:       {[]field{fDOS}, true},
-	balance.KindClaimsFeed:            {[]field{fDOS, fStatus}, true},
-	balance.KindChargeAuditSummary:    {[]field{fDOS}, false},
-	balance.KindInsuranceClassSummary: {[]field{fNewPatients}, false},
-	balance.KindBillingExceptions:     {[]field{fDOS}, true},
+var requirements = map[rules.Kind]requirement{
+	rules.KindEMRBillingReport:      {[]field{fDOS, fCPT}, true},
+	rules.KindDocumentedVisits:      {[]field{fDOS}, true},
+	rules.KindDocumentedUnits:       {[]field{fDOS}, true},
+	rules.KindClaimsFeed:            {[]field{fDOS, fStatus}, true},
+	rules.KindChargeAuditSummary:    {[]field{fDOS}, false},
+	rules.KindInsuranceClassSummary: {[]field{fNewPatients}, false},
+	rules.KindBillingExceptions:     {[]field{fDOS}, true},
 }
 
 // missing lists what the header lacks for kind k.
-func (t *tableReader) missing(k balance.Kind) []string {
+func (t *tableReader) missing(k rules.Kind) []string {
 	req := requirements[k]
 	var out []string
 	for _, f := range req.fields {
@@ -686,7 +687,7 @@ func (t *tableReader) missing(k balance.Kind) []string {
 	if req.patient && !t.hdr.hasName() && !t.hdr.has(fPatientID) && !t.hdr.has(fAccount) {
 		out = append(out, "Patient (or Patient ID / Account #)")
 	}
-	if k == balance.KindChargeAuditSummary && !t.hdr.hasName() && !t.hdr.has(fPatientID) && !t.hdr.has(fAccount) && !t.hdr.has(fVisits) {
+	if k == rules.KindChargeAuditSummary && !t.hdr.hasName() && !t.hdr.has(fPatientID) && !t.hdr.has(fAccount) && !t.hdr.has(fVisits) {
 		out = append(out, "Patient or Visits")
 	}
 	return out
@@ -694,10 +695,10 @@ func (t *tableReader) missing(k balance.Kind) []string {
 
 // decideKind settles the report kind: the user's, else a title in the
 // preamble whose columns fit, else the columns alone.
-func (t *tableReader) decideKind(pre preamble) (balance.Kind, error) {
+func (t *tableReader) decideKind(pre preamble) (rules.Kind, error) {
 	if k := t.opt.Kind; k != "" {
 		if miss := t.missing(k); len(miss) > 0 {
-			return "", balance.FileErrorf(t.name, "it was given as a %s, but it has no %s column. Its columns are: %s. Export the report with those columns shown.",
+			return "", rules.FileErrorf(t.name, "it was given as a %s, but it has no %s column. Its columns are: %s. Export the report with those columns shown.",
 				k.Title(), strings.Join(miss, " or "), strings.Join(t.hdr.cellList(), ", "))
 		}
 		return k, nil
@@ -714,7 +715,7 @@ func (t *tableReader) decideKind(pre preamble) (balance.Kind, error) {
 		b.WriteString(" It has no Date of Service column: balancing is by date of service, so run the report with Date Type = Date of Service and that column shown.")
 	}
 	b.WriteString(" The reports balancebot reads are:")
-	for _, k := range balance.Kinds {
+	for _, k := range rules.Kinds {
 		req := requirements[k]
 		var need []string
 		if req.patient {
@@ -726,28 +727,28 @@ func (t *tableReader) decideKind(pre preamble) (balance.Kind, error) {
 		fmt.Fprintf(&b, " %s (%s: needs %s);", k.Title(), k, strings.Join(need, ", "))
 	}
 	b.WriteString(" say which one it is with --kind FILE=KIND on the command line, or \"kind: KIND\" in the Slack message with the upload.")
-	return "", balance.FileErrorf(t.name, "%s", b.String())
+	return "", rules.FileErrorf(t.name, "%s", b.String())
 }
 
 // kindFromColumns recognises a report by the columns it has.
-func (t *tableReader) kindFromColumns() balance.Kind {
+func (t *tableReader) kindFromColumns() rules.Kind {
 	h := t.hdr
 	billingish := h.has(fCharges) || h.has(fCreated) || h.has(fAccount) || h.has(fVisits)
 	switch {
 	case h.has(fNewPatients):
-		return balance.KindInsuranceClassSummary
+		return rules.KindInsuranceClassSummary
 	case h.has(fException):
-		return balance.KindBillingExceptions
+		return rules.KindBillingExceptions
 	case h.has(fStatus) && !billingish && !h.has(fUnits):
-		return balance.KindClaimsFeed
+		return rules.KindClaimsFeed
 	case h.has(fDoNotBill):
-		return balance.KindDocumentedUnits
+		return rules.KindDocumentedUnits
 	case billingish && !h.has(fFinalized):
-		return balance.KindChargeAuditSummary
+		return rules.KindChargeAuditSummary
 	case h.has(fCPT):
-		return balance.KindEMRBillingReport
+		return rules.KindEMRBillingReport
 	case h.has(fDOS) && !h.has(fUnits):
-		return balance.KindDocumentedVisits
+		return rules.KindDocumentedVisits
 	}
 	return ""
 }

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/encoding/unicode"
 
 	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // visitsOf renders a report's visits compactly, one per key, sorted:
@@ -29,9 +30,9 @@ func visitsOf(r *balance.Report) []string {
 		if p.Account != "" {
 			s += "|acct=" + p.Account
 		}
-		for f, name := range map[balance.Flag]string{
-			balance.FlagNORCM: "norcm", balance.FlagNoCharge: "nc001", balance.FlagDoNotBill: "dnb",
-			balance.FlagNotSent: "notsent", balance.FlagNotRebilled: "notrebilled", balance.FlagException: "exception",
+		for f, name := range map[rules.Flag]string{
+			rules.FlagNORCM: "norcm", rules.FlagNoCharge: "nc001", rules.FlagDoNotBill: "dnb",
+			rules.FlagNotSent: "notsent", rules.FlagNotRebilled: "notrebilled", rules.FlagException: "exception",
 		} {
 			if v.Flags&f != 0 {
 				s += "|" + name
@@ -51,7 +52,7 @@ type readCase struct {
 	file   string // file name given to Read
 	data   string
 	opt    Options
-	kind   balance.Kind
+	kind   rules.Kind
 	loc    string
 	period string // "2026-11-16 to 2026-11-20", or "" for none
 	visits []string
@@ -101,7 +102,7 @@ func TestReadCSVVariants(t *testing.T) {
 		{
 			name: "plain header on the first row",
 			data: "Patient,Date of Service,CPT Code,Units\n" + emrRows,
-			kind: balance.KindEMRBillingReport,
+			kind: rules.KindEMRBillingReport,
 			visits: []string{
 				"Doe Jane||2026-11-17|count=1|units=0|norcm",
 				"Smith, John M.||2026-11-16|count=1|units=3",
@@ -110,7 +111,7 @@ func TestReadCSVVariants(t *testing.T) {
 		{
 			name:   "preamble with title, clinic, range and totals; BOM; CRLF",
 			data:   "\ufeffBilling Report\r\nClinic: Downtown\r\nDate Range: 11/16/2026 - 11/20/2026,,Run: 11/23/2026 08:02 AM\r\nVisits: 2   Units: 3\r\n\r\nPatient,DOS,CPT,Units\r\n" + strings.ReplaceAll(emrRows, "\n", "\r\n"),
-			kind:   balance.KindEMRBillingReport,
+			kind:   rules.KindEMRBillingReport,
 			loc:    "Downtown",
 			period: "2026-11-16 to 2026-11-20",
 			check: func(t *testing.T, r *balance.Report) {
@@ -125,7 +126,7 @@ func TestReadCSVVariants(t *testing.T) {
 		{
 			name:   "preamble label and value in separate cells, several labels in one cell",
 			data:   "Charge Audit Summary\nLocation:,Uptown\nDate Type: Date of Service  Date Range: 11/16/2026 - 11/17/2026\n\nPatient,Account #,Date of Service,Visits\n\"DOE, JANE\",0042,11/16/2026,1\n",
-			kind:   balance.KindChargeAuditSummary,
+			kind:   rules.KindChargeAuditSummary,
 			loc:    "Uptown",
 			period: "2026-11-16 to 2026-11-17",
 			visits: []string{"DOE, JANE||2026-11-16|count=1|units=0|acct=0042"},
@@ -138,17 +139,17 @@ func TestReadCSVVariants(t *testing.T) {
 		{
 			name: "semicolon separated",
 			data: "Patient;Date of Service;CPT Code;Units\n\"Smith, John\";11/16/2026;97110;2\n",
-			kind: balance.KindEMRBillingReport, visits: []string{"Smith, John||2026-11-16|count=1|units=2"},
+			kind: rules.KindEMRBillingReport, visits: []string{"Smith, John||2026-11-16|count=1|units=2"},
 		},
 		{
 			name: "tab separated",
 			data: "Patient\tDate of Service\tCPT Code\tUnits\nSmith, John\t11/16/2026\t97110\t2\n",
-			kind: balance.KindEMRBillingReport, visits: []string{"Smith, John||2026-11-16|count=1|units=2"},
+			kind: rules.KindEMRBillingReport, visits: []string{"Smith, John||2026-11-16|count=1|units=2"},
 		},
 		{
 			name: "quoted fields with commas, quotes and newlines",
 			data: "Patient,Date of Service,Note,CPT Code,Units\n\"Smith, John\",11/16/2026,\"Pain 5/10,\nimproving \"\"a lot\"\"\",97110,2\n\"O'Brien, Pat\",11/16/2026,,97140,1\n",
-			kind: balance.KindEMRBillingReport,
+			kind: rules.KindEMRBillingReport,
 			visits: []string{
 				"O'Brien, Pat||2026-11-16|count=1|units=1",
 				"Smith, John||2026-11-16|count=1|units=2",
@@ -157,12 +158,12 @@ func TestReadCSVVariants(t *testing.T) {
 		{
 			name: "header aliases, case and punctuation; columns in any order; unknown columns",
 			data: "Units,PROCEDURE CODE,Pt Name,Insurance,DOS,Treating Provider\n2,97110,\"SMITH, JOHN\",Aetna,11/16/2026,Reed\n",
-			kind: balance.KindEMRBillingReport, visits: []string{"SMITH, JOHN||2026-11-16|count=1|units=2"},
+			kind: rules.KindEMRBillingReport, visits: []string{"SMITH, JOHN||2026-11-16|count=1|units=2"},
 		},
 		{
 			name: "every date form",
 			data: "Patient,Visit Date\nA One,11/16/2026\nB Two,3/2/2026\nC Three,11/16/26\nD Four,2026-11-16\nE Five,11/16/2026 10:30 AM\nF Six,2026-11-16T08:00:00\nG Seven,16-Nov-2026\nH Eight,\"Nov 16, 2026\"\n",
-			kind: balance.KindDocumentedVisits,
+			kind: rules.KindDocumentedVisits,
 			visits: []string{
 				"A One||2026-11-16|count=1|units=0", "B Two||2026-03-02|count=1|units=0",
 				"C Three||2026-11-16|count=1|units=0", "D Four||2026-11-16|count=1|units=0",
@@ -173,7 +174,7 @@ func TestReadCSVVariants(t *testing.T) {
 		{
 			name: "group, subtotal, count and grand-total rows are not visits",
 			data: "Patient,Date of Service,CPT Code,Units\nLocation: Downtown\n\"Smith, John\",11/16/2026,97110,2\n\"Smith, John\",11/16/2026,97140,1\nSmith, John Total,,,3\nLocation: Uptown\n\"Doe, Jane\",11/17/2026,97110,1\nSubtotal,,,1\n2\nGrand Total,,,4\n",
-			kind: balance.KindEMRBillingReport,
+			kind: rules.KindEMRBillingReport,
 			visits: []string{
 				"Doe, Jane|Uptown|2026-11-17|count=1|units=1",
 				"Smith, John|Downtown|2026-11-16|count=1|units=3",
@@ -193,7 +194,7 @@ func TestReadCSVVariants(t *testing.T) {
 			// Summers keeps its visits.
 			name: "a location or patient that merely contains total or sum",
 			data: "Patient,Date of Service,Location,CPT Code,Units\n\"Summers, Ann\",11/16/2026,Total Rehab,97110,2\n\"Total, Tim\",11/16/2026,Total Rehab,97110,1\nTotal Rehab Total,,,,3\n",
-			kind: balance.KindEMRBillingReport,
+			kind: rules.KindEMRBillingReport,
 			visits: []string{
 				"Summers, Ann|Total Rehab|2026-11-16|count=1|units=2",
 				"Total, Tim|Total Rehab|2026-11-16|count=1|units=1",
@@ -202,7 +203,7 @@ func TestReadCSVVariants(t *testing.T) {
 		{
 			name: "a visit's patient and date written only on its first CPT line",
 			data: "Patient,Date of Service,CPT Code,Units\n\"Smith, John\",11/16/2026,97110,2\n,,97140,1\n,,97530,1\n\"Doe, Jane\",11/16/2026,NC001,0\n",
-			kind: balance.KindEMRBillingReport,
+			kind: rules.KindEMRBillingReport,
 			visits: []string{
 				"Doe, Jane||2026-11-16|count=1|units=0|nc001",
 				"Smith, John||2026-11-16|count=1|units=4",
@@ -211,7 +212,7 @@ func TestReadCSVVariants(t *testing.T) {
 		{
 			name: "a header repeated on every page",
 			data: "Patient,Date of Service,CPT Code,Units\n\"Smith, John\",11/16/2026,97110,2\nPatient,Date of Service,CPT Code,Units\n\"Doe, Jane\",11/16/2026,97110,1\n",
-			kind: balance.KindEMRBillingReport,
+			kind: rules.KindEMRBillingReport,
 			visits: []string{
 				"Doe, Jane||2026-11-16|count=1|units=1",
 				"Smith, John||2026-11-16|count=1|units=2",
@@ -220,12 +221,12 @@ func TestReadCSVVariants(t *testing.T) {
 		{
 			name: "first and last name columns",
 			data: "Last Name,First Name,Date of Service,CPT,Units\nSmith,John,11/16/2026,97110,1\n",
-			kind: balance.KindEMRBillingReport, visits: []string{"Smith, John||2026-11-16|count=1|units=1"},
+			kind: rules.KindEMRBillingReport, visits: []string{"Smith, John||2026-11-16|count=1|units=1"},
 		},
 		{
 			name: "initial evaluations with modifiers count as new patients; re-evaluations do not",
 			data: "Patient,Date of Service,CPT Code,Units\nA B,11/16/2026,97161-GP,1\nA B,11/16/2026,97165 GO,1\nC D,11/16/2026,97164,1\nE F,11/16/2026,92521:59,1\n",
-			kind: balance.KindEMRBillingReport,
+			kind: rules.KindEMRBillingReport,
 			visits: []string{
 				"A B||2026-11-16|count=1|units=2|ie=2", "C D||2026-11-16|count=1|units=1",
 				"E F||2026-11-16|count=1|units=1|ie=1",
@@ -234,8 +235,8 @@ func TestReadCSVVariants(t *testing.T) {
 		{
 			name: "a practice's own initial-evaluation codes",
 			data: "Patient,Date of Service,CPT Code,Units\nA B,11/16/2026,97161,1\nC D,11/16/2026,97999,1\n",
-			opt:  Options{IECodes: balance.NewCodeSet("97999")},
-			kind: balance.KindEMRBillingReport,
+			opt:  Options{IECodes: rules.NewCodeSet("97999")},
+			kind: rules.KindEMRBillingReport,
 			visits: []string{
 				"A B||2026-11-16|count=1|units=1", "C D||2026-11-16|count=1|units=1|ie=1",
 			},
@@ -246,7 +247,7 @@ func TestReadCSVVariants(t *testing.T) {
 				"9001,2026-11-16,97110,2,P1002,12,77,Daily Note,,,GP,2026-11-16,1\n" +
 				"9001,2026-11-16,97140,1,P1002,12,77,Daily Note,,,GP,2026-11-16,2\n" +
 				"9002,2026-11-16,97110,1,P1003,12,77,Daily Note,,,GP,2026-11-16,3\n",
-			kind:   balance.KindEMRBillingReport,
+			kind:   rules.KindEMRBillingReport,
 			visits: []string{"|12|2026-11-16|count=1|units=3|id=P1002"},
 			check: func(t *testing.T, r *balance.Report) {
 				if r.Removed != 1 || !r.Columns.PatientID || r.Columns.Name {
@@ -258,13 +259,13 @@ func TestReadCSVVariants(t *testing.T) {
 			name: "Standard Extract Billing Charges",
 			data: "patient_account_number,date_of_service,charge_date,cpt_code,mod1,mod2,units,visit_id,company_id,cur_insurance_class\n" +
 				"A1001,2026-11-16,2026-11-17,97110,GP,,2,9001,3,Commercial\nA1001,2026-11-16,2026-11-17,97140,GP,59,1,9001,3,Commercial\n",
-			kind:   balance.KindChargeAuditSummary,
+			kind:   rules.KindChargeAuditSummary,
 			visits: []string{"||2026-11-16|count=1|units=3|acct=A1001"},
 		},
 		{
 			name: "Charge Audit Summary, one row per visit with Visits; a fee with 0 visits",
 			data: "Charge Audit Summary\n\nPatient,Account #,Date of Service,Visits,Units,Charges,Created Date\n\"SMITH, JOHN\",101,11/16/2026,1,3,\"$1,204.00\",11/17/2026\n\"BROOKS, TY\",102,11/16/2026,0,0,35.00,11/16/2026\nGrand Total,,,1,3,\"$1,239.00\",\n",
-			kind: balance.KindChargeAuditSummary,
+			kind: rules.KindChargeAuditSummary,
 			visits: []string{
 				"BROOKS, TY||2026-11-16|count=0|units=0|acct=102",
 				"SMITH, JOHN||2026-11-16|count=1|units=3|acct=101",
@@ -273,7 +274,7 @@ func TestReadCSVVariants(t *testing.T) {
 		{
 			name: "Charge Audit Summary per day, no patients",
 			data: "Date of Service,Visits,Units\n11/16/2026,12,31\n11/17/2026,9,22\nTotal,21,53\n",
-			kind: balance.KindChargeAuditSummary,
+			kind: rules.KindChargeAuditSummary,
 			visits: []string{
 				"||2026-11-16|count=12|units=31", "||2026-11-17|count=9|units=22",
 			},
@@ -281,7 +282,7 @@ func TestReadCSVVariants(t *testing.T) {
 		{
 			name: "Documented Visits: one row per visit, the count row checked",
 			data: "Documented Visits\nLocation: Uptown\n\nPatient Name,Date of Service,Finalizing Therapist\nHughes Nora,11/16/2026,Lopez\nHughes Nora,11/16/2026,Kim\nCount: 2\n",
-			kind: balance.KindDocumentedVisits, loc: "Uptown",
+			kind: rules.KindDocumentedVisits, loc: "Uptown",
 			visits: []string{"Hughes Nora||2026-11-16|count=2|units=0"},
 			check: func(t *testing.T, r *balance.Report) {
 				if r.GrandTotal.Visits == nil || *r.GrandTotal.Visits != 2 {
@@ -292,7 +293,7 @@ func TestReadCSVVariants(t *testing.T) {
 		{
 			name: "Documented Units: Do Not Bill as Y, Yes, X, true",
 			data: "Patient Name,Date of Service,CPT Code,Units,Do Not Bill\nA B,11/16/2026,97110,2,Y\nC D,11/16/2026,97110,2,yes\nE F,11/16/2026,97110,2,X\nG H,11/16/2026,97110,2,true\nI J,11/16/2026,97110,2,N\n",
-			kind: balance.KindDocumentedUnits,
+			kind: rules.KindDocumentedUnits,
 			visits: []string{
 				"A B||2026-11-16|count=1|units=2|dnb", "C D||2026-11-16|count=1|units=2|dnb",
 				"E F||2026-11-16|count=1|units=2|dnb", "G H||2026-11-16|count=1|units=2|dnb",
@@ -302,7 +303,7 @@ func TestReadCSVVariants(t *testing.T) {
 		{
 			name: "Claims Feed statuses",
 			data: "Claims Feed Report\nReconciliation Mode: Transmission\n\nPatient,Date of Service,Status\nA B,11/16/2026,Not Sent\nC D,11/16/2026,NOT RE-BILLED\nE F,11/16/2026,Not Rebilled\nG H,11/16/2026,Transmission Successful\n",
-			kind: balance.KindClaimsFeed,
+			kind: rules.KindClaimsFeed,
 			visits: []string{
 				"A B||2026-11-16|count=1|units=0|notsent", "C D||2026-11-16|count=1|units=0|notrebilled",
 				"E F||2026-11-16|count=1|units=0|notrebilled", "G H||2026-11-16|count=1|units=0",
@@ -311,7 +312,7 @@ func TestReadCSVVariants(t *testing.T) {
 		{
 			name: "Insurance Class Summary",
 			data: "Insurance Class Summary\nLocation: Downtown\n\nInsurance Class,Visits,New Patients\nCommercial,24,2\nMedicare,13,1\nTotal,37,3\n",
-			kind: balance.KindInsuranceClassSummary, loc: "Downtown",
+			kind: rules.KindInsuranceClassSummary, loc: "Downtown",
 			check: func(t *testing.T, r *balance.Report) {
 				if r.NewPatients[""] != 3 || r.Rows != 2 {
 					t.Errorf("new patients = %v over %d rows, want 3 over 2", r.NewPatients, r.Rows)
@@ -321,20 +322,20 @@ func TestReadCSVVariants(t *testing.T) {
 		{
 			name:   "Billing Exceptions for all locations",
 			data:   "Billing Exceptions Report\nAll Locations\n\nException Type,Patient,Date of Service,Location\nMissing authorization,\"RAMIREZ, LUIS\",11/19/2026,Downtown\n",
-			kind:   balance.KindBillingExceptions,
+			kind:   rules.KindBillingExceptions,
 			visits: []string{"RAMIREZ, LUIS|Downtown|2026-11-19|count=1|units=0|exception"},
 		},
 		{
 			name: "the kind given by the user wins over the columns",
 			data: "Patient,Date of Service,CPT Code,Units\nA B,11/16/2026,97110,1\n",
-			opt:  Options{Kind: balance.KindDocumentedUnits},
-			kind: balance.KindDocumentedUnits, visits: []string{"A B||2026-11-16|count=1|units=1"},
+			opt:  Options{Kind: rules.KindDocumentedUnits},
+			kind: rules.KindDocumentedUnits, visits: []string{"A B||2026-11-16|count=1|units=1"},
 		},
 		{
 			name: "the user's location for a file that names none",
 			data: "Patient,Date of Service,CPT Code,Units\nA B,11/16/2026,97110,1\n",
 			opt:  Options{Location: "Eastside"},
-			kind: balance.KindEMRBillingReport, loc: "Eastside",
+			kind: rules.KindEMRBillingReport, loc: "Eastside",
 		},
 	})
 }
@@ -414,7 +415,7 @@ func TestReadXLSX(t *testing.T) {
 		"DOE, JANE||2026-11-17|count=1|units=2|acct=0102",
 		"SMITH, JOHN||2026-11-16|count=1|units=3|acct=101",
 	}
-	if r.Kind != balance.KindChargeAuditSummary || r.Location != "Downtown" || !slices.Equal(visitsOf(r), want) {
+	if r.Kind != rules.KindChargeAuditSummary || r.Location != "Downtown" || !slices.Equal(visitsOf(r), want) {
 		t.Errorf("got %s at %q: %q", r.Kind, r.Location, visitsOf(r))
 	}
 	if r.GrandTotal.Visits == nil || *r.GrandTotal.Visits != 2 {
@@ -422,7 +423,7 @@ func TestReadXLSX(t *testing.T) {
 	}
 
 	// A workbook on the 1904 date system: serials count from 1904-01-01.
-	serial1904 := float64(balance.DateOf(2026, 11, 16) - balance.DateOf(1904, 1, 1))
+	serial1904 := float64(rules.DateOf(2026, 11, 16) - rules.DateOf(1904, 1, 1))
 	mac := xlsx(t, map[string][][]any{"S": {{"Patient", "Date of Service"}, {"A B", serial1904}}}, []string{"S"}, true)
 	r, err = Read("mac.xlsx", bytes.NewReader(mac), Options{})
 	if err != nil {
@@ -480,16 +481,16 @@ func TestReadRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var opt Options
 			if tc.name == "given kind lacks a column" {
-				opt.Kind = balance.KindClaimsFeed
+				opt.Kind = rules.KindClaimsFeed
 			}
 			_, err := Read(tc.file, strings.NewReader(tc.data), opt)
 			if err == nil {
 				t.Fatal("Read succeeded, want it refused")
 			}
-			if balance.ErrorCode(err) != balance.EInvalid {
-				t.Errorf("code = %s, want invalid (a user's error)", balance.ErrorCode(err))
+			if rules.ErrorCode(err) != rules.EInvalid {
+				t.Errorf("code = %s, want invalid (a user's error)", rules.ErrorCode(err))
 			}
-			if got := balance.ErrorMessage(err); got != tc.want {
+			if got := rules.ErrorMessage(err); got != tc.want {
 				t.Errorf("message:\n got %s\nwant %s", got, tc.want)
 			}
 		})
@@ -498,7 +499,7 @@ func TestReadRefused(t *testing.T) {
 
 func TestReadUnknownKind(t *testing.T) {
 	_, err := Read("mystery.csv", strings.NewReader("Patient,Account #,Balance Due\nA B,12,40.00\n"), Options{})
-	msg := balance.ErrorMessage(err)
+	msg := rules.ErrorMessage(err)
 	for _, want := range []string{
 		"mystery.csv: cannot tell which report this is.",
 		"Its columns are: Patient, Account #, Balance Due.",
@@ -511,7 +512,7 @@ func TestReadUnknownKind(t *testing.T) {
 		}
 	}
 	_, err = Read("created.csv", strings.NewReader("Patient,Created Date,Units\nA B,11/16/2026,1\n"), Options{})
-	if msg := balance.ErrorMessage(err); !strings.Contains(msg, "no Date of Service column") || !strings.Contains(msg, "Date Type = Date of Service") {
+	if msg := rules.ErrorMessage(err); !strings.Contains(msg, "no Date of Service column") || !strings.Contains(msg, "Date Type = Date of Service") {
 		t.Errorf("a report run by created date should say how to run it by DOS:\n%s", msg)
 	}
 }
@@ -520,7 +521,7 @@ func TestReadRowLimit(t *testing.T) {
 	data := "Patient,Date of Service\n" + strings.Repeat("A B,11/16/2026\n", 11)
 	_, err := Read("big.csv", strings.NewReader(data), Options{MaxRows: 10})
 	want := "big.csv: the file has more than 10 rows, the most balancebot takes in one file. Export a shorter date range, or one location at a time."
-	if got := balance.ErrorMessage(err); got != want {
+	if got := rules.ErrorMessage(err); got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
@@ -599,7 +600,7 @@ func TestReadRefusesZipBombs(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Read("bomb.xlsx", bytes.NewReader(zipWith(t, tc.parts)), Options{MaxUnzip: tc.limit})
-			if msg := balance.ErrorMessage(err); !strings.HasPrefix(msg, tc.want) || balance.ErrorCode(err) != balance.EInvalid {
+			if msg := rules.ErrorMessage(err); !strings.HasPrefix(msg, tc.want) || rules.ErrorCode(err) != rules.EInvalid {
 				t.Errorf("got %q, want it to start %q", msg, tc.want)
 			}
 		})

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // scanAll reads every record with the scanner, copying fields out, and
@@ -123,7 +123,7 @@ func TestDateCache(t *testing.T) {
 	var c dateCache
 	texts := []string{"11/16/2026", "11/16/202", "11/16/20260", "2026-11-16", "1/2/26", "11/16/2026 10:30 AM"}
 	for i, s := range texts {
-		c.put(s, balance.Date(i+1))
+		c.put(s, rules.Date(i+1))
 	}
 	for i, s := range texts {
 		d, ok := c.get(s)
@@ -133,13 +133,13 @@ func TestDateCache(t *testing.T) {
 			}
 			continue
 		}
-		if ok && d != balance.Date(i+1) {
+		if ok && d != rules.Date(i+1) {
 			t.Errorf("%q gives %d, want %d", s, d, i+1)
 		}
 	}
 	// Fill the cache with many texts: every hit must be the text's own date.
 	for i := range 5000 {
-		c.put(fmt.Sprintf("%d/%d/%d", i%12+1, i%28+1, 2000+i%50), balance.Date(i+1))
+		c.put(fmt.Sprintf("%d/%d/%d", i%12+1, i%28+1, 2000+i%50), rules.Date(i+1))
 	}
 	hits := 0
 	for i := range 5000 {

@@ -10,12 +10,11 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/balancebot/balancebot/internal/rules"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
-
-	"github.com/balancebot/balancebot/internal/balance"
 )
 
 // rowSource yields the rows of one sheet or CSV file.
@@ -28,7 +27,7 @@ type rowSource interface {
 	row() int
 	// epoch is the Excel date epoch for serial dates, or 0 where a cell
 	// cannot hold one.
-	epoch() balance.Date
+	epoch() rules.Date
 }
 
 // format is what a file's first bytes say it is.
@@ -95,21 +94,21 @@ func formatError(name string, f format) error {
 	const works = "balancebot reads CSV (comma, semicolon or tab separated) and Excel .xlsx exports"
 	switch f {
 	case formatEmpty:
-		return balance.FileErrorf(name, "the file is empty. Export the report again; if it has no rows for these dates, there is nothing to balance.")
+		return rules.FileErrorf(name, "the file is empty. Export the report again; if it has no rows for these dates, there is nothing to balance.")
 	case formatPDF:
-		return balance.FileErrorf(name, "this is a PDF, which cannot be read as data. %s: export the report from WebPT as CSV or Excel instead of PDF.", works)
+		return rules.FileErrorf(name, "this is a PDF, which cannot be read as data. %s: export the report from WebPT as CSV or Excel instead of PDF.", works)
 	case formatXLS:
-		return balance.FileErrorf(name, "this is an old Excel 97-2003 workbook (.xls) or a password-protected one. %s: open it in Excel and save it as .xlsx or CSV (without a password).", works)
+		return rules.FileErrorf(name, "this is an old Excel 97-2003 workbook (.xls) or a password-protected one. %s: open it in Excel and save it as .xlsx or CSV (without a password).", works)
 	case formatODS:
-		return balance.FileErrorf(name, "this is an OpenDocument spreadsheet (.ods). %s: save it as .xlsx or CSV.", works)
+		return rules.FileErrorf(name, "this is an OpenDocument spreadsheet (.ods). %s: save it as .xlsx or CSV.", works)
 	case formatZip:
-		return balance.FileErrorf(name, "this is a ZIP archive, not an Excel workbook. %s: unzip it and use the export inside.", works)
+		return rules.FileErrorf(name, "this is a ZIP archive, not an Excel workbook. %s: unzip it and use the export inside.", works)
 	case formatHTML:
-		return balance.FileErrorf(name, "this is a web page or XML, not a spreadsheet (some systems save web pages with an .xls name). %s: open it in Excel and save it as .xlsx or CSV.", works)
+		return rules.FileErrorf(name, "this is a web page or XML, not a spreadsheet (some systems save web pages with an .xls name). %s: open it in Excel and save it as .xlsx or CSV.", works)
 	case formatBinary:
-		return balance.FileErrorf(name, "this is not a text or Excel file (it holds binary data). %s.", works)
+		return rules.FileErrorf(name, "this is not a text or Excel file (it holds binary data). %s.", works)
 	}
-	return balance.FileErrorf(name, "unreadable file. %s.", works)
+	return rules.FileErrorf(name, "unreadable file. %s.", works)
 }
 
 // csvSource reads a CSV, semicolon- or tab-separated file.
@@ -214,8 +213,8 @@ func (s *csvSource) next() ([]string, error) {
 	return rec, nil
 }
 
-func (s *csvSource) row() int            { return s.s.row() }
-func (s *csvSource) epoch() balance.Date { return 0 }
+func (s *csvSource) row() int          { return s.s.row() }
+func (s *csvSource) epoch() rules.Date { return 0 }
 
 // rowError is an error about one row of the file being read.
 type rowError struct {
@@ -229,7 +228,7 @@ func (e *rowError) Error() string { return fmt.Sprintf("row %d: %s", e.row, e.ms
 type xlsxSource struct {
 	rows *excelize.Rows
 	n    int
-	ep   balance.Date
+	ep   rules.Date
 }
 
 // Limits on what a workbook may unpack to, so a crafted file (a "zip
@@ -248,18 +247,18 @@ type xlsxLimits struct {
 func checkZip(name string, data []byte, lim xlsxLimits) error {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return balance.FileErrorf(name, "this Excel file cannot be opened; it may be damaged or cut short (%v). Download or export it again, or save it as CSV.", err)
+		return rules.FileErrorf(name, "this Excel file cannot be opened; it may be damaged or cut short (%v). Download or export it again, or save it as CSV.", err)
 	}
 	var total uint64
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
 		switch {
 		case total > uint64(lim.unzip):
-			return balance.FileErrorf(name, "this workbook unpacks to more than %d MB, more than an export of one period needs. Export a shorter date range, or save it as CSV.", lim.unzip>>20)
+			return rules.FileErrorf(name, "this workbook unpacks to more than %d MB, more than an export of one period needs. Export a shorter date range, or save it as CSV.", lim.unzip>>20)
 		case f.UncompressedSize64 > 4<<20 && f.CompressedSize64 > 0 && f.UncompressedSize64/f.CompressedSize64 > 100:
-			return balance.FileErrorf(name, "this workbook is compressed %d to 1, far beyond any real export (it looks built to exhaust memory). Export the report again from WebPT, or save it as CSV.", f.UncompressedSize64/f.CompressedSize64)
+			return rules.FileErrorf(name, "this workbook is compressed %d to 1, far beyond any real export (it looks built to exhaust memory). Export the report again from WebPT, or save it as CSV.", f.UncompressedSize64/f.CompressedSize64)
 		case strings.EqualFold(f.Name, "xl/sharedStrings.xml") && f.UncompressedSize64 > uint64(lim.unzip/4):
-			return balance.FileErrorf(name, "this workbook's table of text values is %d MB, more than an export needs. Save it as CSV, or export a shorter date range.", f.UncompressedSize64>>20)
+			return rules.FileErrorf(name, "this workbook's table of text values is %d MB, more than an export needs. Save it as CSV, or export a shorter date range.", f.UncompressedSize64>>20)
 		}
 	}
 	return nil
@@ -276,11 +275,11 @@ func openXLSX(name string, r io.Reader, lim xlsxLimits) (*excelize.File, error) 
 		msg := err.Error()
 		switch {
 		case strings.Contains(msg, "unzip size exceeds"), strings.Contains(msg, "size limit"):
-			return nil, balance.FileErrorf(name, "this workbook unpacks to more than %d MB, more than an export of one period needs. Export a shorter date range, or save it as CSV.", lim.unzip>>20)
+			return nil, rules.FileErrorf(name, "this workbook unpacks to more than %d MB, more than an export of one period needs. Export a shorter date range, or save it as CSV.", lim.unzip>>20)
 		case strings.Contains(msg, "password") || strings.Contains(msg, "encrypt"):
-			return nil, balance.FileErrorf(name, "this workbook is password protected. Save it again in Excel without a password, or export it as CSV.")
+			return nil, rules.FileErrorf(name, "this workbook is password protected. Save it again in Excel without a password, or export it as CSV.")
 		}
-		return nil, balance.FileErrorf(name, "this Excel file cannot be opened; it may be damaged or cut short (%v). Download or export it again, or save it as CSV.", err)
+		return nil, rules.FileErrorf(name, "this Excel file cannot be opened; it may be damaged or cut short (%v). Download or export it again, or save it as CSV.", err)
 	}
 	return f, nil
 }
@@ -312,5 +311,5 @@ func (s *xlsxSource) next() ([]string, error) {
 	return cols, nil
 }
 
-func (s *xlsxSource) row() int            { return s.n }
-func (s *xlsxSource) epoch() balance.Date { return s.ep }
+func (s *xlsxSource) row() int          { return s.n }
+func (s *xlsxSource) epoch() rules.Date { return s.ep }

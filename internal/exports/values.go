@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // parseDate reads a date of service as exports write it: M/D/YYYY,
@@ -15,7 +15,7 @@ import (
 // since the workbook's epoch (excel1900 or excel1904).
 //
 // It runs once per row, so it scans bytes instead of trying layouts.
-func parseDate(s string, epoch balance.Date) (balance.Date, bool) {
+func parseDate(s string, epoch rules.Date) (rules.Date, bool) {
 	s = trim(s)
 	if s == "" {
 		return 0, false
@@ -29,7 +29,7 @@ func parseDate(s string, epoch balance.Date) (balance.Date, bool) {
 	if epoch != 0 && (s[0] >= '0' && s[0] <= '9') {
 		if f, err := strconv.ParseFloat(s, 64); err == nil {
 			if f >= 1 && f < 110000 {
-				if d := epoch.AddDays(int(f)); balance.ValidDate(d.Civil()) {
+				if d := epoch.AddDays(int(f)); rules.ValidDate(d.Civil()) {
 					return d, true
 				}
 			}
@@ -81,10 +81,10 @@ func parseDate(s string, epoch balance.Date) (balance.Date, bool) {
 		default:
 			return 0, false
 		}
-		if !balance.ValidDate(y, m, d) {
+		if !rules.ValidDate(y, m, d) {
 			return 0, false
 		}
-		return balance.DateOf(y, m, d), true
+		return rules.DateOf(y, m, d), true
 	}
 	return parseWordDate(s)
 }
@@ -93,8 +93,8 @@ func parseDate(s string, epoch balance.Date) (balance.Date, bool) {
 // date after February 1900 (its phantom 1900-02-29 shifts the start); the
 // 1904 system, from older Mac workbooks, from 1904-01-01.
 var (
-	excel1900 = balance.DateOf(1899, 12, 30)
-	excel1904 = balance.DateOf(1904, 1, 1)
+	excel1900 = rules.DateOf(1899, 12, 30)
+	excel1904 = rules.DateOf(1904, 1, 1)
 )
 
 var months = map[string]int{
@@ -104,7 +104,7 @@ var months = map[string]int{
 
 // parseWordDate reads "16-Nov-2026", "16 Nov 2026", "Nov 16, 2026" and
 // "November 16 2026".
-func parseWordDate(s string) (balance.Date, bool) {
+func parseWordDate(s string) (rules.Date, bool) {
 	f := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
 		return r == ' ' || r == '-' || r == ',' || r == '/' || r == '.'
 	})
@@ -136,10 +136,10 @@ func parseWordDate(s string) (balance.Date, bool) {
 	if y >= 0 && y < 100 {
 		y += 2000
 	}
-	if !balance.ValidDate(y, m, d) {
+	if !rules.ValidDate(y, m, d) {
 		return 0, false
 	}
-	return balance.DateOf(y, m, d), true
+	return rules.DateOf(y, m, d), true
 }
 
 // parseNumber reads a count or amount: "2", "2.0", "1,234", "$1,234.50",
@@ -205,15 +205,15 @@ func parseFlag(s string) bool {
 
 // parseStatus reduces a Claims Feed status to what the balance
 // distinguishes: "Not Sent", "NOT RE-BILLED", "Not Rebilled" and the like.
-func parseStatus(s string) balance.ClaimStatus {
+func parseStatus(s string) rules.ClaimStatus {
 	k := letters(s)
 	switch {
 	case strings.Contains(k, "notrebilled"):
-		return balance.StatusNotRebilled
+		return rules.StatusNotRebilled
 	case strings.Contains(k, "notsent"):
-		return balance.StatusNotSent
+		return rules.StatusNotSent
 	}
-	return balance.StatusOther
+	return rules.StatusOther
 }
 
 // letters lower-cases s and keeps only its letters and digits: how header
@@ -252,7 +252,7 @@ type dateCache struct {
 	slots [256]struct {
 		lo, hi uint64
 		n      uint8
-		d      balance.Date
+		d      rules.Date
 	}
 }
 
@@ -272,7 +272,7 @@ func (c *dateCache) slot(lo, hi uint64) int {
 }
 
 // get returns the date of cell s, if it is cached.
-func (c *dateCache) get(s string) (balance.Date, bool) {
+func (c *dateCache) get(s string) (rules.Date, bool) {
 	lo, hi, ok := pack16(s)
 	if !ok {
 		return 0, false
@@ -285,12 +285,12 @@ func (c *dateCache) get(s string) (balance.Date, bool) {
 }
 
 // put caches d as the date of cell s.
-func (c *dateCache) put(s string, d balance.Date) {
+func (c *dateCache) put(s string, d rules.Date) {
 	if lo, hi, ok := pack16(s); ok {
 		c.slots[c.slot(lo, hi)] = struct {
 			lo, hi uint64
 			n      uint8
-			d      balance.Date
+			d      rules.Date
 		}{lo, hi, uint8(len(s)), d}
 	}
 }

@@ -4,9 +4,8 @@ import (
 	"encoding/csv"
 	"io"
 
+	"github.com/balancebot/balancebot/internal/rules"
 	"github.com/gocarina/gocsv"
-
-	"github.com/balancebot/balancebot/internal/balance"
 )
 
 // csvRow is one line of the mismatch CSV. gocsv writes the header from the
@@ -28,7 +27,7 @@ type csvRow struct {
 // CSV writes every mismatch of the result, one per line. With full unset,
 // patients are masked as in Slack and ids cut to their last digits. Cells
 // that a spreadsheet would run as a formula are neutralised.
-func CSV(w io.Writer, res *balance.Result, full bool) error {
+func CSV(w io.Writer, res *rules.Result, full bool) error {
 	rows := []csvRow{}
 	for i := range res.Locations {
 		l := &res.Locations[i]

@@ -1,4 +1,4 @@
-// Package render turns a balance.Result into what people and scripts read:
+// Package render turns a rules.Result into what people and scripts read:
 // plain text for a terminal, JSON, and the mismatch CSV. The Slack adapter
 // renders the same Result as Block Kit with the helpers here.
 package render
@@ -9,20 +9,20 @@ import (
 	"io"
 	"strings"
 
-	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // JSON writes the result as indented JSON: the public contract of
 // docs/result.md.
-func JSON(w io.Writer, res *balance.Result) error {
+func JSON(w io.Writer, res *rules.Result) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	// Each warning carries its words too, for scripts that show them.
 	type jsonWarning struct {
-		balance.Warning
+		rules.Warning
 		Message string `json:"message"`
 	}
-	type plainResult balance.Result
+	type plainResult rules.Result
 	warnings := make([]jsonWarning, len(res.Warnings))
 	for i, wn := range res.Warnings {
 		warnings[i] = jsonWarning{wn, WarningText(wn)}
@@ -37,7 +37,7 @@ func JSON(w io.Writer, res *balance.Result) error {
 // the export writes it, with its id; otherwise only initials and the last
 // digits of an id, which is enough for billing staff to find the visit and
 // too little to identify a patient in a channel.
-func Patient(m balance.Mismatch, full bool) string {
+func Patient(m rules.Mismatch, full bool) string {
 	if m.Patient == "" && m.PatientID == "" && m.Account == "" {
 		return "(not listed: billing gave day totals only)"
 	}
@@ -66,7 +66,7 @@ func Patient(m balance.Mismatch, full bool) string {
 // Initials reduces a name to initials, first name first: "Smith, John M."
 // gives "J.S.".
 func Initials(name string) string {
-	key := balance.NameKey(name)
+	key := rules.NameKey(name)
 	last, first, _ := strings.Cut(key, "|")
 	var b strings.Builder
 	for _, part := range []string{first, last} {
@@ -93,15 +93,15 @@ func lastDigits(id string) string {
 }
 
 // SideLabel names the side a mismatch is on, for people.
-func SideLabel(s balance.Side) string {
-	if s == balance.SideEMR {
+func SideLabel(s rules.Side) string {
+	if s == rules.SideEMR {
 		return "EMR only"
 	}
 	return "billing only"
 }
 
 // DayLabel formats a date with its weekday: "Mon 11/16".
-func DayLabel(d balance.Date) string {
+func DayLabel(d rules.Date) string {
 	_, m, day := d.Civil()
 	return fmt.Sprintf("%s %d/%d", d.Weekday().String()[:3], m, day)
 }
@@ -132,20 +132,20 @@ func Plural(n int, one, many string) string {
 
 // ReasonGroup is the mismatches of one reason at one location.
 type ReasonGroup struct {
-	Reason     balance.Reason
-	Mismatches []balance.Mismatch
+	Reason     rules.Reason
+	Mismatches []rules.Mismatch
 }
 
 // GroupByReason splits a location's mismatches by reason, in precedence
 // order, expected reasons first.
-func GroupByReason(l *balance.Location) []ReasonGroup {
+func GroupByReason(l *rules.Location) []ReasonGroup {
 	var out []ReasonGroup
 	for _, action := range []bool{false, true} {
-		for _, r := range balance.Reasons {
+		for _, r := range rules.Reasons {
 			if r.NeedsAction() != action {
 				continue
 			}
-			var ms []balance.Mismatch
+			var ms []rules.Mismatch
 			for _, m := range l.Mismatches {
 				if m.Reason == r {
 					ms = append(ms, m)
@@ -161,11 +161,11 @@ func GroupByReason(l *balance.Location) []ReasonGroup {
 
 // MismatchLine is one mismatch on one line: "EMR only  Tue 11/17  Smith,
 // John (id P1002)", with the paired date for a dos_mismatch.
-func MismatchLine(m balance.Mismatch, full bool) string {
+func MismatchLine(m rules.Mismatch, full bool) string {
 	s := fmt.Sprintf("%-12s  %s  %s", SideLabel(m.Side), DayLabel(m.DateOfService), Patient(m, full))
 	if !m.OtherDate.IsZero() {
 		other := "billing"
-		if m.Side == balance.SideBilling {
+		if m.Side == rules.SideBilling {
 			other = "the EMR"
 		}
 		s += fmt.Sprintf("  (%s has %s)", other, DayLabel(m.OtherDate))
@@ -174,7 +174,7 @@ func MismatchLine(m balance.Mismatch, full bool) string {
 }
 
 // Headline is the one-line verdict of a result.
-func Headline(res *balance.Result) string {
+func Headline(res *rules.Result) string {
 	action := 0
 	for i := range res.Locations {
 		action += res.Locations[i].ActionCount()
@@ -186,7 +186,7 @@ func Headline(res *balance.Result) string {
 }
 
 // LocationName is a location's name for people.
-func LocationName(l *balance.Location) string {
+func LocationName(l *rules.Location) string {
 	if l.Location == "" {
 		return "All visits (no location named)"
 	}
@@ -199,7 +199,7 @@ const maxListed = 6
 // InputLine describes a file that was read: "emr.csv: EMR Billing Report,
 // Downtown, 11/16 to 11/20, 102 rows, 45 visits". More than maxListed
 // locations are counted, with the first and last.
-func InputLine(in balance.Input) string {
+func InputLine(in rules.Input) string {
 	parts := []string{in.Kind.Title()}
 	switch n := len(in.Locations); {
 	case n > maxListed:
@@ -209,16 +209,16 @@ func InputLine(in balance.Input) string {
 	case n > 0:
 		parts = append(parts, strings.Join(in.Locations, ", "))
 	}
-	if p := (balance.Period{From: in.From, To: in.To}); !p.IsZero() {
+	if p := (rules.Period{From: in.From, To: in.To}); !p.IsZero() {
 		parts = append(parts, p.String())
 	}
 	parts = append(parts, fmt.Sprintf("%d %s", in.Rows, Plural(in.Rows, "row", "rows")))
 	switch {
-	case in.Kind == balance.KindInsuranceClassSummary:
+	case in.Kind == rules.KindInsuranceClassSummary:
 		if in.NewPatients != nil {
 			parts = append(parts, Num(*in.NewPatients)+" new patients")
 		}
-	case in.Kind.Role() == balance.RoleCheck:
+	case in.Kind.Role() == rules.RoleCheck:
 		parts = append(parts, fmt.Sprintf("%d %s", in.Visits, Plural(in.Visits, "item", "items")))
 	default:
 		parts = append(parts, fmt.Sprintf("%d %s", in.Visits, Plural(in.Visits, "visit", "visits")))

@@ -7,11 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 func TestPatientMasking(t *testing.T) {
-	m := balance.Mismatch{Patient: "Smith, John M.", Account: "10482"}
+	m := rules.Mismatch{Patient: "Smith, John M.", Account: "10482"}
 	if got := Patient(m, true); got != "Smith, John M. (acct 10482)" {
 		t.Errorf("full = %q", got)
 	}
@@ -25,10 +25,10 @@ func TestPatientMasking(t *testing.T) {
 			t.Errorf("Initials(%q) = %q, want %q", name, got, want)
 		}
 	}
-	if got := Patient(balance.Mismatch{PatientID: "P1002"}, false); got != "? (id …002)" {
+	if got := Patient(rules.Mismatch{PatientID: "P1002"}, false); got != "? (id …002)" {
 		t.Errorf("id only = %q", got)
 	}
-	if got := Patient(balance.Mismatch{}, false); !strings.Contains(got, "day totals") {
+	if got := Patient(rules.Mismatch{}, false); !strings.Contains(got, "day totals") {
 		t.Errorf("a per-day mismatch = %q", got)
 	}
 }
@@ -45,11 +45,11 @@ func TestNeutralise(t *testing.T) {
 }
 
 func TestCSVMaskedAndSafe(t *testing.T) {
-	res := &balance.Result{Locations: []balance.Location{{
+	res := &rules.Result{Locations: []rules.Location{{
 		Location: "Downtown",
-		Mismatches: []balance.Mismatch{
-			{Side: balance.SideEMR, Patient: "=cmd|' /C calc'!A0", DateOfService: balance.DateOf(2026, 11, 16), Reason: balance.ReasonUnexplained, NeedsAction: true},
-			{Side: balance.SideBilling, Patient: "Smith, John", Account: "10482", DateOfService: balance.DateOf(2026, 11, 17), Reason: balance.ReasonDuplicate, NeedsAction: true},
+		Mismatches: []rules.Mismatch{
+			{Side: rules.SideEMR, Patient: "=cmd|' /C calc'!A0", DateOfService: rules.DateOf(2026, 11, 16), Reason: rules.ReasonUnexplained, NeedsAction: true},
+			{Side: rules.SideBilling, Patient: "Smith, John", Account: "10482", DateOfService: rules.DateOf(2026, 11, 17), Reason: rules.ReasonDuplicate, NeedsAction: true},
 		},
 	}}}
 	var full, masked bytes.Buffer
@@ -81,7 +81,7 @@ func TestWrap(t *testing.T) {
 // An input's line names a few locations one by one; a chain's hundreds are
 // counted, with the first and last, so the line stays a line.
 func TestInputLineLocations(t *testing.T) {
-	in := balance.Input{File: "emr.csv", Kind: balance.KindEMRBillingReport, Locations: []string{"Downtown", "Uptown"}, Rows: 102, Visits: 45}
+	in := rules.Input{File: "emr.csv", Kind: rules.KindEMRBillingReport, Locations: []string{"Downtown", "Uptown"}, Rows: 102, Visits: 45}
 	if got, want := InputLine(in), "emr.csv: EMR Billing Report, Downtown, Uptown, 102 rows, 45 visits"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
@@ -95,31 +95,31 @@ func TestInputLineLocations(t *testing.T) {
 }
 
 func TestWarningText(t *testing.T) {
-	week := &balance.Period{From: balance.DateOf(2026, 11, 16), To: balance.DateOf(2026, 11, 20)}
-	emrWeek := &balance.Period{From: balance.DateOf(2026, 11, 16), To: balance.DateOf(2026, 11, 22)}
+	week := &rules.Period{From: rules.DateOf(2026, 11, 16), To: rules.DateOf(2026, 11, 20)}
+	emrWeek := &rules.Period{From: rules.DateOf(2026, 11, 16), To: rules.DateOf(2026, 11, 22)}
 	f := func(v float64) *float64 { return &v }
 	for _, c := range []struct {
-		w    balance.Warning
+		w    rules.Warning
 		want []string // facts the words must carry
 	}{
-		{balance.Warning{Code: balance.WarnBillingExceptions, Count: 2}, []string{"2 charges are held"}},
-		{balance.Warning{Code: balance.WarnClaimsNotSent, Count: 1}, []string{"1 Claims Feed item is Not Sent"}},
-		{balance.Warning{Code: balance.WarnClaimsNotRebilled, Count: 3}, []string{"3 Claims Feed items are Not Re-Billed"}},
-		{balance.Warning{Code: balance.WarnHeaderTotals, File: "emr.csv", TotalIn: balance.TotalGrandRow, TotalOf: balance.TotalUnits, Stated: f(310), Found: f(298.5)},
+		{rules.Warning{Code: rules.WarnBillingExceptions, Count: 2}, []string{"2 charges are held"}},
+		{rules.Warning{Code: rules.WarnClaimsNotSent, Count: 1}, []string{"1 Claims Feed item is Not Sent"}},
+		{rules.Warning{Code: rules.WarnClaimsNotRebilled, Count: 3}, []string{"3 Claims Feed items are Not Re-Billed"}},
+		{rules.Warning{Code: rules.WarnHeaderTotals, File: "emr.csv", TotalIn: rules.TotalGrandRow, TotalOf: rules.TotalUnits, Stated: f(310), Found: f(298.5)},
 			[]string{"emr.csv", "grand total row", "310 units", "298.50"}},
-		{balance.Warning{Code: balance.WarnDateBasis, File: "cas.csv", DateBasis: "Created Date"}, []string{"cas.csv", "Created Date", "Date of Service"}},
-		{balance.Warning{Code: balance.WarnOutsidePeriod, File: "emr.csv", Count: 4, Period: week}, []string{"emr.csv", "4 visits", "2026-11-16 to 2026-11-20"}},
-		{balance.Warning{Code: balance.WarnPeriodsDisagree, EMRPeriod: emrWeek, BillingPeriod: week, Period: week}, []string{"2026-11-22", "2026-11-20"}},
-		{balance.Warning{Code: balance.WarnReplaced, File: "v1.csv", OtherFile: "v2.csv", Kind: balance.KindChargeAuditSummary, Period: week},
+		{rules.Warning{Code: rules.WarnDateBasis, File: "cas.csv", DateBasis: "Created Date"}, []string{"cas.csv", "Created Date", "Date of Service"}},
+		{rules.Warning{Code: rules.WarnOutsidePeriod, File: "emr.csv", Count: 4, Period: week}, []string{"emr.csv", "4 visits", "2026-11-16 to 2026-11-20"}},
+		{rules.Warning{Code: rules.WarnPeriodsDisagree, EMRPeriod: emrWeek, BillingPeriod: week, Period: week}, []string{"2026-11-22", "2026-11-20"}},
+		{rules.Warning{Code: rules.WarnReplaced, File: "v1.csv", OtherFile: "v2.csv", Kind: rules.KindChargeAuditSummary, Period: week},
 			[]string{"v1.csv", "v2.csv", "Charge Audit Summary", "2026-11-16"}},
-		{balance.Warning{Code: balance.WarnPerDay, Location: "Uptown", Count: 2}, []string{"Uptown", "2 unexplained visits"}},
-		{balance.Warning{Code: balance.WarnNewPatientsSameDay, Location: "Downtown", Count: 1, EMR: f(4), Billing: f(3)}, []string{"Downtown", "4 initial", "3 new", "Nothing to fix"}},
-		{balance.Warning{Code: balance.WarnNewPatients, Location: "Downtown", Count: 2, EMR: f(5), Billing: f(3)}, []string{"5 initial", "3 new"}},
-		{balance.Warning{Code: balance.WarnNewPatientsLocation, Locations: []string{"Downtown", "Uptown"}}, []string{"Downtown, Uptown"}},
-		{balance.Warning{Code: balance.WarnCheckMissing, Count: 1, Kind: balance.KindClaimsFeed}, []string{"1 EMR visit is", "Claims Feed Report", "Not Sent"}},
-		{balance.Warning{Code: balance.WarnMissingSide, Location: "Uptown", Side: balance.SideBilling}, []string{"No billing report covers Uptown", "Charge Audit Summary"}},
-		{balance.Warning{Code: balance.WarnMissingSide, Location: "Uptown", Side: balance.SideEMR}, []string{"No EMR report covers Uptown"}},
-		{balance.Warning{Code: "something_new", File: "x.csv"}, []string{"something new", "x.csv"}},
+		{rules.Warning{Code: rules.WarnPerDay, Location: "Uptown", Count: 2}, []string{"Uptown", "2 unexplained visits"}},
+		{rules.Warning{Code: rules.WarnNewPatientsSameDay, Location: "Downtown", Count: 1, EMR: f(4), Billing: f(3)}, []string{"Downtown", "4 initial", "3 new", "Nothing to fix"}},
+		{rules.Warning{Code: rules.WarnNewPatients, Location: "Downtown", Count: 2, EMR: f(5), Billing: f(3)}, []string{"5 initial", "3 new"}},
+		{rules.Warning{Code: rules.WarnNewPatientsLocation, Locations: []string{"Downtown", "Uptown"}}, []string{"Downtown, Uptown"}},
+		{rules.Warning{Code: rules.WarnCheckMissing, Count: 1, Kind: rules.KindClaimsFeed}, []string{"1 EMR visit is", "Claims Feed Report", "Not Sent"}},
+		{rules.Warning{Code: rules.WarnMissingSide, Location: "Uptown", Side: rules.SideBilling}, []string{"No billing report covers Uptown", "Charge Audit Summary"}},
+		{rules.Warning{Code: rules.WarnMissingSide, Location: "Uptown", Side: rules.SideEMR}, []string{"No EMR report covers Uptown"}},
+		{rules.Warning{Code: "something_new", File: "x.csv"}, []string{"something new", "x.csv"}},
 	} {
 		got := WarningText(c.w)
 		for _, want := range c.want {

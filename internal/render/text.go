@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // Text writes the result for a person at a terminal: the verdict, a summary
@@ -14,7 +14,7 @@ import (
 // grouped by reason with what to do about each, then the warnings and the
 // files read. full shows patient names in full (the command line's files
 // are the user's own).
-func Text(w io.Writer, res *balance.Result, full bool) error {
+func Text(w io.Writer, res *rules.Result, full bool) error {
 	bw := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
 
@@ -94,10 +94,10 @@ func Text(w io.Writer, res *balance.Result, full bool) error {
 }
 
 // explainLine says in one sentence how the difference is made up.
-func explainLine(l *balance.Location) string {
+func explainLine(l *rules.Location) string {
 	emrOnly, billOnly := 0, 0
 	for _, m := range l.Mismatches {
-		if m.Side == balance.SideEMR {
+		if m.Side == rules.SideEMR {
 			emrOnly++
 		} else {
 			billOnly++
@@ -122,7 +122,7 @@ func optNum(f *float64) string {
 
 // periodLabel formats a period with weekdays: "Mon 2026-11-16 to Fri
 // 2026-11-20".
-func periodLabel(p balance.Period) string {
+func periodLabel(p rules.Period) string {
 	switch {
 	case p.IsZero():
 		return "no dates"

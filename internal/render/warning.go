@@ -4,71 +4,71 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // WarningText says what a warning means for the balance and what to do
 // about it, in words for any front end: it names no command-line flag and
 // no Slack command.
-func WarningText(w balance.Warning) string {
+func WarningText(w rules.Warning) string {
 	where := w.Location
 	if where == "" {
 		where = "the location"
 	}
 	n := w.Count
 	switch w.Code {
-	case balance.WarnBillingExceptions:
+	case rules.WarnBillingExceptions:
 		return fmt.Sprintf("%d %s held on the Billing Exceptions Report. Resolve each in WebPT Billing so it imports, then balance again.",
 			n, Plural(n, "charge is", "charges are"))
-	case balance.WarnClaimsNotSent:
+	case rules.WarnClaimsNotSent:
 		return fmt.Sprintf("%d Claims Feed %s Not Sent. Re-send them before trusting the balance.", n, Plural(n, "item is", "items are"))
-	case balance.WarnClaimsNotRebilled:
+	case rules.WarnClaimsNotRebilled:
 		return fmt.Sprintf("%d Claims Feed %s Not Re-Billed. Open each note and use Finalize and Re-Bill.", n, Plural(n, "item is", "items are"))
-	case balance.WarnHeaderTotals:
+	case rules.WarnHeaderTotals:
 		in := "header"
-		if w.TotalIn == balance.TotalGrandRow {
+		if w.TotalIn == rules.TotalGrandRow {
 			in = "grand total row"
 		}
 		return fmt.Sprintf("%s: its %s says %s %s, but its rows give %s. Check that the export was not cut short or filtered, and pull it again if so.",
 			w.File, in, optNum(w.Stated), w.TotalOf, optNum(w.Found))
-	case balance.WarnDateBasis:
+	case rules.WarnDateBasis:
 		return fmt.Sprintf("%s was run by %s, not by Date of Service, so its visits will not line up day by day. Run it again with Date Type = Date of Service.",
 			w.File, w.DateBasis)
-	case balance.WarnOutsidePeriod:
+	case rules.WarnOutsidePeriod:
 		return fmt.Sprintf("%s has %d %s dated outside %s; %s left out.", w.File, n, Plural(n, "visit", "visits"),
 			optPeriod(w.Period), Plural(n, "it was", "they were"))
-	case balance.WarnPeriodsDisagree:
+	case rules.WarnPeriodsDisagree:
 		return fmt.Sprintf("The EMR reports cover %s but the billing reports cover %s; balancing the dates they share, %s. Run both for the same dates to balance the whole range.",
 			optPeriod(w.EMRPeriod), optPeriod(w.BillingPeriod), optPeriod(w.Period))
-	case balance.WarnReplaced:
+	case rules.WarnReplaced:
 		return fmt.Sprintf("%s and %s are both a %s for %s; the later one, %s, is used for those dates.",
 			w.File, w.OtherFile, w.Kind.Title(), optPeriod(w.Period), w.OtherFile)
-	case balance.WarnPerDay:
+	case rules.WarnPerDay:
 		return fmt.Sprintf("Billing for %s has visit counts per day, not per patient, so only day totals could be compared and %d unexplained %s cannot be listed by patient. Export the Charge Audit Summary with patient rows to list them.",
 			where, n, Plural(n, "visit", "visits"))
-	case balance.WarnNewPatientsSameDay:
+	case rules.WarnNewPatientsSameDay:
 		return fmt.Sprintf("New patients at %s: the EMR shows %s initial evaluations and billing %s new patients. The difference is patients evaluated by more than one discipline the same day (PT and OT, say), whom billing counts once. Nothing to fix.",
 			where, optNum(w.EMR), optNum(w.Billing))
-	case balance.WarnNewPatients:
+	case rules.WarnNewPatients:
 		return fmt.Sprintf("New patients at %s: the EMR shows %s initial-evaluation units but billing %s new patients. Check that each evaluated patient was set up as new in billing.",
 			where, optNum(w.EMR), optNum(w.Billing))
-	case balance.WarnNewPatientsLocation:
+	case rules.WarnNewPatientsLocation:
 		return fmt.Sprintf("The Insurance Class Summary names no location and the files name several (%s), so new patients were not compared. Run it for one location.",
 			strings.Join(w.Locations, ", "))
-	case balance.WarnCheckMissing:
+	case rules.WarnCheckMissing:
 		why := "a charge held there would explain a visit missing from billing."
 		switch w.Kind {
-		case balance.KindClaimsFeed:
+		case rules.KindClaimsFeed:
 			why = "a Not Sent or Not Re-Billed item would explain a visit missing from billing."
-		case balance.KindDocumentedUnits:
+		case rules.KindDocumentedUnits:
 			why = "a Do Not Bill or 0-unit note would explain a visit missing from billing."
 		}
 		return fmt.Sprintf("%d EMR %s unexplained and no %s was given; %s Pull it: %s.",
 			n, Plural(n, "visit is", "visits are"), w.Kind.Title(), why, w.Kind.HowToPull())
-	case balance.WarnMissingSide:
-		if w.Side == balance.SideBilling {
+	case rules.WarnMissingSide:
+		if w.Side == rules.SideBilling {
 			return fmt.Sprintf("No billing report covers %s, so all its EMR visits show as unexplained. Add its Charge Audit Summary (%s).",
-				where, balance.KindChargeAuditSummary.HowToPull())
+				where, rules.KindChargeAuditSummary.HowToPull())
 		}
 		return fmt.Sprintf("No EMR report covers %s, so all its billing visits show as unexplained. Add its EMR Billing Report or Documented Visits report.", where)
 	}
@@ -83,7 +83,7 @@ func WarningText(w balance.Warning) string {
 	return s + "."
 }
 
-func optPeriod(p *balance.Period) string {
+func optPeriod(p *rules.Period) string {
 	if p == nil {
 		return "no dates"
 	}

@@ -8,8 +8,8 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/balancebot/balancebot/internal/balance"
 	"github.com/balancebot/balancebot/internal/render"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // Block Kit limits (see docs/slack.md). Thread messages stay well under the
@@ -50,7 +50,7 @@ func clip(s string, n int) string {
 }
 
 // dayRange formats a period for Slack: "Mon 11/16 – Fri 11/20".
-func dayRange(p balance.Period) string {
+func dayRange(p rules.Period) string {
 	switch {
 	case p.IsZero():
 		return "no dates"
@@ -70,7 +70,7 @@ type Summary struct {
 
 // SummaryMessage renders the summary of res. full says whether patients
 // show by name in the thread and the CSV, which the summary tells truly.
-func SummaryMessage(res *balance.Result, full bool) Summary {
+func SummaryMessage(res *rules.Result, full bool) Summary {
 	period := dayRange(res.Period())
 	var where string
 	if len(res.Locations) == 1 {
@@ -120,7 +120,7 @@ func SummaryMessage(res *balance.Result, full bool) Summary {
 	return Summary{Blocks: blocks, Text: summaryText(res, verdict, period), Metadata: resultMetadata(res)}
 }
 
-func summaryText(res *balance.Result, verdict, period string) string {
+func summaryText(res *rules.Result, verdict, period string) string {
 	verdict = strings.TrimPrefix(strings.TrimPrefix(verdict, ":white_check_mark: "), ":warning: ")
 	var parts []string
 	if len(res.Locations) > maxSummaryLocs {
@@ -142,7 +142,7 @@ func summaryText(res *balance.Result, verdict, period string) string {
 	return clip(fmt.Sprintf("%s, %s. %s.", verdict, period, strings.Join(parts, "; ")), 3000)
 }
 
-func locationBlocks(l *balance.Location, named bool) []slack.Block {
+func locationBlocks(l *rules.Location, named bool) []slack.Block {
 	state := "balanced"
 	if !l.Balanced {
 		n := l.ActionCount()
@@ -198,9 +198,9 @@ func optNum(f *float64) string {
 
 // manyLocationsBlocks sums up a result with more locations than fit one by
 // one: totals, then the locations that need action.
-func manyLocationsBlocks(res *balance.Result) []slack.Block {
+func manyLocationsBlocks(res *rules.Result) []slack.Block {
 	var emr, bill, matched, open int
-	var unbalanced []*balance.Location
+	var unbalanced []*rules.Location
 	for i := range res.Locations {
 		l := &res.Locations[i]
 		emr += l.EMRVisits
@@ -244,8 +244,8 @@ func manyLocationsBlocks(res *balance.Result) []slack.Block {
 }
 
 // nextSteps lists what to do, once per reason that needs action.
-func nextSteps(res *balance.Result) string {
-	counts := map[balance.Reason]int{}
+func nextSteps(res *rules.Result) string {
+	counts := map[rules.Reason]int{}
 	for i := range res.Locations {
 		for r, n := range res.Locations[i].Reasons {
 			if r.NeedsAction() {
@@ -255,7 +255,7 @@ func nextSteps(res *balance.Result) string {
 	}
 	var b strings.Builder
 	n := 0
-	for _, r := range balance.Reasons {
+	for _, r := range rules.Reasons {
 		if c := counts[r]; c > 0 {
 			n++
 			fmt.Fprintf(&b, "%d. *%s* (%d): %s\n", n, r.Title(), c, esc(r.Todo()))
@@ -267,8 +267,8 @@ func nextSteps(res *balance.Result) string {
 // resultMetadata is the summary's message metadata: counts only, never
 // patients. Slack takes scalars or flat objects in event_payload, so each
 // location is a flat object and its reasons one "reason=count,..." string.
-func resultMetadata(res *balance.Result) slack.SlackMetadata {
-	locs := make([]*balance.Location, len(res.Locations))
+func resultMetadata(res *rules.Result) slack.SlackMetadata {
+	locs := make([]*rules.Location, len(res.Locations))
 	for i := range res.Locations {
 		locs[i] = &res.Locations[i]
 	}
@@ -299,9 +299,9 @@ func resultMetadata(res *balance.Result) slack.SlackMetadata {
 
 // reasonCounts writes reason counts as "billing_exception=1,norcm=2", in
 // precedence order.
-func reasonCounts(m map[balance.Reason]int) string {
+func reasonCounts(m map[rules.Reason]int) string {
 	var parts []string
-	for _, r := range balance.Reasons {
+	for _, r := range rules.Reasons {
 		if n := m[r]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s=%d", r, n))
 		}
@@ -318,7 +318,7 @@ type Detail struct {
 // DetailMessages renders the mismatches, grouped by location and reason,
 // as thread messages that each stay within Block Kit's limits. full shows
 // patient names; otherwise initials and the last digits of an id.
-func DetailMessages(res *balance.Result, full bool) []Detail {
+func DetailMessages(res *rules.Result, full bool) []Detail {
 	var msgs []Detail
 	var cur []slack.Block
 	curText := 0
@@ -390,11 +390,11 @@ func DetailMessages(res *balance.Result, full bool) []Detail {
 
 // slackLine is one mismatch in Slack's proportional font: "EMR only · Tue
 // 11/17 · J.S. (acct …482) · billing has Wed 11/18".
-func slackLine(m balance.Mismatch, full bool) string {
+func slackLine(m rules.Mismatch, full bool) string {
 	s := render.SideLabel(m.Side) + " · " + render.DayLabel(m.DateOfService) + " · " + render.Patient(m, full)
 	if !m.OtherDate.IsZero() {
 		other := "billing"
-		if m.Side == balance.SideBilling {
+		if m.Side == rules.SideBilling {
 			other = "the EMR"
 		}
 		s += " · " + other + " has " + render.DayLabel(m.OtherDate)

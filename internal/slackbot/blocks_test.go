@@ -7,20 +7,19 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/balancebot/balancebot/internal/rules"
 	"github.com/slack-go/slack"
-
-	"github.com/balancebot/balancebot/internal/balance"
 )
 
 // bigResult is a month for many clinics, each with many mismatches.
-func bigResult(locations, mismatchesEach int) *balance.Result {
-	res := &balance.Result{From: balance.DateOf(2026, 11, 2), To: balance.DateOf(2026, 11, 27)}
+func bigResult(locations, mismatchesEach int) *rules.Result {
+	res := &rules.Result{From: rules.DateOf(2026, 11, 2), To: rules.DateOf(2026, 11, 27)}
 	for l := 0; l < locations; l++ {
-		loc := balance.Location{Location: fmt.Sprintf("Clinic %03d & Annex <North>", l), Reasons: map[balance.Reason]int{},
+		loc := rules.Location{Location: fmt.Sprintf("Clinic %03d & Annex <North>", l), Reasons: map[rules.Reason]int{},
 			EMRVisits: 1000, BillingVisits: 990, MatchedVisits: 980}
 		for i := 0; i < mismatchesEach; i++ {
-			r := balance.Reasons[i%len(balance.Reasons)]
-			loc.Mismatches = append(loc.Mismatches, balance.Mismatch{Side: balance.SideEMR, Patient: fmt.Sprintf("Patient%d, Person", i),
+			r := rules.Reasons[i%len(rules.Reasons)]
+			loc.Mismatches = append(loc.Mismatches, rules.Mismatch{Side: rules.SideEMR, Patient: fmt.Sprintf("Patient%d, Person", i),
 				Account: fmt.Sprint(100000 + i), DateOfService: res.From.AddDays(i % 20), Reason: r, NeedsAction: r.NeedsAction()})
 			loc.Reasons[r]++
 		}
@@ -28,8 +27,8 @@ func bigResult(locations, mismatchesEach int) *balance.Result {
 		res.Locations = append(res.Locations, loc)
 	}
 	for i := 0; i < 30; i++ {
-		res.Warnings = append(res.Warnings, balance.Warning{Code: balance.WarnReplaced, File: strings.Repeat("a long file name ", 8) + ".csv",
-			OtherFile: strings.Repeat("another long file name ", 8) + ".csv", Kind: balance.KindChargeAuditSummary, Period: &balance.Period{From: res.From, To: res.To}})
+		res.Warnings = append(res.Warnings, rules.Warning{Code: rules.WarnReplaced, File: strings.Repeat("a long file name ", 8) + ".csv",
+			OtherFile: strings.Repeat("another long file name ", 8) + ".csv", Kind: rules.KindChargeAuditSummary, Period: &rules.Period{From: res.From, To: res.To}})
 	}
 	return res
 }
@@ -126,10 +125,10 @@ func TestSummaryEscapesMrkdwn(t *testing.T) {
 func TestParseHints(t *testing.T) {
 	for text, want := range map[string]hints{
 		"":                  {},
-		"kind: claims_feed": {kind: balance.KindClaimsFeed},
+		"kind: claims_feed": {kind: rules.KindClaimsFeed},
 		"Here is Monday. Location: Downtown East": {location: "Downtown East"},
-		"report=charge audit, clinic = Uptown":    {kind: balance.KindChargeAuditSummary, location: "Uptown"},
-		"kind: invoice":                           {problem: `unknown report kind "invoice"; the kinds are ` + balance.KindNames()},
+		"report=charge audit, clinic = Uptown":    {kind: rules.KindChargeAuditSummary, location: "Uptown"},
+		"kind: invoice":                           {problem: `unknown report kind "invoice"; the kinds are ` + rules.KindNames()},
 		"this is the kind of day I like":          {},
 	} {
 		if got := parseHints(text); got != want {
@@ -139,12 +138,12 @@ func TestParseHints(t *testing.T) {
 }
 
 func TestSingleLocationTitle(t *testing.T) {
-	res := bigResult(1, len(balance.Reasons)) // one of each reason: 6 need action
+	res := bigResult(1, len(rules.Reasons)) // one of each reason: 6 need action
 	b, _ := json.Marshal(SummaryMessage(res, false).Blocks)
 	if !strings.Contains(string(b), `"*Not balanced*: 6 visits need action"`) {
 		t.Errorf("summary: %s", b)
 	}
-	res.Locations[0].Mismatches, res.Locations[0].Reasons, res.Locations[0].Balanced, res.Balanced = nil, map[balance.Reason]int{}, true, true
+	res.Locations[0].Mismatches, res.Locations[0].Reasons, res.Locations[0].Balanced, res.Balanced = nil, map[rules.Reason]int{}, true, true
 	b, _ = json.Marshal(SummaryMessage(res, false).Blocks)
 	if !strings.Contains(string(b), `"text":"Balanced"`) {
 		t.Errorf("summary: %s", b)

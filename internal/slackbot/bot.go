@@ -24,11 +24,12 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // Reader reads one export. kind and location are the user's hints ("" for
 // none).
-type Reader func(name string, r io.Reader, kind balance.Kind, location string) (*balance.Report, error)
+type Reader func(name string, r io.Reader, kind rules.Kind, location string) (*balance.Report, error)
 
 // Config is what the bot needs.
 type Config struct {

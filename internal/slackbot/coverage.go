@@ -7,31 +7,32 @@ import (
 
 	"github.com/balancebot/balancebot/internal/balance"
 	"github.com/balancebot/balancebot/internal/render"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // coverage is what a channel holds for one location over a period: which
 // dates each side's exports cover, and which check reports there are.
 type coverage struct {
 	location string // as written; "" for exports naming none
-	side     map[balance.Side]map[balance.Date]bool
-	kinds    map[balance.Side]map[balance.Kind]int
-	checks   map[balance.Kind]int
+	side     map[rules.Side]map[rules.Date]bool
+	kinds    map[rules.Side]map[rules.Kind]int
+	checks   map[rules.Kind]int
 }
 
 // analyze sorts uploads by location and records what each covers within p.
 // An upload without a location counts for every location the others name,
 // as the balance itself would take it.
-func analyze(ups []*balance.Upload, p balance.Period) []*coverage {
+func analyze(ups []*balance.Upload, p rules.Period) []*coverage {
 	byLoc := map[string]*coverage{}
 	var order []string
 	get := func(loc string) *coverage {
-		k := balance.LocationKey(loc)
+		k := rules.LocationKey(loc)
 		c := byLoc[k]
 		if c == nil {
-			c = &coverage{location: loc, side: map[balance.Side]map[balance.Date]bool{
-				balance.SideEMR: {}, balance.SideBilling: {}},
-				kinds:  map[balance.Side]map[balance.Kind]int{balance.SideEMR: {}, balance.SideBilling: {}},
-				checks: map[balance.Kind]int{}}
+			c = &coverage{location: loc, side: map[rules.Side]map[rules.Date]bool{
+				rules.SideEMR: {}, rules.SideBilling: {}},
+				kinds:  map[rules.Side]map[rules.Kind]int{rules.SideEMR: {}, rules.SideBilling: {}},
+				checks: map[rules.Kind]int{}}
 			byLoc[k] = c
 			order = append(order, k)
 		}
@@ -43,7 +44,7 @@ func analyze(ups []*balance.Upload, p balance.Period) []*coverage {
 	for _, u := range ups {
 		locs := u.Report.Locations()
 		switch {
-		case u.Report.Kind.Role() == balance.RoleCheck:
+		case u.Report.Kind.Role() == rules.RoleCheck:
 			checks = append(checks, u)
 		case len(locs) == 0:
 			unnamed = append(unnamed, u)
@@ -56,7 +57,7 @@ func analyze(ups []*balance.Upload, p balance.Period) []*coverage {
 	for _, u := range checks {
 		added := false
 		for _, l := range u.Report.Locations() {
-			if c := byLoc[balance.LocationKey(l)]; c != nil {
+			if c := byLoc[rules.LocationKey(l)]; c != nil {
 				c.add(u, p)
 				added = true
 			}
@@ -79,14 +80,14 @@ func analyze(ups []*balance.Upload, p balance.Period) []*coverage {
 		out = append(out, byLoc[k])
 	}
 	sort.Slice(out, func(i, j int) bool {
-		return balance.LocationKey(out[i].location) < balance.LocationKey(out[j].location)
+		return rules.LocationKey(out[i].location) < rules.LocationKey(out[j].location)
 	})
 	return out
 }
 
-func (c *coverage) add(u *balance.Upload, p balance.Period) {
+func (c *coverage) add(u *balance.Upload, p rules.Period) {
 	k := u.Report.Kind
-	if k.Role() == balance.RoleCheck {
+	if k.Role() == rules.RoleCheck {
 		c.checks[k]++
 		return
 	}
@@ -99,8 +100,8 @@ func (c *coverage) add(u *balance.Upload, p balance.Period) {
 }
 
 // missing lists the weekdays of p (up to today) side s does not cover.
-func (c *coverage) missing(s balance.Side, p balance.Period) []balance.Date {
-	var out []balance.Date
+func (c *coverage) missing(s rules.Side, p rules.Period) []rules.Date {
+	var out []rules.Date
 	for _, d := range weekdays(p) {
 		if !c.side[s][d] {
 			out = append(out, d)
@@ -117,8 +118,8 @@ func (c *coverage) name() string {
 }
 
 // span is the first and last date side s covers.
-func (c *coverage) span(s balance.Side) balance.Period {
-	var p balance.Period
+func (c *coverage) span(s rules.Side) rules.Period {
+	var p rules.Period
 	for d := range c.side[s] {
 		if p.From == 0 || d < p.From {
 			p.From = d
@@ -132,21 +133,21 @@ func (c *coverage) span(s balance.Side) balance.Period {
 
 // both is the period within p that both sides cover at some location: the
 // dates a balance can honestly be made for.
-func both(covs []*coverage, p balance.Period) balance.Period {
-	var out balance.Period
+func both(covs []*coverage, p rules.Period) rules.Period {
+	var out rules.Period
 	for _, c := range covs {
-		e, b := c.span(balance.SideEMR), c.span(balance.SideBilling)
+		e, b := c.span(rules.SideEMR), c.span(rules.SideBilling)
 		if e.IsZero() || b.IsZero() {
 			continue
 		}
-		q := balance.Period{From: max(e.From, b.From, p.From), To: min(e.To, b.To, p.To)}
+		q := rules.Period{From: max(e.From, b.From, p.From), To: min(e.To, b.To, p.To)}
 		if q.From > q.To {
 			continue
 		}
 		if out.IsZero() {
 			out = q
 		} else {
-			out = balance.Period{From: min(out.From, q.From), To: max(out.To, q.To)}
+			out = rules.Period{From: min(out.From, q.From), To: max(out.To, q.To)}
 		}
 	}
 	return out
@@ -154,10 +155,10 @@ func both(covs []*coverage, p balance.Period) balance.Period {
 
 // gaps says, location by location, which exports are missing for which
 // dates of p, and how to pull them.
-func gaps(covs []*coverage, p balance.Period, soap string) []string {
+func gaps(covs []*coverage, p rules.Period, soap string) []string {
 	var lines []string
 	for _, c := range covs {
-		for _, s := range []balance.Side{balance.SideEMR, balance.SideBilling} {
+		for _, s := range []rules.Side{rules.SideEMR, rules.SideBilling} {
 			miss := c.missing(s, p)
 			if len(miss) == 0 {
 				continue
@@ -170,27 +171,27 @@ func gaps(covs []*coverage, p balance.Period, soap string) []string {
 
 // pullFor says which export gives side s, for the practice's SOAP version
 // ("1.0", "2.0" or "" for either).
-func pullFor(s balance.Side, soap string) string {
-	if s == balance.SideBilling {
-		return "the *Charge Audit Summary* (" + esc(balance.KindChargeAuditSummary.HowToPull()) + ")"
+func pullFor(s rules.Side, soap string) string {
+	if s == rules.SideBilling {
+		return "the *Charge Audit Summary* (" + esc(rules.KindChargeAuditSummary.HowToPull()) + ")"
 	}
 	switch soap {
 	case "1.0":
-		return "the *EMR Billing Report* (" + esc(balance.KindEMRBillingReport.HowToPull()) + ")"
+		return "the *EMR Billing Report* (" + esc(rules.KindEMRBillingReport.HowToPull()) + ")"
 	case "2.0":
-		return "the *Documented Visits* report (" + esc(balance.KindDocumentedVisits.HowToPull()) + ")"
+		return "the *Documented Visits* report (" + esc(rules.KindDocumentedVisits.HowToPull()) + ")"
 	}
 	return "the *EMR Billing Report* (SOAP 1.0) or *Documented Visits* (SOAP 2.0)"
 }
 
 // statusLines describe what is stored for p, location by location.
-func statusLines(covs []*coverage, p balance.Period) []string {
+func statusLines(covs []*coverage, p rules.Period) []string {
 	var lines []string
 	for _, c := range covs {
 		var parts []string
-		for _, s := range []balance.Side{balance.SideEMR, balance.SideBilling} {
+		for _, s := range []rules.Side{rules.SideEMR, rules.SideBilling} {
 			label := "EMR"
-			if s == balance.SideBilling {
+			if s == rules.SideBilling {
 				label = "billing"
 			}
 			var kinds []string
@@ -198,7 +199,7 @@ func statusLines(covs []*coverage, p balance.Period) []string {
 				kinds = append(kinds, fmt.Sprintf("%s ×%d", k.Title(), n))
 			}
 			sort.Strings(kinds)
-			var dates []balance.Date
+			var dates []rules.Date
 			for d := p.From; d <= p.To; d++ {
 				if c.side[s][d] {
 					dates = append(dates, d)

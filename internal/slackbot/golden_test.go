@@ -14,6 +14,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden/")
@@ -88,13 +89,13 @@ func checkText(t *testing.T, name, text string) {
 	}
 }
 
-func loadResult(t *testing.T, name string) *balance.Result {
+func loadResult(t *testing.T, name string) *rules.Result {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res balance.Result
+	var res rules.Result
 	if err := json.Unmarshal(b, &res); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +105,7 @@ func loadResult(t *testing.T, name string) *balance.Result {
 func TestGoldenSummary(t *testing.T) {
 	for _, c := range []struct {
 		golden string
-		res    *balance.Result
+		res    *rules.Result
 		full   bool
 	}{
 		{"summary-not-balanced.json", loadResult(t, "soap1-result.json"), false},
@@ -126,7 +127,7 @@ func TestGoldenSummary(t *testing.T) {
 func TestGoldenDetails(t *testing.T) {
 	for _, c := range []struct {
 		golden string
-		res    *balance.Result
+		res    *rules.Result
 		full   bool
 	}{
 		{"details.json", loadResult(t, "soap1-result.json"), false},
@@ -157,14 +158,14 @@ func TestGoldenDetails(t *testing.T) {
 }
 
 // week is the example week, Mon 11/16 to Sun 11/22 2026.
-var week = balance.Period{From: balance.DateOf(2026, 11, 16), To: balance.DateOf(2026, 11, 22)}
+var week = rules.Period{From: rules.DateOf(2026, 11, 16), To: rules.DateOf(2026, 11, 22)}
 
 // upload makes an upload of a report of kind k at location loc over p,
 // with n visits.
-func upload(file string, k balance.Kind, loc string, p balance.Period, n int) *balance.Upload {
+func upload(file string, k rules.Kind, loc string, p rules.Period, n int) *balance.Upload {
 	r := &balance.Report{Name: file, Kind: k, Location: loc, Period: p}
 	for i := range n {
-		r.AddVisit("", balance.Patient{Name: "Example, Patient"}, balance.Visit{DOS: p.From.AddDays(i % 5), Count: 1})
+		r.AddVisit("", rules.Patient{Name: "Example, Patient"}, balance.Visit{DOS: p.From.AddDays(i % 5), Count: 1})
 	}
 	return &balance.Upload{FileName: file, User: "U0BILLING", Report: r,
 		At: time.Date(2026, 11, 23, 15, 4, 0, 0, time.UTC)}
@@ -172,20 +173,20 @@ func upload(file string, k balance.Kind, loc string, p balance.Period, n int) *b
 
 func TestGoldenUploadReply(t *testing.T) {
 	chi := time.FixedZone("CST", -6*3600)
-	emr := upload("emr-billing-report.csv", balance.KindEMRBillingReport, "Downtown", week, 45)
+	emr := upload("emr-billing-report.csv", rules.KindEMRBillingReport, "Downtown", week, 45)
 	files := []fileResult{
 		{Name: emr.FileName, Kept: emr},
 		{Name: "emr copy.csv", Same: emr},
 		{Name: "cas.csv", Refused: &refusal{Reason: refusedUnreadable,
-			Err: balance.RowErrorf("cas.csv", 14, "the Date of Service column holds no date M/D/YYYY could read. Export the report again, or correct the cell.")}},
+			Err: rules.RowErrorf("cas.csv", 14, "the Date of Service column holds no date M/D/YYYY could read. Export the report again, or correct the cell.")}},
 		{Name: "notes.pdf", Refused: &refusal{Reason: refusedUnreadable,
-			Err: balance.FileErrorf("notes.pdf", "this is a PDF. Export the report as CSV or Excel (.xlsx). If the kind cannot be told, say which one it is with --kind FILE=KIND on the command line, or \"kind: KIND\" in the Slack message with the upload.")}},
+			Err: rules.FileErrorf("notes.pdf", "this is a PDF. Export the report as CSV or Excel (.xlsx). If the kind cannot be told, say which one it is with --kind FILE=KIND on the command line, or \"kind: KIND\" in the Slack message with the upload.")}},
 		{Name: "huge.xlsx", Refused: &refusal{Reason: refusedTooLarge, TooLarge: &errTooLarge{size: 300 << 20, limit: 100 << 20}}},
 		{Name: "lost.csv", Refused: &refusal{Reason: refusedStorage}},
 	}
-	waiting := []balance.Waiting{
-		{Location: "Downtown", Missing: balance.SideBilling, From: week.From, To: week.From.AddDays(4), Visits: 45},
-		{Location: "Uptown", Missing: balance.SideEMR, From: week.From, To: week.From.AddDays(4), Visits: 12},
+	waiting := []rules.Waiting{
+		{Location: "Downtown", Missing: rules.SideBilling, From: week.From, To: week.From.AddDays(4), Visits: 45},
+		{Location: "Uptown", Missing: rules.SideEMR, From: week.From, To: week.From.AddDays(4), Visits: 12},
 	}
 	var after []string
 	for _, w := range waiting {
@@ -199,14 +200,14 @@ func TestGoldenUploadReply(t *testing.T) {
 }
 
 func TestGoldenStatus(t *testing.T) {
-	this := balance.Period{From: week.From.AddDays(7), To: week.From.AddDays(9)}
+	this := rules.Period{From: week.From.AddDays(7), To: week.From.AddDays(9)}
 	ups := []*balance.Upload{
-		upload("emr.csv", balance.KindEMRBillingReport, "Downtown", balance.Period{From: week.From, To: week.From.AddDays(4)}, 45),
-		upload("cas.csv", balance.KindChargeAuditSummary, "Downtown", balance.Period{From: week.From, To: week.From.AddDays(4)}, 41),
-		upload("uptown-emr.csv", balance.KindEMRBillingReport, "Uptown", balance.Period{From: week.From, To: week.From.AddDays(2)}, 20),
-		upload("exceptions.csv", balance.KindBillingExceptions, "", week, 2),
+		upload("emr.csv", rules.KindEMRBillingReport, "Downtown", rules.Period{From: week.From, To: week.From.AddDays(4)}, 45),
+		upload("cas.csv", rules.KindChargeAuditSummary, "Downtown", rules.Period{From: week.From, To: week.From.AddDays(4)}, 41),
+		upload("uptown-emr.csv", rules.KindEMRBillingReport, "Uptown", rules.Period{From: week.From, To: week.From.AddDays(2)}, 20),
+		upload("exceptions.csv", rules.KindBillingExceptions, "", week, 2),
 	}
-	posted := &balance.Posted{Period: balance.Period{From: week.From, To: week.From.AddDays(4)}, NeedsAction: 5,
+	posted := &balance.Posted{Period: rules.Period{From: week.From, To: week.From.AddDays(4)}, NeedsAction: 5,
 		Link: "https://example.slack.com/archives/C1/p1"}
 	weeks := []statusWeek{
 		{Name: "This week", Period: this},
@@ -230,18 +231,18 @@ func TestGoldenReminder(t *testing.T) {
 	chi := time.FixedZone("CST", -6*3600)
 	monday := time.Date(2026, 11, 23, 9, 0, 0, 0, chi)
 	ups := []*balance.Upload{
-		upload("emr.csv", balance.KindEMRBillingReport, "Downtown", balance.Period{From: week.From, To: week.From.AddDays(4)}, 45),
+		upload("emr.csv", rules.KindEMRBillingReport, "Downtown", rules.Period{From: week.From, To: week.From.AddDays(4)}, 45),
 	}
 	for _, c := range []struct {
 		golden string
 		r      reminder
 		soap   string
 	}{
-		{"reminder-weekly.txt", reminder{Name: ReminderWeekly, Slot: monday, Period: reminderPeriod(ReminderWeekly, balance.DateOfTime(monday)),
+		{"reminder-weekly.txt", reminder{Name: ReminderWeekly, Slot: monday, Period: reminderPeriod(ReminderWeekly, rules.DateOfTime(monday)),
 			Coverage: analyze(ups, week)}, "1.0"},
-		{"reminder-weekly-balanced.txt", reminder{Name: ReminderWeekly, Slot: monday, Period: reminderPeriod(ReminderWeekly, balance.DateOfTime(monday)),
+		{"reminder-weekly-balanced.txt", reminder{Name: ReminderWeekly, Slot: monday, Period: reminderPeriod(ReminderWeekly, rules.DateOfTime(monday)),
 			Coverage: analyze(ups, week), Posted: &balance.Posted{Period: week, Balanced: true, Link: "https://example.slack.com/archives/C1/p2"}}, ""},
-		{"reminder-daily-late.txt", reminder{Name: ReminderDaily, Slot: monday, Late: true, Period: reminderPeriod(ReminderDaily, balance.DateOfTime(monday))}, "2.0"},
+		{"reminder-daily-late.txt", reminder{Name: ReminderDaily, Slot: monday, Late: true, Period: reminderPeriod(ReminderDaily, rules.DateOfTime(monday))}, "2.0"},
 	} {
 		t.Run(c.golden, func(t *testing.T) { goldenText(t, c.golden, reminderMessage(c.r, c.soap)) })
 	}

@@ -5,21 +5,21 @@ import (
 	"strings"
 	"time"
 
-	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // weekOf is Monday to Sunday of the week containing d.
-func weekOf(d balance.Date) balance.Period {
+func weekOf(d rules.Date) rules.Period {
 	// time.Weekday counts from Sunday; weeks here start on Monday.
 	back := (int(d.Weekday()) + 6) % 7
 	mon := d.AddDays(-back)
-	return balance.Period{From: mon, To: mon.AddDays(6)}
+	return rules.Period{From: mon, To: mon.AddDays(6)}
 }
 
 // request is what a /balance command asks for.
 type request struct {
 	verb   string // "week", "day", "status", "help"
-	period balance.Period
+	period rules.Period
 	// toDate marks a period that runs to today, whose later days are
 	// simply not over yet.
 	toDate bool
@@ -27,7 +27,7 @@ type request struct {
 
 // parseRequest reads the command's text. today is the date in the
 // practice's time zone.
-func parseRequest(text string, today balance.Date) (request, error) {
+func parseRequest(text string, today rules.Date) (request, error) {
 	f := strings.Fields(strings.ToLower(text))
 	if len(f) == 0 {
 		return request{verb: "help"}, nil
@@ -48,7 +48,7 @@ func parseRequest(text string, today balance.Date) (request, error) {
 			return request{verb: "week", period: weekOf(today.AddDays(-7))}, nil
 		}
 		if f[1] == "this" {
-			return request{verb: "week", period: balance.Period{From: weekOf(today).From, To: today}, toDate: true}, nil
+			return request{verb: "week", period: rules.Period{From: weekOf(today).From, To: today}, toDate: true}, nil
 		}
 		d, err := parseUserDate(f[1], today)
 		if err != nil {
@@ -72,15 +72,15 @@ func parseRequest(text string, today balance.Date) (request, error) {
 				}
 			}
 		}
-		return request{verb: "day", period: balance.Period{From: d, To: d}, toDate: d == today}, nil
+		return request{verb: "day", period: rules.Period{From: d, To: d}, toDate: d == today}, nil
 	}
 	return request{}, fmt.Errorf("I don't know `%s`", f[0])
 }
 
 // parseUserDate reads 2026-11-16, 11/16/2026 or 11/16 (this year, or last
 // year when that would be in the future).
-func parseUserDate(s string, today balance.Date) (balance.Date, error) {
-	if d, err := balance.ParseISODate(s); err == nil {
+func parseUserDate(s string, today rules.Date) (rules.Date, error) {
+	if d, err := rules.ParseISODate(s); err == nil {
 		return d, nil
 	}
 	var m, d, y int
@@ -88,15 +88,15 @@ func parseUserDate(s string, today balance.Date) (balance.Date, error) {
 		if y < 100 {
 			y += 2000
 		}
-		if balance.ValidDate(y, m, d) {
-			return balance.DateOf(y, m, d), nil
+		if rules.ValidDate(y, m, d) {
+			return rules.DateOf(y, m, d), nil
 		}
 	} else if n == 2 {
 		y, _, _ = today.Civil()
-		if balance.ValidDate(y, m, d) {
-			date := balance.DateOf(y, m, d)
-			if date > today && balance.ValidDate(y-1, m, d) {
-				date = balance.DateOf(y-1, m, d)
+		if rules.ValidDate(y, m, d) {
+			date := rules.DateOf(y, m, d)
+			if date > today && rules.ValidDate(y-1, m, d) {
+				date = rules.DateOf(y-1, m, d)
 			}
 			return date, nil
 		}
@@ -105,14 +105,14 @@ func parseUserDate(s string, today balance.Date) (balance.Date, error) {
 }
 
 // today is the date in the practice's time zone.
-func (b *Bot) today() balance.Date {
-	return balance.DateOfTime(b.cfg.Now().In(b.cfg.TZ))
+func (b *Bot) today() rules.Date {
+	return rules.DateOfTime(b.cfg.Now().In(b.cfg.TZ))
 }
 
 // weekdays lists the Monday-to-Friday dates of p: clinics balance working
 // days, and an export that covers none of a weekend misses nothing.
-func weekdays(p balance.Period) []balance.Date {
-	var out []balance.Date
+func weekdays(p rules.Period) []rules.Date {
+	var out []rules.Date
 	for d := p.From; d <= p.To; d++ {
 		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
 			out = append(out, d)
@@ -123,7 +123,7 @@ func weekdays(p balance.Period) []balance.Date {
 
 // ranges folds sorted dates into runs of consecutive weekdays, formatted
 // for people: "Mon 11/16 – Wed 11/18, Fri 11/20".
-func ranges(ds []balance.Date) string {
+func ranges(ds []rules.Date) string {
 	var parts []string
 	for i := 0; i < len(ds); {
 		j := i
@@ -131,7 +131,7 @@ func ranges(ds []balance.Date) string {
 		for j+1 < len(ds) && (ds[j+1]-ds[j] == 1 || ds[j+1]-ds[j] == 3 && ds[j].Weekday() == time.Friday) {
 			j++
 		}
-		parts = append(parts, dayRange(balance.Period{From: ds[i], To: ds[j]}))
+		parts = append(parts, dayRange(rules.Period{From: ds[i], To: ds[j]}))
 		i = j + 1
 	}
 	return strings.Join(parts, ", ")

@@ -4,18 +4,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
-func d(m, day int) balance.Date { return balance.DateOf(2026, m, day) }
+func d(m, day int) rules.Date { return rules.DateOf(2026, m, day) }
 
 func TestParseRequest(t *testing.T) {
 	today := d(11, 25) // a Wednesday
 	for _, tc := range []struct {
 		text   string
 		verb   string
-		from   balance.Date
-		to     balance.Date
+		from   rules.Date
+		to     rules.Date
 		toDate bool
 	}{
 		{"", "help", 0, 0, false},
@@ -26,7 +26,7 @@ func TestParseRequest(t *testing.T) {
 		{"WEEK this", "week", d(11, 23), d(11, 25), true},
 		{"week 2026-11-18", "week", d(11, 16), d(11, 22), false},
 		{"week 11/1/2026", "week", d(10, 26), d(11, 1), false}, // a Sunday belongs to the week before
-		{"week 11/30", "week", balance.DateOf(2025, 11, 24), balance.DateOf(2025, 11, 30), false},
+		{"week 11/30", "week", rules.DateOf(2025, 11, 24), rules.DateOf(2025, 11, 30), false},
 		{"day", "day", d(11, 24), d(11, 24), false},
 		{"day today", "day", d(11, 25), d(11, 25), true},
 		{"day 11/17/26", "day", d(11, 17), d(11, 17), false},
@@ -55,19 +55,19 @@ func TestParseRequest(t *testing.T) {
 
 func TestRanges(t *testing.T) {
 	for _, tc := range []struct {
-		days []balance.Date
+		days []rules.Date
 		want string
 	}{
-		{[]balance.Date{d(11, 16)}, "Mon 11/16"},
-		{[]balance.Date{d(11, 16), d(11, 17), d(11, 18)}, "Mon 11/16 – Wed 11/18"},
-		{[]balance.Date{d(11, 16), d(11, 18)}, "Mon 11/16, Wed 11/18"},
-		{[]balance.Date{d(11, 19), d(11, 20), d(11, 23)}, "Thu 11/19 – Mon 11/23"}, // over a weekend
+		{[]rules.Date{d(11, 16)}, "Mon 11/16"},
+		{[]rules.Date{d(11, 16), d(11, 17), d(11, 18)}, "Mon 11/16 – Wed 11/18"},
+		{[]rules.Date{d(11, 16), d(11, 18)}, "Mon 11/16, Wed 11/18"},
+		{[]rules.Date{d(11, 19), d(11, 20), d(11, 23)}, "Thu 11/19 – Mon 11/23"}, // over a weekend
 	} {
 		if got := ranges(tc.days); got != tc.want {
 			t.Errorf("ranges(%v) = %q, want %q", tc.days, got, tc.want)
 		}
 	}
-	if got := weekdays(balance.Period{From: d(11, 20), To: d(11, 23)}); len(got) != 2 {
+	if got := weekdays(rules.Period{From: d(11, 20), To: d(11, 23)}); len(got) != 2 {
 		t.Errorf("weekdays over a weekend: %v", got)
 	}
 }

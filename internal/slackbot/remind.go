@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // Reminder names: the weekly reminder covers last week, the daily one the
@@ -27,20 +28,20 @@ func (b *Bot) Remind(ctx context.Context, name, channel string, slot time.Time, 
 }
 
 // reminderPeriod is what a reminder sent at slot asks to balance.
-func reminderPeriod(name string, slot balance.Date) balance.Period {
+func reminderPeriod(name string, slot rules.Date) rules.Period {
 	if name == ReminderDaily {
 		d := slot.AddDays(-1)
 		for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
 			d = d.AddDays(-1)
 		}
-		return balance.Period{From: d, To: d}
+		return rules.Period{From: d, To: d}
 	}
 	return weekOf(slot.AddDays(-7))
 }
 
 func (b *Bot) reminderText(ctx context.Context, name, channel string, slot time.Time, late bool) string {
 	local := slot.In(b.cfg.TZ)
-	r := reminder{Name: name, Slot: local, Late: late, Period: reminderPeriod(name, balance.DateOfTime(local))}
+	r := reminder{Name: name, Slot: local, Late: late, Period: reminderPeriod(name, rules.DateOfTime(local))}
 	ups, err := b.cfg.Store.Uploads(ctx, channel, r.Period)
 	switch {
 	case err != nil:
@@ -58,7 +59,7 @@ type reminder struct {
 	Name   string
 	Slot   time.Time // in the practice's time zone
 	Late   bool
-	Period balance.Period
+	Period rules.Period
 	// Unreadable is set when the store could not say what was uploaded.
 	Unreadable bool
 	Coverage   []*coverage

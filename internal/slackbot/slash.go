@@ -9,6 +9,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 const usage = "*Balance the EMR against billing*\n" +
@@ -79,7 +80,7 @@ func (b *Bot) balanceRequest(ctx context.Context, cmd slack.SlashCommand, r requ
 	if len(ups) == 0 {
 		b.respond(ctx, cmd, fmt.Sprintf("Nothing is uploaded here for %s yet. Drop these in this channel:\n• %s\n• %s\n"+
 			"If I am not in this channel yet, type `/invite @balancebot` first, or I will not see what you drop.",
-			label, strings.TrimPrefix(pullFor(balance.SideEMR, b.cfg.SOAPVersion), "the "), strings.TrimPrefix(pullFor(balance.SideBilling, b.cfg.SOAPVersion), "the ")))
+			label, strings.TrimPrefix(pullFor(rules.SideEMR, b.cfg.SOAPVersion), "the "), strings.TrimPrefix(pullFor(rules.SideBilling, b.cfg.SOAPVersion), "the ")))
 		return
 	}
 	covs := analyze(ups, r.period)
@@ -114,7 +115,7 @@ func (b *Bot) balanceRequest(ctx context.Context, cmd slack.SlashCommand, r requ
 func (b *Bot) status(ctx context.Context, channel string) string {
 	today := b.today()
 	weeks := []statusWeek{
-		{Name: "This week", Period: balance.Period{From: weekOf(today).From, To: today}},
+		{Name: "This week", Period: rules.Period{From: weekOf(today).From, To: today}},
 		{Name: "Last week", Period: weekOf(today.AddDays(-7))},
 	}
 	for i := range weeks {
@@ -138,7 +139,7 @@ func (b *Bot) status(ctx context.Context, channel string) string {
 // for it (no coverage: nothing uploaded) and the balance last posted.
 type statusWeek struct {
 	Name     string
-	Period   balance.Period
+	Period   rules.Period
 	Coverage []*coverage
 	Posted   *balance.Posted
 }

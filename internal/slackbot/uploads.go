@@ -15,12 +15,13 @@ import (
 
 	"github.com/balancebot/balancebot/internal/balance"
 	"github.com/balancebot/balancebot/internal/render"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // hints are what a user may write with an upload: "kind: claims_feed",
 // "location: Downtown".
 type hints struct {
-	kind     balance.Kind
+	kind     rules.Kind
 	location string
 	problem  string
 }
@@ -33,7 +34,7 @@ func parseHints(text string) hints {
 		value := strings.TrimSpace(m[2])
 		switch strings.ToLower(m[1]) {
 		case "kind", "report":
-			k, err := balance.ParseKind(value)
+			k, err := rules.ParseKind(value)
 			if err != nil {
 				h.problem = err.Error()
 				continue
@@ -222,7 +223,7 @@ func (b *Bot) fetch(ctx context.Context, f slack.File, h hints) fetched {
 	}
 	rep, err := b.cfg.Read(name, bytes.NewReader(data), h.kind, h.location)
 	if err != nil {
-		b.log.Info("file refused", "file", f.ID, "code", balance.ErrorCode(err))
+		b.log.Info("file refused", "file", f.ID, "code", rules.ErrorCode(err))
 		out.refused = &refusal{Reason: refusedUnreadable, Err: err}
 		return out
 	}
@@ -296,7 +297,7 @@ func refusalText(name string, r *refusal) string {
 	case refusedStorage:
 		return "balancebot could not keep it (a storage fault on our side). Share it again; if that fails, tell whoever runs balancebot."
 	}
-	msg := balance.ErrorMessage(r.Err)
+	msg := rules.ErrorMessage(r.Err)
 	// The status line names the file already.
 	msg = strings.TrimPrefix(strings.TrimPrefix(msg, name+": "), name+", ")
 	return strings.Replace(msg, "--kind FILE=KIND on the command line, or ", "", 1)
@@ -318,13 +319,13 @@ func describe(u *balance.Upload) string {
 	parts = append(parts, dayRange(u.Period()))
 	n := r.VisitCount()
 	switch {
-	case r.Kind == balance.KindInsuranceClassSummary:
+	case r.Kind == rules.KindInsuranceClassSummary:
 		var np float64
 		for _, v := range r.NewPatients {
 			np += v
 		}
 		parts = append(parts, render.Num(np)+" new patients")
-	case r.Kind.Role() == balance.RoleCheck:
+	case r.Kind.Role() == rules.RoleCheck:
 		parts = append(parts, fmt.Sprintf("%d %s", n, render.Plural(n, "item", "items")))
 	default:
 		parts = append(parts, fmt.Sprintf("%d %s", n, render.Plural(n, "visit", "visits")))
@@ -355,14 +356,14 @@ type outcome struct {
 // the channel holds for them, posting a result for each location both
 // sides now cover and saying what is still needed for the others.
 func (b *Bot) balanceAfter(ctx context.Context, channel string, added []*balance.Upload, posted func(ts string)) outcome {
-	var p balance.Period
+	var p rules.Period
 	for _, u := range added {
 		up := u.Period()
 		if p.IsZero() {
 			p = up
 			continue
 		}
-		p = balance.Period{From: min(p.From, up.From), To: max(p.To, up.To)}
+		p = rules.Period{From: min(p.From, up.From), To: max(p.To, up.To)}
 	}
 	// The files just kept are in memory: not read back from the store.
 	ups, err := b.cfg.Store.Uploads(ctx, channel, p, added...)
@@ -370,19 +371,19 @@ func (b *Bot) balanceAfter(ctx context.Context, channel string, added []*balance
 		b.log.Error("cannot read stored uploads", "err", err.Error())
 		return outcome{lines: []string{":x: balancebot could not read what was uploaded before (a storage fault on our side). Try `/balance week` in a minute."}, reaction: "x"}
 	}
-	return b.balanceUploads(ctx, channel, ups, balance.Period{}, posted)
+	return b.balanceUploads(ctx, channel, ups, rules.Period{}, posted)
 }
 
 // balanceUploads balances uploads over period (or the period they state)
 // and posts the result; it is shared by uploads and /balance.
-func (b *Bot) balanceUploads(ctx context.Context, channel string, ups []*balance.Upload, period balance.Period, posted func(ts string)) outcome {
+func (b *Bot) balanceUploads(ctx context.Context, channel string, ups []*balance.Upload, period rules.Period, posted func(ts string)) outcome {
 	reports := make([]*balance.Report, len(ups))
 	for i, u := range ups {
 		reports[i] = u.Report
 	}
 	res, err := balance.Reconcile(reports, balance.Options{SkipIncomplete: true, Period: period})
 	if err != nil {
-		return outcome{lines: []string{":x: " + esc(balance.ErrorMessage(err))}, reaction: "x"}
+		return outcome{lines: []string{":x: " + esc(rules.ErrorMessage(err))}, reaction: "x"}
 	}
 	var o outcome
 	o.waiting = len(res.Waiting)
@@ -421,23 +422,23 @@ func (b *Bot) balanceUploads(ctx context.Context, channel string, ups []*balance
 }
 
 // stillNeeded says which export is missing for a location.
-func stillNeeded(w balance.Waiting) string {
+func stillNeeded(w rules.Waiting) string {
 	where := "this location"
 	if w.Location != "" {
 		where = "*" + esc(w.Location) + "*"
 	}
-	dates := dayRange(balance.Period{From: w.From, To: w.To})
-	if w.Missing == balance.SideBilling {
+	dates := dayRange(rules.Period{From: w.From, To: w.To})
+	if w.Missing == rules.SideBilling {
 		return fmt.Sprintf(":hourglass_flowing_sand: Still needed for %s, %s: the billing side, the *Charge Audit Summary* (%s). Drop it here and I will balance.",
-			where, dates, esc(balance.KindChargeAuditSummary.HowToPull()))
+			where, dates, esc(rules.KindChargeAuditSummary.HowToPull()))
 	}
 	return fmt.Sprintf(":hourglass_flowing_sand: Still needed for %s, %s: the EMR side, the *EMR Billing Report* for SOAP 1.0 clinics (%s) or the *Documented Visits* report for SOAP 2.0 (%s). Drop it here and I will balance.",
-		where, dates, esc(balance.KindEMRBillingReport.HowToPull()), esc(balance.KindDocumentedVisits.HowToPull()))
+		where, dates, esc(rules.KindEMRBillingReport.HowToPull()), esc(rules.KindDocumentedVisits.HowToPull()))
 }
 
 // postResult posts the summary in the channel, the details in its thread
 // and the mismatch CSV there too, and returns a link to the summary.
-func (b *Bot) postResult(ctx context.Context, channel string, res *balance.Result, posted func(ts string)) (string, error) {
+func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result, posted func(ts string)) (string, error) {
 	sum := SummaryMessage(res, b.cfg.FullNames)
 	ts, err := b.post(ctx, channel, "", sum.Text, sum.Blocks, slack.MsgOptionMetadata(sum.Metadata))
 	if err != nil {
@@ -486,14 +487,14 @@ func (b *Bot) postResult(ctx context.Context, channel string, res *balance.Resul
 	return link, nil
 }
 
-func (b *Bot) uploadCSV(ctx context.Context, channel, thread string, res *balance.Result) error {
+func (b *Bot) uploadCSV(ctx context.Context, channel, thread string, res *rules.Result) error {
 	var buf bytes.Buffer
 	if err := render.CSV(&buf, res, b.cfg.FullNames); err != nil {
 		return err
 	}
 	name := "balance"
 	if len(res.Locations) == 1 && res.Locations[0].Location != "" {
-		name += "-" + strings.ToLower(strings.Join(strings.Fields(balance.LocationKey(res.Locations[0].Location)), "-"))
+		name += "-" + strings.ToLower(strings.Join(strings.Fields(rules.LocationKey(res.Locations[0].Location)), "-"))
 	}
 	name += "-" + res.From.String() + "-to-" + res.To.String() + ".csv"
 	title := fmt.Sprintf("Visits on one side only, %s", dayRange(res.Period()))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 var (
@@ -35,7 +36,7 @@ func (db *DB) SaveResult(ctx context.Context, p *balance.Posted) error {
 // LatestResult returns the balance posted in channel that covers the most
 // of p, the latest of those: a balance of one day does not stand for the
 // week.
-func (db *DB) LatestResult(ctx context.Context, channel string, p balance.Period) (*balance.Posted, error) {
+func (db *DB) LatestResult(ctx context.Context, channel string, p rules.Period) (*balance.Posted, error) {
 	var r balance.Posted
 	var from, to, at int64
 	var locs string
@@ -50,7 +51,7 @@ func (db *DB) LatestResult(ctx context.Context, channel string, p balance.Period
 	if err != nil {
 		return nil, err
 	}
-	r.Period = balance.Period{From: balance.Date(from), To: balance.Date(to)}
+	r.Period = rules.Period{From: rules.Date(from), To: rules.Date(to)}
 	if locs != "" {
 		r.Locations = strings.Split(locs, "|")
 	}

@@ -23,6 +23,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 //go:embed migrations/*.sql
@@ -154,7 +155,7 @@ func (db *DB) Migrations(ctx context.Context) ([]string, error) {
 func locationSet(r *balance.Report) string {
 	var keys []string
 	for _, l := range r.Locations() {
-		keys = append(keys, balance.LocationKey(l))
+		keys = append(keys, rules.LocationKey(l))
 	}
 	sort.Strings(keys)
 	return strings.Join(keys, "|")
@@ -240,7 +241,7 @@ func (db *DB) upload(ctx context.Context, id int64) (*balance.Upload, error) {
 // without replaced ones. The reports of known uploads are not read back:
 // for a large group's month, reading and decoding them again took as long
 // as the balance itself.
-func (db *DB) Uploads(ctx context.Context, channel string, p balance.Period, known ...*balance.Upload) ([]*balance.Upload, error) {
+func (db *DB) Uploads(ctx context.Context, channel string, p rules.Period, known ...*balance.Upload) ([]*balance.Upload, error) {
 	cols := uploadColumns
 	args := []any{channel, int64(p.From), int64(p.To)}
 	have := map[int64]*balance.Report{}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // open starts a store on a real SQLite file in a temp dir, with a clock the
@@ -30,14 +31,14 @@ func openTest(t *testing.T) (*DB, *time.Time) {
 	return db, &now
 }
 
-func day(d int) balance.Date { return balance.DateOf(2026, 11, d) }
+func day(d int) rules.Date { return rules.DateOf(2026, 11, d) }
 
 // upload makes an upload of kind k at loc covering days from..to, with one
 // visit, whose content hash is hash.
-func upload(channel, hash string, k balance.Kind, loc string, from, to int) *balance.Upload {
-	b := balance.NewBuilder(hash+".csv", k, balance.Columns{Name: true}, nil)
-	b.Header(loc, balance.Period{From: day(from), To: day(to)}, "", balance.Totals{})
-	b.Add(&balance.Line{Patient: balance.Patient{Name: "Smith, John"}, DOS: day(from)})
+func upload(channel, hash string, k rules.Kind, loc string, from, to int) *balance.Upload {
+	b := balance.NewBuilder(hash+".csv", k, rules.Columns{Name: true}, nil)
+	b.Header(loc, rules.Period{From: day(from), To: day(to)}, "", rules.Totals{})
+	b.Add(&rules.Line{Patient: rules.Patient{Name: "Smith, John"}, DOS: day(from)})
 	return &balance.Upload{Channel: channel, FileID: "F" + hash, FileName: hash + ".csv", User: "U1", MessageTS: "1.0", Hash: hash, Report: b.Report()}
 }
 
@@ -48,7 +49,7 @@ func TestStoreFileIsPrivate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, _, err := db.SaveUpload(context.Background(), upload("C1", "a", balance.KindEMRBillingReport, "Downtown", 16, 16)); err != nil {
+	if _, _, err := db.SaveUpload(context.Background(), upload("C1", "a", rules.KindEMRBillingReport, "Downtown", 16, 16)); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{path, path + "-wal"} {
@@ -78,23 +79,23 @@ func TestStoreUploads(t *testing.T) {
 		*now = now.Add(time.Minute)
 		return earlier, dup
 	}
-	mon := upload("C1", "mon", balance.KindEMRBillingReport, "Downtown", 16, 16)
+	mon := upload("C1", "mon", rules.KindEMRBillingReport, "Downtown", 16, 16)
 	save(mon)
 	if mon.ID == 0 {
 		t.Fatal("SaveUpload did not set the id")
 	}
-	save(upload("C1", "tue", balance.KindEMRBillingReport, "Downtown", 17, 17))
-	save(upload("C1", "week", balance.KindChargeAuditSummary, "Downtown", 16, 22))
-	save(upload("C2", "other", balance.KindEMRBillingReport, "Downtown", 16, 16))
+	save(upload("C1", "tue", rules.KindEMRBillingReport, "Downtown", 17, 17))
+	save(upload("C1", "week", rules.KindChargeAuditSummary, "Downtown", 16, 22))
+	save(upload("C2", "other", rules.KindEMRBillingReport, "Downtown", 16, 16))
 
 	// The same file again is recognised, not stored twice.
-	again := upload("C1", "mon", balance.KindEMRBillingReport, "Downtown", 16, 16)
+	again := upload("C1", "mon", rules.KindEMRBillingReport, "Downtown", 16, 16)
 	earlier, dup := save(again)
 	if !dup || earlier == nil || earlier.ID != mon.ID || earlier.Report.VisitCount() != 1 {
 		t.Fatalf("duplicate upload: dup=%v earlier=%+v", dup, earlier)
 	}
 
-	names := func(p balance.Period) []string {
+	names := func(p rules.Period) []string {
 		ups, err := db.Uploads(ctx, "C1", p)
 		if err != nil {
 			t.Fatal(err)
@@ -105,17 +106,17 @@ func TestStoreUploads(t *testing.T) {
 		}
 		return out
 	}
-	if got := names(balance.Period{From: day(16), To: day(22)}); len(got) != 3 || got[0] != "mon.csv" || got[2] != "week.csv" {
+	if got := names(rules.Period{From: day(16), To: day(22)}); len(got) != 3 || got[0] != "mon.csv" || got[2] != "week.csv" {
 		t.Errorf("week: %v", got)
 	}
-	if got := names(balance.Period{From: day(17), To: day(17)}); len(got) != 2 || got[0] != "tue.csv" {
+	if got := names(rules.Period{From: day(17), To: day(17)}); len(got) != 2 || got[0] != "tue.csv" {
 		t.Errorf("Tuesday: %v", got)
 	}
 
 	// A newer export for the same kind, location and dates replaces the
 	// older one in later balances.
-	save(upload("C1", "mon-v2", balance.KindEMRBillingReport, "DOWNTOWN", 16, 16))
-	if got := names(balance.Period{From: day(16), To: day(16)}); len(got) != 2 || got[0] != "week.csv" || got[1] != "mon-v2.csv" {
+	save(upload("C1", "mon-v2", rules.KindEMRBillingReport, "DOWNTOWN", 16, 16))
+	if got := names(rules.Period{From: day(16), To: day(16)}); len(got) != 2 || got[0] != "week.csv" || got[1] != "mon-v2.csv" {
 		t.Errorf("after a newer Monday export: %v", got)
 	}
 }
@@ -148,7 +149,7 @@ func TestMigrations(t *testing.T) {
 			if got, _ := old.Migrations(ctx); got[len(got)-1] != prev {
 				t.Fatalf("the old store has migrations %v", got)
 			}
-			if _, _, err := old.SaveUpload(ctx, upload("C1", "kept", balance.KindEMRBillingReport, "Downtown", 16, 20)); err != nil {
+			if _, _, err := old.SaveUpload(ctx, upload("C1", "kept", rules.KindEMRBillingReport, "Downtown", 16, 20)); err != nil {
 				t.Fatal(err)
 			}
 			old.Close()
@@ -161,7 +162,7 @@ func TestMigrations(t *testing.T) {
 			if got, _ := db.Migrations(ctx); !slices.Equal(got, all) {
 				t.Errorf("migrations %v, want %v", got, all)
 			}
-			ups, err := db.Uploads(ctx, "C1", balance.Period{From: day(16), To: day(20)})
+			ups, err := db.Uploads(ctx, "C1", rules.Period{From: day(16), To: day(20)})
 			if err != nil || len(ups) != 1 || ups[0].FileName != "kept.csv" || ups[0].Report.VisitCount() != 1 {
 				t.Errorf("the upload did not survive the upgrade: %v %+v", err, ups)
 			}
@@ -181,7 +182,7 @@ func TestMigrations(t *testing.T) {
 			if got, _ := again.Migrations(ctx); !slices.Equal(got, all) {
 				t.Errorf("reopened: migrations %v, want %v", got, all)
 			}
-			if ups, err := again.Uploads(ctx, "C1", balance.Period{From: day(16), To: day(20)}); err != nil || len(ups) != 1 {
+			if ups, err := again.Uploads(ctx, "C1", rules.Period{From: day(16), To: day(20)}); err != nil || len(ups) != 1 {
 				t.Errorf("reopened: uploads %v, %+v", err, ups)
 			}
 		})
@@ -199,10 +200,10 @@ func TestMigrations(t *testing.T) {
 func TestRetentionPurge(t *testing.T) {
 	ctx := context.Background()
 	db, now := openTest(t)
-	old := upload("C1", "old", balance.KindEMRBillingReport, "Downtown", 2, 6)
+	old := upload("C1", "old", rules.KindEMRBillingReport, "Downtown", 2, 6)
 	db.SaveUpload(ctx, old)
 	*now = now.Add(30 * 24 * time.Hour)
-	recent := upload("C1", "recent", balance.KindEMRBillingReport, "Downtown", 16, 20)
+	recent := upload("C1", "recent", rules.KindEMRBillingReport, "Downtown", 16, 20)
 	db.SaveUpload(ctx, recent)
 	*now = now.Add(10 * 24 * time.Hour)
 
@@ -210,7 +211,7 @@ func TestRetentionPurge(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("purged %d, %v; want the one upload older than 35 days", n, err)
 	}
-	ups, _ := db.Uploads(ctx, "C1", balance.Period{From: day(1), To: day(30)})
+	ups, _ := db.Uploads(ctx, "C1", rules.Period{From: day(1), To: day(30)})
 	if len(ups) != 1 || ups[0].FileName != "recent.csv" {
 		t.Errorf("after the purge: %+v", ups)
 	}
@@ -232,7 +233,7 @@ func TestRetentionPurge(t *testing.T) {
 func TestResultsAndReminders(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTest(t)
-	week := balance.Period{From: day(16), To: day(22)}
+	week := rules.Period{From: day(16), To: day(22)}
 	if r, err := db.LatestResult(ctx, "C1", week); err != nil || r != nil {
 		t.Fatalf("no result yet: %+v %v", r, err)
 	}
@@ -243,14 +244,14 @@ func TestResultsAndReminders(t *testing.T) {
 		t.Errorf("latest: %+v %v", r, err)
 	}
 	// A later balance of one day does not stand for the week.
-	db.SaveResult(ctx, &balance.Posted{Channel: "C1", TS: "1.3", Link: "https://x/3", Period: balance.Period{From: day(17), To: day(17)}})
+	db.SaveResult(ctx, &balance.Posted{Channel: "C1", TS: "1.3", Link: "https://x/3", Period: rules.Period{From: day(17), To: day(17)}})
 	if r, _ := db.LatestResult(ctx, "C1", week); r == nil || r.TS != "1.2" {
 		t.Errorf("the week's verdict: %+v", r)
 	}
-	if r, _ := db.LatestResult(ctx, "C1", balance.Period{From: day(17), To: day(17)}); r == nil || r.TS != "1.3" {
+	if r, _ := db.LatestResult(ctx, "C1", rules.Period{From: day(17), To: day(17)}); r == nil || r.TS != "1.3" {
 		t.Errorf("the day's verdict: %+v", r)
 	}
-	if r, _ := db.LatestResult(ctx, "C1", balance.Period{From: day(23), To: day(29)}); r != nil {
+	if r, _ := db.LatestResult(ctx, "C1", rules.Period{From: day(23), To: day(29)}); r != nil {
 		t.Errorf("a result for another week: %+v", r)
 	}
 
@@ -291,7 +292,7 @@ func TestJobs(t *testing.T) {
 	}
 	// Finished jobs (message text, file names) are purged with the uploads.
 	*now = now.Add(40 * 24 * time.Hour)
-	db.SaveUpload(ctx, upload("C1", "x", balance.KindEMRBillingReport, "Downtown", 16, 16))
+	db.SaveUpload(ctx, upload("C1", "x", rules.KindEMRBillingReport, "Downtown", 16, 16))
 	*now = now.Add(40 * 24 * time.Hour)
 	if _, err := db.Purge(ctx, now.Add(-35*24*time.Hour)); err != nil {
 		t.Fatal(err)
@@ -308,8 +309,8 @@ func TestJobs(t *testing.T) {
 func TestUploadsInBothLayouts(t *testing.T) {
 	db, _ := openTest(t)
 	ctx := context.Background()
-	oldUp := upload("C1", "old", balance.KindEMRBillingReport, "Downtown", 16, 16)
-	newUp := upload("C1", "new", balance.KindChargeAuditSummary, "Downtown", 16, 16)
+	oldUp := upload("C1", "old", rules.KindEMRBillingReport, "Downtown", 16, 16)
+	newUp := upload("C1", "new", rules.KindChargeAuditSummary, "Downtown", 16, 16)
 	for _, u := range []*balance.Upload{oldUp, newUp} {
 		if _, _, err := db.SaveUpload(ctx, u); err != nil {
 			t.Fatal(err)
@@ -331,7 +332,7 @@ func TestUploadsInBothLayouts(t *testing.T) {
 	if !balance.IsBinaryReport(blob) {
 		t.Errorf("a new upload is not stored in the binary layout: % x", blob[:min(8, len(blob))])
 	}
-	ups, err := db.Uploads(ctx, "C1", balance.Period{From: day(16), To: day(16)})
+	ups, err := db.Uploads(ctx, "C1", rules.Period{From: day(16), To: day(16)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +340,7 @@ func TestUploadsInBothLayouts(t *testing.T) {
 		t.Fatalf("%d uploads, want 2", len(ups))
 	}
 	for _, u := range ups {
-		want := map[string]balance.Kind{"old": balance.KindEMRBillingReport, "new": balance.KindChargeAuditSummary}[u.Hash]
+		want := map[string]rules.Kind{"old": rules.KindEMRBillingReport, "new": rules.KindChargeAuditSummary}[u.Hash]
 		if u.Report.Kind != want || len(u.Report.Visits) != 1 || u.Report.Patient(&u.Report.Visits[0]).Name != "Smith, John" {
 			t.Errorf("%s: read back %+v", u.Hash, u.Report)
 		}
@@ -351,14 +352,14 @@ func TestUploadsInBothLayouts(t *testing.T) {
 func TestUploadsKnown(t *testing.T) {
 	db, _ := openTest(t)
 	ctx := context.Background()
-	a := upload("C1", "a", balance.KindEMRBillingReport, "Downtown", 16, 16)
-	b := upload("C1", "b", balance.KindChargeAuditSummary, "Downtown", 16, 16)
+	a := upload("C1", "a", rules.KindEMRBillingReport, "Downtown", 16, 16)
+	b := upload("C1", "b", rules.KindChargeAuditSummary, "Downtown", 16, 16)
 	for _, u := range []*balance.Upload{a, b} {
 		if _, _, err := db.SaveUpload(ctx, u); err != nil {
 			t.Fatal(err)
 		}
 	}
-	ups, err := db.Uploads(ctx, "C1", balance.Period{From: day(16), To: day(16)}, b, nil)
+	ups, err := db.Uploads(ctx, "C1", rules.Period{From: day(16), To: day(16)}, b, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package balance
+package rules
 
 // Reason explains why a visit is on one side only. Every mismatch carries
 // exactly one: the first of Reasons that applies.
