@@ -27,11 +27,6 @@ type Options struct {
 	SkipIncomplete bool
 }
 
-// dosPairWindow is how far apart, in days, an EMR-only and a billing-only
-// visit of one patient may be and still be read as one visit whose date of
-// service was changed on one side.
-const dosPairWindow = 7
-
 // Reconcile balances the visits of the EMR reports against those of the
 // billing reports, by location and date of service, and explains every
 // visit that is on one side only. It reads nothing and writes nothing: the
@@ -1198,35 +1193,16 @@ func (rc *reconciler) balanceLocation(loc int32) *rules.Location {
 	// Visits come out of the maps in no set order; the few mismatches are
 	// put in one, so pairing and results never depend on it.
 	slices.SortFunc(pending, func(a, b pendingMismatch) int {
-		return cmp.Or(a.who.compare(b.who), cmp.Compare(a.m.DateOfService, b.m.DateOfService),
-			cmp.Compare(a.m.Side, b.m.Side), cmp.Compare(a.m.Patient, b.m.Patient))
+		return cmp.Or(a.Who.compare(b.Who), cmp.Compare(a.Mismatch.DateOfService, b.Mismatch.DateOfService),
+			cmp.Compare(a.Mismatch.Side, b.Mismatch.Side), cmp.Compare(a.Mismatch.Patient, b.Mismatch.Patient))
 	})
-	pairDOS(pending)
+	rules.PairDOS(pending)
 	for _, p := range pending {
-		m := p.m
-		if m.Reason == "" {
-			switch {
-			case p.other != 0:
-				m.Reason = rules.ReasonDOSMismatch
-				m.OtherDate = p.other
-			case m.Side == rules.SideBilling && p.emrCount > 0:
-				m.Reason = rules.ReasonDuplicate
-			default:
-				m.Reason = rules.ReasonUnexplained
-			}
-		}
-		m.NeedsAction = m.Reason.NeedsAction()
+		m := rules.Settle(p)
 		out.Reasons[m.Reason]++
 		out.Mismatches = append(out.Mismatches, m)
 	}
-	rank := map[rules.Reason]int{}
-	for i, r := range rules.Reasons {
-		rank[r] = i
-	}
-	slices.SortStableFunc(out.Mismatches, func(a, b rules.Mismatch) int {
-		return cmp.Or(cmp.Compare(rank[a.Reason], rank[b.Reason]), cmp.Compare(a.DateOfService, b.DateOfService),
-			cmp.Compare(a.Side, b.Side), cmp.Compare(a.Patient, b.Patient))
-	})
+	rules.SortMismatches(out.Mismatches)
 	if out.Mismatches == nil {
 		out.Mismatches = []rules.Mismatch{}
 	}
@@ -1296,13 +1272,7 @@ func (rc *reconciler) newPatients(loc int32, emr *sideVisits) *rules.NewPatients
 
 // pendingMismatch is a mismatch whose reason may still be dos_mismatch,
 // duplicate or unexplained.
-type pendingMismatch struct {
-	m        rules.Mismatch
-	who      whoKey
-	emrCount int        // EMR visits for the key (for duplicate)
-	other    rules.Date // the paired date, once paired
-	pairable bool
-}
+type pendingMismatch = rules.Pending[whoKey]
 
 func (rc *reconciler) matchByKey(loc int32, out *rules.Location, emr, bill *sideVisits, checks checksAt, day func(rules.Date) *rules.Day) ([]pendingMismatch, bool) {
 	var pending []pendingMismatch
@@ -1329,18 +1299,18 @@ func (rc *reconciler) matchByKey(loc int32, out *rules.Location, emr, bill *side
 			p := rc.patient(emr, ek)
 			reason := rc.emrReason(ek, p, b, checks, k.dos)
 			pending = append(pending, pendingMismatch{
-				m:        mismatch(rules.SideEMR, p, k.dos, reason),
-				who:      k.who,
-				emrCount: e,
-				pairable: reason == "",
+				Mismatch: mismatch(rules.SideEMR, p, k.dos, reason),
+				Who:      k.who,
+				EMRCount: e,
+				Pairable: reason == "",
 			})
 		}
 		for range b - m {
 			pending = append(pending, pendingMismatch{
-				m:        mismatch(rules.SideBilling, rc.patient(bill, bk), k.dos, ""),
-				who:      k.who,
-				emrCount: e,
-				pairable: true,
+				Mismatch: mismatch(rules.SideBilling, rc.patient(bill, bk), k.dos, ""),
+				Who:      k.who,
+				EMRCount: e,
+				Pairable: true,
 			})
 		}
 	}
@@ -1425,7 +1395,7 @@ func (rc *reconciler) matchByDay(out *rules.Location, keys []patientDay, emr, bi
 					}
 					p := rc.patient(emr, ek)
 					if reason := rc.emrReason(ek, p, billed, checks, dos); reason != "" {
-						pending = append(pending, pendingMismatch{m: mismatch(rules.SideEMR, p, dos, reason)})
+						pending = append(pending, pendingMismatch{Mismatch: mismatch(rules.SideEMR, p, dos, reason)})
 						listed++
 					}
 				}
@@ -1436,7 +1406,7 @@ func (rc *reconciler) matchByDay(out *rules.Location, keys []patientDay, emr, bi
 			side, rest = rules.SideBilling, b-e
 		}
 		for range max(rest, 0) {
-			pending = append(pending, pendingMismatch{m: rules.Mismatch{Side: side, DateOfService: dos}})
+			pending = append(pending, pendingMismatch{Mismatch: rules.Mismatch{Side: side, DateOfService: dos}})
 		}
 	}
 	return pending
@@ -1446,84 +1416,17 @@ func mismatch(s rules.Side, p rules.Patient, dos rules.Date, r rules.Reason) rul
 	return rules.Mismatch{Side: s, Patient: p.Name, PatientID: p.ID, Account: p.Account, DateOfService: dos, Reason: r}
 }
 
-// emrReason is the first reason before dos_mismatch that explains an EMR
-// visit billing lacks, or "" when none does. billed is billing's count for
-// the key.
+// emrReason gathers what the reports say about an EMR visit billing
+// lacks and asks the rules for its reason, or "" when none before
+// dos_mismatch applies. billed is billing's count for the key.
 func (rc *reconciler) emrReason(k *keyVisits, p rules.Patient, billed int, checks checksAt, dos rules.Date) rules.Reason {
-	flags := k.flags | checks.flags(p, dos, rules.KindDocumentedUnits)
-	dnbKnown := checks.has(rules.KindDocumentedUnits, p, dos)
-	switch {
-	case flags&rules.FlagNORCM != 0:
-		return rules.ReasonNORCM
-	case flags&rules.FlagNoCharge != 0:
-		return rules.ReasonNoCharge
-	case flags&rules.FlagDoNotBill != 0:
-		return rules.ReasonDoNotBill
-	case dnbKnown && flags&rules.FlagBilledUnits == 0:
-		return rules.ReasonZeroUnits
-	case billed > 0:
-		return rules.ReasonSameDay
-	}
-	if checks.flags(p, dos, rules.KindBillingExceptions)&rules.FlagException != 0 {
-		return rules.ReasonBillingException
-	}
-	cf := checks.flags(p, dos, rules.KindClaimsFeed)
-	switch {
-	case cf&rules.FlagNotRebilled != 0:
-		return rules.ReasonNotRebilled
-	case cf&rules.FlagNotSent != 0:
-		return rules.ReasonNotSent
-	}
-	return ""
-}
-
-// pairDOS gives dos_mismatch to EMR-only and billing-only visits of one
-// patient within dosPairWindow days of each other, nearest dates first.
-func pairDOS(pending []pendingMismatch) {
-	type cand struct{ e, b, dist int }
-	byWho := map[whoKey][2][]int{}
-	for i, p := range pending {
-		if !p.pairable || p.who == 0 {
-			continue
-		}
-		s := byWho[p.who]
-		if p.m.Side == rules.SideEMR {
-			s[0] = append(s[0], i)
-		} else {
-			s[1] = append(s[1], i)
-		}
-		byWho[p.who] = s
-	}
-	for _, s := range byWho {
-		if len(s[0]) == 0 || len(s[1]) == 0 {
-			continue
-		}
-		var cands []cand
-		for _, e := range s[0] {
-			for _, b := range s[1] {
-				dist := int(pending[e].m.DateOfService - pending[b].m.DateOfService)
-				if dist < 0 {
-					dist = -dist
-				}
-				if dist <= dosPairWindow {
-					cands = append(cands, cand{e, b, dist})
-				}
-			}
-		}
-		slices.SortFunc(cands, func(x, y cand) int {
-			return cmp.Or(cmp.Compare(x.dist, y.dist),
-				cmp.Compare(pending[x.e].m.DateOfService, pending[y.e].m.DateOfService),
-				cmp.Compare(pending[x.b].m.DateOfService, pending[y.b].m.DateOfService),
-				cmp.Compare(x.e, y.e), cmp.Compare(x.b, y.b))
-		})
-		for _, c := range cands {
-			if pending[c.e].other != 0 || pending[c.b].other != 0 {
-				continue
-			}
-			pending[c.e].other = pending[c.b].m.DateOfService
-			pending[c.b].other = pending[c.e].m.DateOfService
-		}
-	}
+	return rules.EMRReason(rules.EMRFacts{
+		Flags:             k.flags | checks.flags(p, dos, rules.KindDocumentedUnits),
+		InDocumentedUnits: checks.has(rules.KindDocumentedUnits, p, dos),
+		Billed:            billed,
+		Exception:         checks.flags(p, dos, rules.KindBillingExceptions)&rules.FlagException != 0,
+		Claims:            checks.flags(p, dos, rules.KindClaimsFeed),
+	})
 }
 
 // samePatient decides whether two rows are the same patient: by an id when

@@ -1,0 +1,158 @@
+package rules
+
+import (
+	"cmp"
+	"slices"
+)
+
+// DOSPairWindow is how far apart, in days, an EMR-only and a billing-only
+// visit of one patient at one location may be and still be read as one
+// visit whose date of service was changed on one side.
+const DOSPairWindow = 7
+
+// EMRFacts is what the reports say about an EMR visit that billing lacks,
+// for the reasons before dos_mismatch.
+type EMRFacts struct {
+	// Flags are the visit's own (NORCM, NC001) and the Documented Units
+	// report's for it (Do Not Bill, units billed).
+	Flags Flag
+	// InDocumentedUnits is set when the Documented Units report lists the
+	// visit, so that no billed units there means 0 units.
+	InDocumentedUnits bool
+	// Billed is billing's visit count for the key.
+	Billed int
+	// Exception is set when the Billing Exceptions Report lists the
+	// patient on that date; Claims holds the Claims Feed's flags for it.
+	Exception bool
+	Claims    Flag
+}
+
+// EMRReason is the first reason before dos_mismatch that explains an EMR
+// visit billing lacks, in result.md's order, or "" when none does.
+func EMRReason(f EMRFacts) Reason {
+	switch {
+	case f.Flags&FlagNORCM != 0:
+		return ReasonNORCM
+	case f.Flags&FlagNoCharge != 0:
+		return ReasonNoCharge
+	case f.Flags&FlagDoNotBill != 0:
+		return ReasonDoNotBill
+	case f.InDocumentedUnits && f.Flags&FlagBilledUnits == 0:
+		return ReasonZeroUnits
+	case f.Billed > 0:
+		return ReasonSameDay
+	case f.Exception:
+		return ReasonBillingException
+	case f.Claims&FlagNotRebilled != 0:
+		return ReasonNotRebilled
+	case f.Claims&FlagNotSent != 0:
+		return ReasonNotSent
+	}
+	return ""
+}
+
+// Pending is a mismatch whose reason may still be dos_mismatch, duplicate
+// or unexplained. W is how the balance tells patients apart: a name key,
+// an id, or a hash of one; its zero value is "no patient".
+type Pending[W comparable] struct {
+	Mismatch Mismatch
+	Who      W
+	// EMRCount is the EMR's visit count for the key (for duplicate).
+	EMRCount int
+	// Pairable is set for a visit no reason before dos_mismatch explains.
+	Pairable bool
+	// Other is the date of the visit it pairs with, once paired.
+	Other Date
+}
+
+// PairDOS pairs each patient's EMR-only and billing-only visits that are
+// DOSPairWindow days or fewer apart, nearest dates first, for dos_mismatch.
+// Pairs are found within each patient only, so the order of ms matters only
+// between visits that are alike.
+func PairDOS[W comparable](ms []Pending[W]) {
+	var zero W
+	type cand struct{ e, b, dist int }
+	byWho := map[W][2][]int{}
+	var order []W
+	for i, p := range ms {
+		if !p.Pairable || p.Who == zero {
+			continue
+		}
+		s, seen := byWho[p.Who]
+		if !seen {
+			order = append(order, p.Who)
+		}
+		if p.Mismatch.Side == SideEMR {
+			s[0] = append(s[0], i)
+		} else {
+			s[1] = append(s[1], i)
+		}
+		byWho[p.Who] = s
+	}
+	for _, who := range order {
+		s := byWho[who]
+		if len(s[0]) == 0 || len(s[1]) == 0 {
+			continue
+		}
+		var cands []cand
+		for _, e := range s[0] {
+			for _, b := range s[1] {
+				dist := int(ms[e].Mismatch.DateOfService - ms[b].Mismatch.DateOfService)
+				if dist < 0 {
+					dist = -dist
+				}
+				if dist <= DOSPairWindow {
+					cands = append(cands, cand{e, b, dist})
+				}
+			}
+		}
+		slices.SortFunc(cands, func(x, y cand) int {
+			return cmp.Or(cmp.Compare(x.dist, y.dist),
+				cmp.Compare(ms[x.e].Mismatch.DateOfService, ms[y.e].Mismatch.DateOfService),
+				cmp.Compare(ms[x.b].Mismatch.DateOfService, ms[y.b].Mismatch.DateOfService),
+				cmp.Compare(x.e, y.e), cmp.Compare(x.b, y.b))
+		})
+		for _, c := range cands {
+			if ms[c.e].Other != 0 || ms[c.b].Other != 0 {
+				continue
+			}
+			ms[c.e].Other = ms[c.b].Mismatch.DateOfService
+			ms[c.b].Other = ms[c.e].Mismatch.DateOfService
+		}
+	}
+}
+
+// Settle gives a pending mismatch its reason: the one found before
+// dos_mismatch, else dos_mismatch when it was paired, duplicate for a
+// billing visit beyond the EMR's count for a key the EMR has, else
+// unexplained.
+func Settle[W comparable](p Pending[W]) Mismatch {
+	m := p.Mismatch
+	if m.Reason == "" {
+		switch {
+		case p.Other != 0:
+			m.Reason = ReasonDOSMismatch
+			m.OtherDate = p.Other
+		case m.Side == SideBilling && p.EMRCount > 0:
+			m.Reason = ReasonDuplicate
+		default:
+			m.Reason = ReasonUnexplained
+		}
+	}
+	m.NeedsAction = m.Reason.NeedsAction()
+	return m
+}
+
+// SortMismatches puts a location's mismatches in the order people read
+// them: by reason in precedence order, then date, side and patient. The
+// order is total, so it never depends on how the balance found them.
+func SortMismatches(ms []Mismatch) {
+	slices.SortFunc(ms, func(a, b Mismatch) int {
+		return cmp.Or(cmp.Compare(a.Reason.rank(), b.Reason.rank()), cmp.Compare(a.DateOfService, b.DateOfService),
+			cmp.Compare(a.Side, b.Side), cmp.Compare(a.Patient, b.Patient), cmp.Compare(a.PatientID, b.PatientID),
+			cmp.Compare(a.Account, b.Account), cmp.Compare(a.OtherDate, b.OtherDate))
+	})
+}
+
+// rank is the reason's place in precedence order.
+func (r Reason) rank() int { return slices.Index(Reasons, r) }

@@ -1,0 +1,80 @@
+package rules
+
+import (
+	"testing"
+)
+
+func TestEMRReasonPrecedence(t *testing.T) {
+	// Each case holds everything that applies to a visit; the first reason
+	// in result.md's order wins.
+	for _, c := range []struct {
+		name string
+		f    EMRFacts
+		want Reason
+	}{
+		{"nothing applies", EMRFacts{}, ""},
+		{"NORCM beats everything", EMRFacts{Flags: FlagNORCM | FlagNoCharge | FlagDoNotBill, InDocumentedUnits: true, Billed: 1, Exception: true, Claims: FlagNotSent}, ReasonNORCM},
+		{"NC001 beats Do Not Bill", EMRFacts{Flags: FlagNoCharge | FlagDoNotBill, Billed: 1}, ReasonNoCharge},
+		{"Do Not Bill beats 0 units", EMRFacts{Flags: FlagDoNotBill, InDocumentedUnits: true}, ReasonDoNotBill},
+		{"listed without billed units is 0 units", EMRFacts{InDocumentedUnits: true, Billed: 1, Exception: true}, ReasonZeroUnits},
+		{"listed with billed units is not 0 units", EMRFacts{Flags: FlagBilledUnits, InDocumentedUnits: true}, ""},
+		{"billed units alone say nothing", EMRFacts{Flags: FlagBilledUnits}, ""},
+		{"same day beats an exception", EMRFacts{Billed: 2, Exception: true}, ReasonSameDay},
+		{"exception beats the Claims Feed", EMRFacts{Exception: true, Claims: FlagNotRebilled | FlagNotSent}, ReasonBillingException},
+		{"Not Re-Billed beats Not Sent", EMRFacts{Claims: FlagNotRebilled | FlagNotSent}, ReasonNotRebilled},
+		{"Not Sent", EMRFacts{Claims: FlagNotSent}, ReasonNotSent},
+	} {
+		if got := EMRReason(c.f); got != c.want {
+			t.Errorf("%s: EMRReason(%+v) = %q, want %q", c.name, c.f, got, c.want)
+		}
+	}
+}
+
+func TestPairDOSAndSettle(t *testing.T) {
+	d := func(n int) Date { return DateOf(2026, 11, n) }
+	pend := func(side Side, who string, day int, emrCount int) Pending[string] {
+		return Pending[string]{Mismatch: Mismatch{Side: side, DateOfService: d(day)}, Who: who, EMRCount: emrCount, Pairable: true}
+	}
+	ms := []Pending[string]{
+		pend(SideEMR, "smith|john", 17, 1),     // 0: pairs with 2 (1 day) before 3 (3 days)
+		pend(SideEMR, "smith|john", 10, 1),     // 1: 8 days from 2, 10 days from 3: outside the window
+		pend(SideBilling, "smith|john", 18, 0), // 2
+		pend(SideBilling, "smith|john", 20, 0), // 3: its partner is taken
+		pend(SideBilling, "doe|jane", 17, 1),   // 4: another patient's: never paired with 0
+		pend(SideBilling, "", 17, 0),           // 5: no patient: never paired
+		{Mismatch: Mismatch{Side: SideEMR, DateOfService: d(19), Reason: ReasonNORCM}, Who: "smith|john"}, // 6: explained
+	}
+	PairDOS(ms)
+	want := []struct {
+		reason Reason
+		other  Date
+	}{
+		{ReasonDOSMismatch, d(18)},
+		{ReasonUnexplained, 0},
+		{ReasonDOSMismatch, d(17)},
+		{ReasonUnexplained, 0},
+		{ReasonDuplicate, 0}, // billing beyond the EMR's count for a key the EMR has
+		{ReasonUnexplained, 0},
+		{ReasonNORCM, 0},
+	}
+	for i, w := range want {
+		m := Settle(ms[i])
+		if m.Reason != w.reason || m.OtherDate != w.other || m.NeedsAction != w.reason.NeedsAction() {
+			t.Errorf("mismatch %d: %s other %s needs action %v, want %s other %s", i, m.Reason, m.OtherDate, m.NeedsAction, w.reason, w.other)
+		}
+	}
+}
+
+func TestSortMismatchesIsTotal(t *testing.T) {
+	d := DateOf(2026, 11, 16)
+	a := Mismatch{Side: SideBilling, Patient: "Smith, John", Account: "100", DateOfService: d, Reason: ReasonUnexplained}
+	b := a
+	b.Account = "200"
+	c := Mismatch{Side: SideEMR, Patient: "Doe, Jane", DateOfService: d + 1, Reason: ReasonNORCM}
+	for _, in := range [][]Mismatch{{a, b, c}, {b, c, a}, {c, b, a}} {
+		SortMismatches(in)
+		if in[0] != c || in[1] != a || in[2] != b {
+			t.Errorf("order depends on the input: %+v", in)
+		}
+	}
+}
