@@ -253,8 +253,10 @@ func (rc *reconciler) resolveLocations() error {
 			case r.Kind.Role() == rules.RoleCheck:
 				return anyLoc, nil
 			case fallback == "" && len(rc.locSeen) > 1:
-				return 0, rules.FileErrorf(r.Name, "this %s names no location, and the other files name several (%s). Say which location it is for: --location NAME on the command line, or \"location: NAME\" in the Slack message with the upload.",
+				e := rules.FileErrorf(r.Name, "this %s names no location, and the other files name several (%s). Say which location it is for.",
 					r.Kind.Title(), rc.locList())
+				e.Fix = rules.FixLocation
+				return 0, e
 			}
 			return rc.locIndex(fallback), nil
 		}

@@ -349,7 +349,7 @@ func TestReconcileLocationResolution(t *testing.T) {
 	two := emr(line("Smith, John", 16, at("Downtown"), cpt("97110", 1)), line("Doe, Jane", 16, at("Uptown"), cpt("97110", 1)))
 	_, err = Reconcile([]*Report{two, bill(line("John Smith", 16, cpt("97110", 1)))}, Options{})
 	var e *rules.Error
-	if !errors.As(err, &e) || e.Code != rules.EInvalid || e.File != "cas.csv" || !strings.Contains(e.Message, "Downtown, Uptown") || !strings.Contains(e.Message, "--location") {
+	if !errors.As(err, &e) || e.Code != rules.EInvalid || e.File != "cas.csv" || !strings.Contains(e.Message, "Downtown, Uptown") || e.Fix != rules.FixLocation || strings.Contains(e.Message, "--") {
 		t.Fatalf("want an invalid-input error naming cas.csv and both locations, got %v", err)
 	}
 	res, err = Reconcile([]*Report{two, bill(line("John Smith", 16, cpt("97110", 1)))}, Options{Location: "downtown"})

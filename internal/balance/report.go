@@ -296,6 +296,9 @@ func (r *Report) dateSpan() rules.Period {
 type Builder struct {
 	report  Report
 	ieCodes rules.CodeSet
+	// counting and countsIE are the report kind's rules for counting.
+	counting rules.Counting
+	countsIE bool
 	// visits finds a visit by the hash of its key.
 	visits flatTable
 	seed   maphash.Seed
@@ -396,10 +399,12 @@ func NewBuilder(name string, k rules.Kind, cols rules.Columns, ieCodes rules.Cod
 		ieCodes = rules.DefaultIECodes
 	}
 	b := &Builder{
-		report:  Report{Name: name, Kind: k, Columns: cols, hashed: true, locs: []string{""}},
-		ieCodes: ieCodes,
-		seed:    maphash.MakeSeed(),
-		locs:    map[string]location{},
+		report:   Report{Name: name, Kind: k, Columns: cols, hashed: true, locs: []string{""}},
+		ieCodes:  ieCodes,
+		counting: rules.CountingOf(k, cols),
+		countsIE: rules.CountsNewPatients(k),
+		seed:     maphash.MakeSeed(),
+		locs:     map[string]location{},
 	}
 	var short []uint64
 	for c := range ieCodes {
@@ -499,48 +504,10 @@ func (b *Builder) Add(l *rules.Line) {
 	v := &b.run.Visit
 	v.Lines++
 	v.Units += l.Units
-	switch r.Kind {
-	case rules.KindEMRBillingReport:
-		v.Count = 1
-		switch l.CPT {
-		case "NORCM":
-			v.Flags |= rules.FlagNORCM
-		case "NC001":
-			v.Flags |= rules.FlagNoCharge
-		}
-		if b.isIE(l.CPT) {
-			v.IEUnits += l.Units
-		}
-	case rules.KindDocumentedVisits:
-		v.Count++
-	case rules.KindChargeAuditSummary:
-		if r.Columns.Visits {
-			v.Count += int32(math.Round(l.Visits))
-		} else {
-			v.Count = 1
-		}
-	case rules.KindDocumentedUnits:
-		v.Count = 1
-		if l.DoNotBill {
-			v.Flags |= rules.FlagDoNotBill
-		}
-		if l.Units > 0 {
-			v.Flags |= rules.FlagBilledUnits
-		}
-		if b.isIE(l.CPT) {
-			v.IEUnits += l.Units
-		}
-	case rules.KindClaimsFeed:
-		v.Count++
-		switch l.Status {
-		case rules.StatusNotSent:
-			v.Flags |= rules.FlagNotSent
-		case rules.StatusNotRebilled:
-			v.Flags |= rules.FlagNotRebilled
-		}
-	case rules.KindBillingExceptions:
-		v.Count++
-		v.Flags |= rules.FlagException
+	v.Count = b.counting.Add(v.Count, l)
+	v.Flags |= rules.LineFlags(r.Kind, l)
+	if b.countsIE && b.isIE(l.CPT) {
+		v.IEUnits += l.Units
 	}
 }
 
@@ -637,18 +604,7 @@ func (b *Builder) merge(v, run *Visit) {
 	v.Units += run.Units
 	v.IEUnits += run.IEUnits
 	v.Flags |= run.Flags
-	switch b.report.Kind {
-	case rules.KindEMRBillingReport, rules.KindDocumentedUnits:
-		v.Count = 1 // a distinct key counts once
-	case rules.KindChargeAuditSummary:
-		if b.report.Columns.Visits {
-			v.Count += run.Count
-		} else {
-			v.Count = 1
-		}
-	default:
-		v.Count += run.Count
-	}
+	v.Count = b.counting.Merge(v.Count, run.Count)
 }
 
 // isIE reports whether code is an initial evaluation's.

@@ -153,7 +153,7 @@ func Reconcile(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(problems) > 0 {
 		for _, p := range problems {
-			fmt.Fprintf(stderr, "balancebot reconcile: %s\n", rules.ErrorMessage(p))
+			fmt.Fprintf(stderr, "balancebot reconcile: %s\n", message(p))
 		}
 		if len(problems) < len(files) {
 			fmt.Fprintf(stderr, "Nothing was balanced: fix %s and run again.\n", render.Plural(len(problems), "that file", "those files"))
@@ -162,7 +162,7 @@ func Reconcile(args []string, stdout, stderr io.Writer) int {
 	}
 	res, err := balance.Reconcile(reports, opt)
 	if err != nil {
-		return fail("%s", rules.ErrorMessage(err))
+		return fail("%s", message(err))
 	}
 	switch *format {
 	case "json":
@@ -188,4 +188,19 @@ func given(files []string, name string) bool {
 		}
 	}
 	return false
+}
+
+// message is what the command line says about err: its message, and how
+// to tell balancebot what mends it, with this command's flags.
+func message(err error) string {
+	msg := rules.ErrorMessage(err)
+	switch rules.ErrorFix(err) {
+	case rules.FixKind:
+		msg += " Say it with --kind FILE=KIND; the kinds are " + rules.KindNames() + "."
+	case rules.FixLocation:
+		msg += " Say it with --location NAME."
+	case rules.FixPeriod:
+		msg += " Give them with --from YYYY-MM-DD and --to YYYY-MM-DD."
+	}
+	return msg
 }

@@ -172,6 +172,7 @@ func TestReconcileTrouble(t *testing.T) {
 	cas := write("cas.csv", "Patient,Date of Service,Visits\nA B,11/16/2026,1\n")
 	pdf := write("report.pdf", "%PDF-1.7 ...")
 	bad := write("bad.csv", "Patient,Date of Service,CPT Code,Units\nA B,99/99/2026,97110,1\n")
+	mystery := write("mystery.csv", "Patient,Account #,Balance Due\nA B,12,40.00\n")
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -179,6 +180,7 @@ func TestReconcileTrouble(t *testing.T) {
 	}{
 		{"a PDF among the files", []string{emr, cas, pdf}, []string{"report.pdf: this is a PDF", "Nothing was balanced: fix that file and run again."}},
 		{"every bad file is named", []string{emr, pdf, bad}, []string{"report.pdf: this is a PDF", "bad.csv, row 2: the Date of Service \"99/99/2026\"", "fix those files"}},
+		{"a kind not told: the flag that tells it", []string{emr, mystery}, []string{"mystery.csv: cannot tell which report this is", "Say it with --kind FILE=KIND; the kinds are emr_billing_report,"}},
 		{"no billing side", []string{emr}, []string{"No billing side to balance", "Charge Audit Summary", "Given: emr.csv (EMR Billing Report)."}},
 		{"no files", nil, []string{"no files given", "usage: balancebot reconcile"}},
 		{"missing file", []string{emr, filepath.Join(dir, "nope.csv")}, []string{"nope.csv: cannot open the file: no such file or directory"}},
@@ -212,7 +214,8 @@ func TestReconcileOptions(t *testing.T) {
 	emr := write("emr.csv", "Patient,Date of Service,Clinic,CPT Code,Units\nA B,11/16/2026,Downtown,97110,1\nC D,11/16/2026,Uptown,97110,1\nE F,11/20/2026,Downtown,97110,1\n")
 	cas := write("cas.csv", "Patient,Date of Service,Visits\nA B,11/16/2026,1\n")
 	_, errs, code := run(emr, cas)
-	if code != ExitTrouble || !strings.Contains(errs, "cas.csv: this Charge Audit Summary names no location, and the other files name several (Downtown, Uptown)") {
+	if code != ExitTrouble || !strings.Contains(errs, "cas.csv: this Charge Audit Summary names no location, and the other files name several (Downtown, Uptown)") ||
+		!strings.Contains(errs, "Say it with --location NAME.") {
 		t.Errorf("without --location: %d %s", code, errs)
 	}
 	// Flags after the files, --location naming billing's clinic, and a

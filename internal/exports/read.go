@@ -726,8 +726,10 @@ func (t *tableReader) decideKind(pre preamble) (rules.Kind, error) {
 		}
 		fmt.Fprintf(&b, " %s (%s: needs %s);", k.Title(), k, strings.Join(need, ", "))
 	}
-	b.WriteString(" say which one it is with --kind FILE=KIND on the command line, or \"kind: KIND\" in the Slack message with the upload.")
-	return "", rules.FileErrorf(t.name, "%s", b.String())
+	b.WriteString(" If it is one of them, say which.")
+	e := rules.FileErrorf(t.name, "%s", b.String())
+	e.Fix = rules.FixKind
+	return "", e
 }
 
 // kindFromColumns recognises a report by the columns it has.

@@ -505,11 +505,16 @@ func TestReadUnknownKind(t *testing.T) {
 		"Its columns are: Patient, Account #, Balance Due.",
 		"EMR Billing Report (emr_billing_report: needs Patient, Date of Service, CPT Code)",
 		"Charge Audit Summary (charge_audit_summary: needs Date of Service)",
-		"--kind FILE=KIND",
+		"say which.",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("message lacks %q:\n%s", want, msg)
 		}
+	}
+	// How to say which is the front end's to tell: a flag on the command
+	// line, a word in Slack.
+	if rules.ErrorFix(err) != rules.FixKind || strings.Contains(msg, "--") {
+		t.Errorf("want the fix %q and no command-line flag in the message, got %q:\n%s", rules.FixKind, rules.ErrorFix(err), msg)
 	}
 	_, err = Read("created.csv", strings.NewReader("Patient,Created Date,Units\nA B,11/16/2026,1\n"), Options{})
 	if msg := rules.ErrorMessage(err); !strings.Contains(msg, "no Date of Service column") || !strings.Contains(msg, "Date Type = Date of Service") {

@@ -20,6 +20,29 @@ type Error struct {
 	File    string
 	Row     int
 	Message string
+	// Fix is what the user can tell balancebot to mend the error, if
+	// anything; each front end says how to tell it (a flag on the command
+	// line, a word in the Slack message), so the message does not.
+	Fix Fix
+}
+
+// Fix is something a user can tell balancebot that mends an error.
+type Fix string
+
+// The fixes a user can tell.
+const (
+	FixNone     Fix = ""
+	FixKind     Fix = "kind"     // which report kind a file is
+	FixLocation Fix = "location" // which location a file is for
+	FixPeriod   Fix = "period"   // which dates to balance
+)
+
+// ErrorFix returns the Fix of an *Error in err's chain, or FixNone.
+func ErrorFix(err error) Fix {
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.Fix
+	}
+	return FixNone
 }
 
 func (e *Error) Error() string {

@@ -179,8 +179,8 @@ func TestGoldenUploadReply(t *testing.T) {
 		{Name: "emr copy.csv", Same: emr},
 		{Name: "cas.csv", Refused: &refusal{Reason: refusedUnreadable,
 			Err: rules.RowErrorf("cas.csv", 14, "the Date of Service column holds no date M/D/YYYY could read. Export the report again, or correct the cell.")}},
-		{Name: "notes.pdf", Refused: &refusal{Reason: refusedUnreadable,
-			Err: rules.FileErrorf("notes.pdf", "this is a PDF. Export the report as CSV or Excel (.xlsx). If the kind cannot be told, say which one it is with --kind FILE=KIND on the command line, or \"kind: KIND\" in the Slack message with the upload.")}},
+		{Name: "notes.csv", Refused: &refusal{Reason: refusedUnreadable,
+			Err: &rules.Error{Code: rules.EInvalid, File: "notes.csv", Fix: rules.FixKind, Message: "cannot tell which report this is. If it is one of the kinds balancebot reads, say which."}}},
 		{Name: "huge.xlsx", Refused: &refusal{Reason: refusedTooLarge, TooLarge: &errTooLarge{size: 300 << 20, limit: 100 << 20}}},
 		{Name: "lost.csv", Refused: &refusal{Reason: refusedStorage}},
 	}

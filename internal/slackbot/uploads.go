@@ -297,10 +297,22 @@ func refusalText(name string, r *refusal) string {
 	case refusedStorage:
 		return "balancebot could not keep it (a storage fault on our side). Share it again; if that fails, tell whoever runs balancebot."
 	}
-	msg := rules.ErrorMessage(r.Err)
 	// The status line names the file already.
-	msg = strings.TrimPrefix(strings.TrimPrefix(msg, name+": "), name+", ")
-	return strings.Replace(msg, "--kind FILE=KIND on the command line, or ", "", 1)
+	msg := strings.TrimPrefix(strings.TrimPrefix(rules.ErrorMessage(r.Err), name+": "), name+", ")
+	return msg + fixText(rules.ErrorFix(r.Err))
+}
+
+// fixText says how to tell the bot what mends an error, in Slack.
+func fixText(f rules.Fix) string {
+	switch f {
+	case rules.FixKind:
+		return " Share the file again with `kind: KIND` in the message (" + rules.KindNames() + ")."
+	case rules.FixLocation:
+		return " Share the file again with `location: NAME` in the message."
+	case rules.FixPeriod:
+		return " Ask for the dates to balance with `/balance week DATE` or `/balance day DATE`."
+	}
+	return ""
 }
 
 // describe says what an upload is: "*emr.csv*: EMR Billing Report ·
@@ -383,7 +395,7 @@ func (b *Bot) balanceUploads(ctx context.Context, channel string, ups []*balance
 	}
 	res, err := balance.Reconcile(reports, balance.Options{SkipIncomplete: true, Period: period})
 	if err != nil {
-		return outcome{lines: []string{":x: " + esc(rules.ErrorMessage(err))}, reaction: "x"}
+		return outcome{lines: []string{":x: " + esc(rules.ErrorMessage(err)+fixText(rules.ErrorFix(err)))}, reaction: "x"}
 	}
 	var o outcome
 	o.waiting = len(res.Waiting)
