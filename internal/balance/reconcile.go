@@ -2,7 +2,7 @@ package balance
 
 import (
 	"cmp"
-	"fmt"
+	"iter"
 	"math"
 	"runtime"
 	"slices"
@@ -118,7 +118,7 @@ type reconciler struct {
 	count  [][]int32
 	stated []int32
 	// ident is how patients are told apart at each location.
-	ident []identity
+	ident []rules.Identity
 	// exact marks locations balanced by name text instead of name hashes,
 	// after two different names were found to share a hash there.
 	exact []bool
@@ -143,40 +143,20 @@ type reconciler struct {
 
 func (rc *reconciler) warn(w rules.Warning) { rc.warnings = append(rc.warnings, w) }
 
-func (rc *reconciler) has(k rules.Kind) bool {
-	for _, r := range rc.reports {
-		if r.Kind == k {
-			return true
-		}
-	}
-	return false
-}
-
+// checkSides asks for an EMR and a billing side to balance.
 func (rc *reconciler) checkSides() error {
-	var emr, bill bool
+	var has rules.Sides[bool]
+	var given []rules.VisitReportKind
 	for _, r := range rc.reports {
 		if r.Kind.Role() == rules.RoleVisits {
-			emr = emr || r.Kind.Side() == rules.SideEMR
-			bill = bill || r.Kind.Side() == rules.SideBilling
+			has[r.Kind.Side().Index()] = true
 		}
+		given = append(given, rules.VisitReportKind{Name: r.Name, Kind: r.Kind})
 	}
-	if emr && bill {
-		return nil
+	if missing := rules.MissingSide(has[0], has[1]); missing != "" {
+		return rules.ErrNoSide(missing, given)
 	}
-	var given []string
-	for _, r := range rc.reports {
-		given = append(given, fmt.Sprintf("%s (%s)", r.Name, r.Kind.Title()))
-	}
-	got := "No files were given."
-	if len(given) > 0 {
-		got = "Given: " + strings.Join(given, ", ") + "."
-	}
-	if !emr {
-		return rules.Errorf("No EMR side to balance: add an EMR Billing Report (SOAP 1.0: %s) or a Documented Visits report (SOAP 2.0: %s). %s",
-			rules.KindEMRBillingReport.HowToPull(), rules.KindDocumentedVisits.HowToPull(), got)
-	}
-	return rules.Errorf("No billing side to balance: add the Charge Audit Summary (%s). %s",
-		rules.KindChargeAuditSummary.HowToPull(), got)
+	return nil
 }
 
 // locIndex returns the index of location key k, adding it if new.
@@ -225,14 +205,8 @@ func (rc *reconciler) resolveLocations() error {
 			}
 		}
 	}
-	fallback := ""
-	switch {
-	case rc.opt.Location != "":
-		note(rc.opt.Location)
-		fallback = rules.LocationKey(rc.opt.Location)
-	case len(rc.locSeen) == 1:
-		fallback = rc.locSeen[0]
-	}
+	note(rc.opt.Location)
+	fallback := rules.LocationFallback(rc.opt.Location, rc.locSeen)
 	rc.vloc = make([][]int32, len(rc.reports))
 	rc.stated = make([]int32, len(rc.reports))
 	for ri, r := range rc.reports {
@@ -243,22 +217,14 @@ func (rc *reconciler) resolveLocations() error {
 		}
 		vl := make([]int32, len(r.Visits))
 		resolve := func(raw string) (int32, error) {
-			k := keyOf(raw)
-			if k == "" {
-				k = own
-			}
+			k, any, ok := rules.VisitLocation(keyOf(raw), own, r.Kind.Role(), fallback, len(rc.locSeen) > 1)
 			switch {
-			case k != "":
-				return rc.locIndex(k), nil
-			case r.Kind.Role() == rules.RoleCheck:
+			case !ok:
+				return 0, rules.ErrNoLocation(r.Name, r.Kind, rc.locNames())
+			case any:
 				return anyLoc, nil
-			case fallback == "" && len(rc.locSeen) > 1:
-				e := rules.FileErrorf(r.Name, "this %s names no location, and the other files name several (%s). Say which location it is for.",
-					r.Kind.Title(), rc.locList())
-				e.Fix = rules.FixLocation
-				return 0, e
 			}
-			return rc.locIndex(fallback), nil
+			return rc.locIndex(k), nil
 		}
 		// Each of the report's locations is resolved once, when a visit
 		// first has it.
@@ -283,8 +249,6 @@ func (rc *reconciler) resolveLocations() error {
 	return nil
 }
 
-func (rc *reconciler) locList() string { return strings.Join(rc.locNames(), ", ") }
-
 // locNames lists the locations the visit reports name, sorted by key.
 func (rc *reconciler) locNames() []string {
 	keys := slices.Sorted(slices.Values(rc.locSeen))
@@ -295,78 +259,33 @@ func (rc *reconciler) locNames() []string {
 	return names
 }
 
-// resolvePeriod settles the dates being balanced: the user's, else what the
-// reports state (the dates both sides share), else the dates found.
+// resolvePeriod gathers what the visit reports state and hold, per side,
+// and lets the rules settle the dates being balanced.
 func (rc *reconciler) resolvePeriod() error {
-	p := rc.opt.Period
-	if !p.From.IsZero() && !p.To.IsZero() {
-		if p.To < p.From {
-			return rules.Errorf("The period ends (%s) before it starts (%s).", p.To, p.From)
-		}
-		rc.period = p
-		return nil
-	}
-	var stated, found [2]rules.Period
-	side := func(r *Report) int {
-		if r.Kind.Side() == rules.SideEMR {
-			return 0
-		}
-		return 1
-	}
+	var stated, found rules.Sides[rules.Period]
 	for _, r := range rc.reports {
 		if r.Kind.Role() != rules.RoleVisits {
 			continue
 		}
-		s := side(r)
+		s := r.Kind.Side().Index()
 		if !r.Period.From.IsZero() && !r.Period.To.IsZero() {
-			stated[s] = union(stated[s], r.Period)
+			stated[s] = stated[s].Union(r.Period)
 		}
-		found[s] = union(found[s], r.DateSpan())
+		found[s] = found[s].Union(r.DateSpan())
 	}
-	var q rules.Period
-	switch {
-	case !stated[0].IsZero() && !stated[1].IsZero():
-		q = rules.Period{From: max(stated[0].From, stated[1].From), To: min(stated[0].To, stated[1].To)}
-		if q.To < q.From {
-			return rules.Errorf("The EMR reports cover %s and the billing reports cover %s: they share no dates. Pull both for the same dates, or give the dates to balance (--from and --to).",
-				stated[0], stated[1])
-		}
-		if stated[0] != stated[1] {
-			rc.warn(rules.Warning{Code: rules.WarnPeriodsDisagree, EMRPeriod: &stated[0], BillingPeriod: &stated[1], Period: &q})
-		}
-	case !stated[0].IsZero():
-		q = stated[0]
-	case !stated[1].IsZero():
-		q = stated[1]
-	default:
-		q = union(found[0], found[1])
+	p, w, err := rules.ResolvePeriod(rc.opt.Period, stated, found)
+	if err != nil {
+		return err
 	}
-	if !p.From.IsZero() {
-		q.From = p.From
+	if w != nil {
+		rc.warn(*w)
 	}
-	if !p.To.IsZero() {
-		q.To = p.To
-	}
-	if !q.From.IsZero() && !q.To.IsZero() && q.To < q.From {
-		return rules.Errorf("The period ends (%s) before it starts (%s).", q.To, q.From)
-	}
-	rc.period = q
+	rc.period = p
 	return nil
 }
 
-func union(a, b rules.Period) rules.Period {
-	if a.IsZero() {
-		return b
-	}
-	if b.IsZero() {
-		return a
-	}
-	return rules.Period{From: min(a.From, b.From), To: max(a.To, b.To)}
-}
-
-// applyReplacement keeps, for each kind, location and date, only the last
-// report that covers it: a newer export of the same report replaces the
-// older one instead of counting its visits twice.
+// applyReplacement leaves out what a newer export of the same kind
+// replaced, as the rules decide (rules.Latest).
 func (rc *reconciler) applyReplacement() {
 	perKind := map[rules.Kind]int{}
 	several := false
@@ -377,57 +296,39 @@ func (rc *reconciler) applyReplacement() {
 	if !several {
 		return // nothing can replace anything
 	}
-	type slot struct {
-		kind rules.Kind
-		loc  int32
-		dos  rules.Date
-	}
-	owner := map[slot]int{}
-	covered := func(ri int, fn func(s slot)) {
-		r := rc.reports[ri]
-		locs := map[int32]bool{}
+	covers := make([]iter.Seq[rules.Slot[int32]], len(rc.reports))
+	for ri, r := range rc.reports {
+		// The locations it covers, in a fixed order: its rows' and the
+		// one it states.
+		var locs []int32
 		for _, l := range rc.vloc[ri] {
-			locs[l] = true
-		}
-		if rc.stated[ri] >= 0 {
-			locs[rc.stated[ri]] = true
-		}
-		if !r.Period.From.IsZero() && !r.Period.To.IsZero() && r.Period.Days() <= 3700 {
-			for l := range locs {
-				for d := r.Period.From; d <= r.Period.To; d++ {
-					fn(slot{r.Kind, l, d})
-				}
+			if !slices.Contains(locs, l) {
+				locs = append(locs, l)
 			}
 		}
-		for i := range r.Visits {
-			fn(slot{r.Kind, rc.vloc[ri][i], r.Visits[i].DOS})
+		if l := rc.stated[ri]; l >= 0 && !slices.Contains(locs, l) {
+			locs = append(locs, l)
 		}
-	}
-	for ri := range rc.reports {
-		covered(ri, func(s slot) { owner[s] = ri })
-	}
-	type pair struct{ old, new int }
-	replaced := map[pair]rules.Period{}
-	var order []pair
-	for ri, r := range rc.reports {
-		covered(ri, func(s slot) {
-			if o := owner[s]; o != ri {
-				pr := pair{ri, o}
-				if _, ok := replaced[pr]; !ok {
-					order = append(order, pr)
+		slices.Sort(locs)
+		covers[ri] = rules.Covers(r.Kind, r.Period, locs, func(yield func(int32, rules.Date) bool) {
+			for i := range r.Visits {
+				if !yield(rc.vloc[ri][i], r.Visits[i].DOS) {
+					return
 				}
-				replaced[pr] = union(replaced[pr], rules.Period{From: s.dos, To: s.dos})
 			}
 		})
+	}
+	owner, replaced := rules.Latest(covers)
+	for ri, r := range rc.reports {
 		for i := range r.Visits {
-			if owner[slot{r.Kind, rc.vloc[ri][i], r.Visits[i].DOS}] != ri {
+			if owner[rules.Slot[int32]{Kind: r.Kind, Loc: rc.vloc[ri][i], DOS: r.Visits[i].DOS}] != ri {
 				rc.vloc[ri][i] = dropped
 			}
 		}
 	}
-	for _, pr := range order {
-		o, n := rc.reports[pr.old], rc.reports[pr.new]
-		dates := replaced[pr]
+	for _, rp := range replaced {
+		o, n := rc.reports[rp.Old], rc.reports[rp.New]
+		dates := rp.Dates
 		rc.warn(rules.Warning{Code: rules.WarnReplaced, File: o.Name, OtherFile: n.Name, Kind: o.Kind, Period: &dates})
 	}
 }
@@ -508,24 +409,13 @@ func (rc *reconciler) reportAt(ri int, loc int32) bool {
 
 // missingSide names the side that has no visit report at loc, or "".
 func (rc *reconciler) missingSide(loc int32) rules.Side {
-	var emr, bill bool
+	var has rules.Sides[bool]
 	for ri, r := range rc.reports {
-		if r.Kind.Role() != rules.RoleVisits || !rc.reportAt(ri, loc) {
-			continue
-		}
-		if r.Kind.Side() == rules.SideEMR {
-			emr = true
-		} else {
-			bill = true
+		if r.Kind.Role() == rules.RoleVisits && rc.reportAt(ri, loc) {
+			has[r.Kind.Side().Index()] = true
 		}
 	}
-	switch {
-	case !emr:
-		return rules.SideEMR
-	case !bill:
-		return rules.SideBilling
-	}
-	return ""
+	return rules.MissingSide(has[0], has[1])
 }
 
 // waiting describes a location that cannot be balanced yet.
@@ -538,14 +428,14 @@ func (rc *reconciler) waiting(loc int32, missing rules.Side) rules.Waiting {
 		}
 		w.Have = append(w.Have, r.Name)
 		if !r.Period.IsZero() {
-			p = union(p, r.Period)
+			p = p.Union(r.Period)
 		}
 		for i := range r.Visits {
 			if rc.vloc[ri][i] != loc {
 				continue
 			}
 			if r.Period.IsZero() {
-				p = union(p, rules.Period{From: r.Visits[i].DOS, To: r.Visits[i].DOS})
+				p = p.Union(rules.Period{From: r.Visits[i].DOS, To: r.Visits[i].DOS})
 			}
 			w.Visits += int(r.Visits[i].Count)
 		}
@@ -565,60 +455,18 @@ func (rc *reconciler) displayLoc(loc int32) string {
 	return "the location"
 }
 
-// identity says how patients are told apart at one location.
-type identity int
-
-const (
-	byName identity = iota
-	byAccount
-	byPatientID
-	byDay // billing carries no patient at all: balance day by day
-)
-
-// identityAt decides how patients are matched at loc: by an id when every
-// visit report on both sides carries the same kind of id, else by name.
-func (rc *reconciler) identityAt(loc int32) (identity, error) {
-	var emrReps, billReps []*Report
+// identityAt asks the rules how patients are matched at loc, from the
+// visit reports that cover it.
+func (rc *reconciler) identityAt(loc int32) (rules.Identity, error) {
+	var sides rules.Sides[[]rules.VisitReport]
 	for ri, r := range rc.reports {
 		if r.Kind.Role() != rules.RoleVisits || !rc.reportAt(ri, loc) {
 			continue
 		}
-		if r.Kind.Side() == rules.SideEMR {
-			emrReps = append(emrReps, r)
-		} else {
-			billReps = append(billReps, r)
-		}
+		s := r.Kind.Side().Index()
+		sides[s] = append(sides[s], rules.VisitReport{Name: r.Name, Columns: r.Columns})
 	}
-	all := func(rs []*Report, f func(rules.Columns) bool) bool {
-		for _, r := range rs {
-			if !f(r.Columns) {
-				return false
-			}
-		}
-		return len(rs) > 0
-	}
-	name := func(c rules.Columns) bool { return c.Name }
-	acct := func(c rules.Columns) bool { return c.Account }
-	pid := func(c rules.Columns) bool { return c.PatientID }
-	anyPatient := func(c rules.Columns) bool { return c.Name || c.Account || c.PatientID }
-	switch {
-	case len(billReps) > 0 && !all(billReps, anyPatient):
-		return byDay, nil
-	case all(emrReps, acct) && all(billReps, acct):
-		return byAccount, nil
-	case all(emrReps, pid) && all(billReps, pid):
-		return byPatientID, nil
-	case (len(emrReps) == 0 || all(emrReps, name)) && (len(billReps) == 0 || all(billReps, name)):
-		return byName, nil
-	}
-	var noName []string
-	for _, r := range append(emrReps, billReps...) {
-		if !r.Columns.Name {
-			noName = append(noName, r.Name)
-		}
-	}
-	return byName, rules.Errorf("Cannot tell patients apart at %s: %s carry no patient name, and the EMR patient id and the billing account number are different numbers for the same patient. Export the reports with the Patient Name column.",
-		rc.displayLoc(loc), strings.Join(noName, " and "))
+	return rules.ChooseIdentity(rc.displayLoc(loc), sides[0], sides[1])
 }
 
 // sideVisits is one side's visits at a location, one keyVisits per patient
@@ -709,7 +557,7 @@ func (rc *reconciler) add(sv *sideVisits, k *keyVisits, r *Report, v *Visit) {
 	p := rc.patient(sv, k)
 	q := r.Patient(v)
 	if (p.Name == "" && q.Name != "") || (p.ID == "" && q.ID != "") || (p.Account == "" && q.Account != "") {
-		fillPatient(&p, q)
+		p.Fill(q)
 		if k.merged < 0 {
 			k.merged = int32(len(sv.merged))
 			sv.merged = append(sv.merged, p)
@@ -724,7 +572,7 @@ func (rc *reconciler) add(sv *sideVisits, k *keyVisits, r *Report, v *Visit) {
 // reports' items.
 func (rc *reconciler) gather(todo []int32) error {
 	n := len(rc.keys)
-	rc.ident = make([]identity, n)
+	rc.ident = make([]rules.Identity, n)
 	for _, loc := range todo {
 		id, err := rc.identityAt(loc)
 		if err != nil {
@@ -768,11 +616,11 @@ func (rc *reconciler) regather(locs []int32) {
 func (rc *reconciler) who(loc int32, side rules.Side, r *Report, v *Visit) (whoKey, uint64) {
 	var id string
 	switch rc.ident[loc] {
-	case byAccount:
-		id = "acct:" + normID(r.str(v.account))
-	case byPatientID:
-		id = "id:" + normID(r.str(v.id))
-	case byDay:
+	case rules.ByAccount:
+		id = "acct:" + rules.NormID(r.str(v.account))
+	case rules.ByPatientID:
+		id = "id:" + rules.NormID(r.str(v.id))
+	case rules.ByDay:
 		if side == rules.SideBilling {
 			// Billing has no patients; the EMR keeps its own, so its visits
 			// can still be told apart and explained.
@@ -967,18 +815,6 @@ func (rc *reconciler) collect(todo []int32, side rules.Side) ([]*sideVisits, []i
 	return out, clashed
 }
 
-func fillPatient(dst *rules.Patient, src rules.Patient) {
-	if dst.Name == "" {
-		dst.Name = src.Name
-	}
-	if dst.ID == "" {
-		dst.ID = src.ID
-	}
-	if dst.Account == "" {
-		dst.Account = src.Account
-	}
-}
-
 // checkIndex finds the check reports' items for a patient and date.
 type checkIndex struct {
 	items map[checkSlot][]checkItem
@@ -1077,7 +913,7 @@ func (ci *checkIndex) flags(p rules.Patient, dos rules.Date, k rules.Kind) rules
 	var f rules.Flag
 	nk := rules.NameKey(p.Name)
 	for _, it := range items {
-		if samePatient(p, nk, it.patient, it.nameKey) {
+		if rules.SamePatient(p, nk, it.patient, it.nameKey) {
 			f |= it.flags
 		}
 	}
@@ -1094,7 +930,7 @@ func (ci *checkIndex) has(k rules.Kind, p rules.Patient, dos rules.Date) bool {
 	}
 	nk := rules.NameKey(p.Name)
 	for _, it := range items {
-		if samePatient(p, nk, it.patient, it.nameKey) {
+		if rules.SamePatient(p, nk, it.patient, it.nameKey) {
 			return true
 		}
 	}
@@ -1169,7 +1005,7 @@ func (rc *reconciler) balanceLocation(loc int32) *rules.Location {
 		return days[d]
 	}
 	var pending []pendingMismatch
-	if id == byDay {
+	if id == rules.ByDay {
 		emr.index()
 		bill.index()
 		keys := make([]patientDay, 0, len(emr.keys)+len(bill.keys))
@@ -1216,7 +1052,7 @@ func (rc *reconciler) balanceLocation(loc int32) *rules.Location {
 		out.Days = []rules.Day{}
 	}
 	out.Balanced = out.ActionCount() == 0
-	if id == byDay {
+	if id == rules.ByDay {
 		out.PerDay = true
 	}
 	return out
@@ -1231,14 +1067,7 @@ func (rc *reconciler) newPatients(loc int32, emr *sideVisits) *rules.NewPatients
 			continue
 		}
 		for l, n := range r.NewPatients {
-			k := rules.LocationKey(l)
-			if k == "" {
-				k = rules.LocationKey(r.Location)
-			}
-			if k == "" && (rc.opt.Location != "" || len(rc.locSeen) <= 1) {
-				k = key
-			}
-			if k == key {
+			if rules.NewPatientsCount(rules.LocationKey(l), rules.LocationKey(r.Location), key, rc.opt.Location != "" || len(rc.locSeen) <= 1) {
 				billing += n
 				found = true
 			}
@@ -1247,11 +1076,8 @@ func (rc *reconciler) newPatients(loc int32, emr *sideVisits) *rules.NewPatients
 	if !found {
 		return nil
 	}
-	np := &rules.NewPatients{Billing: billing}
 	if emr.hasIE {
-		np.EMR = emr.ie
-		np.SameDay = min(emr.ieSameDay, max(emr.ie-billing, 0))
-		return np
+		return rules.CompareNewPatients(emr.ie, emr.ieSameDay, billing)
 	}
 	// SOAP 2.0: initial evaluations come from the Documented Units report.
 	ie := map[ieKey]float64{}
@@ -1261,15 +1087,14 @@ func (rc *reconciler) newPatients(loc int32, emr *sideVisits) *rules.NewPatients
 	for k, n := range rc.duIEAny {
 		ie[k] += n
 	}
-	var same float64
+	var units, same float64
 	for _, n := range ie {
-		np.EMR += n
+		units += n
 		if n > 1 {
 			same += n - 1
 		}
 	}
-	np.SameDay = min(same, max(np.EMR-billing, 0))
-	return np
+	return rules.CompareNewPatients(units, same, billing)
 }
 
 // pendingMismatch is a mismatch whose reason may still be dos_mismatch,
@@ -1431,89 +1256,32 @@ func (rc *reconciler) emrReason(k *keyVisits, p rules.Patient, billed int, check
 	})
 }
 
-// samePatient decides whether two rows are the same patient: by an id when
-// both carry the same kind, else by name.
-func samePatient(a rules.Patient, aKey string, b rules.Patient, bKey string) bool {
-	switch {
-	case a.Account != "" && b.Account != "":
-		return normID(a.Account) == normID(b.Account)
-	case a.ID != "" && b.ID != "":
-		return normID(a.ID) == normID(b.ID)
-	}
-	return aKey != "" && aKey == bKey
-}
-
-// normID compares ids without case, spaces or leading zeros ("00123" is
-// "123"), as spreadsheets often drop them.
-func normID(s string) string {
-	s = strings.ToUpper(strings.TrimSpace(s))
-	t := strings.TrimLeft(s, "0")
-	if t == "" && s != "" {
-		return "0"
-	}
-	return t
-}
-
 func ptr(f float64) *float64 { return &f }
 
-// reportWarnings adds what the reports themselves say the user should look
-// at: open exceptions, claims not sent, totals that disagree, the wrong
-// date basis, rows outside the period.
+// reportWarnings gathers what the rules need to know of each report for
+// the warnings the reports themselves raise.
 func (rc *reconciler) reportWarnings() {
-	var exceptions, notSent, notRebilled int
+	facts := make([]rules.ReportFacts, len(rc.reports))
 	for ri, r := range rc.reports {
-		switch r.Kind {
-		case rules.KindBillingExceptions:
-			exceptions += r.VisitCount()
-		case rules.KindClaimsFeed:
+		f := rules.ReportFacts{Name: r.Name, Kind: r.Kind, DateBasis: r.DateBasis, Stated: r.Stated, GrandTotal: r.GrandTotal,
+			Visits: r.VisitCount(), Outside: rc.outside[ri]}
+		if r.Kind.Role() == rules.RoleVisits {
+			f.Units = r.UnitCount()
+		}
+		if r.Kind == rules.KindClaimsFeed {
 			for i := range r.Visits {
 				v := &r.Visits[i]
 				if v.Flags&rules.FlagNotSent != 0 {
-					notSent++
+					f.NotSent++
 				}
 				if v.Flags&rules.FlagNotRebilled != 0 {
-					notRebilled++
+					f.NotRebilled++
 				}
 			}
 		}
-		if r.DateBasis != "" && !isDOSBasis(r.DateBasis) {
-			rc.warn(rules.Warning{Code: rules.WarnDateBasis, File: r.Name, Kind: r.Kind, DateBasis: r.DateBasis})
-		}
-		if r.Kind.Role() == rules.RoleVisits {
-			rc.totalsWarning(r, rules.TotalHeader, r.Stated)
-			rc.totalsWarning(r, rules.TotalGrandRow, r.GrandTotal)
-		}
-		if n := rc.outside[ri]; n > 0 && r.Kind.Role() == rules.RoleVisits {
-			rc.warn(rules.Warning{Code: rules.WarnOutsidePeriod, File: r.Name, Count: n, Period: &rc.period})
-		}
+		facts[ri] = f
 	}
-	if exceptions > 0 {
-		rc.warn(rules.Warning{Code: rules.WarnBillingExceptions, Count: exceptions})
-	}
-	if notSent > 0 {
-		rc.warn(rules.Warning{Code: rules.WarnClaimsNotSent, Count: notSent})
-	}
-	if notRebilled > 0 {
-		rc.warn(rules.Warning{Code: rules.WarnClaimsNotRebilled, Count: notRebilled})
-	}
-}
-
-func isDOSBasis(s string) bool {
-	k := rules.LocationKey(s)
-	return k == "dateofservice" || k == "dos" || k == "servicedate" || k == "visitdate"
-}
-
-func (rc *reconciler) totalsWarning(r *Report, in string, t rules.Totals) {
-	if t.Visits != nil {
-		if got := float64(r.VisitCount()); math.Abs(got-*t.Visits) > 0.001 {
-			rc.warn(rules.Warning{Code: rules.WarnHeaderTotals, File: r.Name, TotalIn: in, TotalOf: rules.TotalVisits, Stated: ptr(*t.Visits), Found: ptr(got)})
-		}
-	}
-	if t.Units != nil {
-		if got := r.UnitCount(); math.Abs(got-*t.Units) > 0.001 {
-			rc.warn(rules.Warning{Code: rules.WarnHeaderTotals, File: r.Name, TotalIn: in, TotalOf: rules.TotalUnits, Stated: ptr(*t.Units), Found: ptr(got)})
-		}
-	}
+	rc.warnings = append(rc.warnings, rules.ReportWarnings(facts, rc.period)...)
 }
 
 func (rc *reconciler) inputs() []rules.Input {
@@ -1540,45 +1308,11 @@ func (rc *reconciler) inputs() []rules.Input {
 	return out
 }
 
-// resultWarnings adds what the balance itself shows the user should look
-// at: day-only billing, new patients that differ, and check reports that
-// might explain what is left unexplained.
+// resultWarnings adds the warnings the balance's result raises.
 func (rc *reconciler) resultWarnings(res *rules.Result) {
-	emrUnexplained := 0
-	for i := range res.Locations {
-		l := &res.Locations[i]
-		if l.PerDay {
-			rc.warn(rules.Warning{Code: rules.WarnPerDay, Location: l.Location, Count: l.Reasons[rules.ReasonUnexplained]})
-		}
-		if np := l.NewPatients; np != nil && math.Abs(np.EMR-np.Billing) > 0.001 {
-			if np.SameDay > 0 && math.Abs(np.EMR-np.SameDay-np.Billing) < 0.001 {
-				rc.warn(rules.Warning{Code: rules.WarnNewPatientsSameDay, Location: l.Location, Count: int(np.SameDay), EMR: ptr(np.EMR), Billing: ptr(np.Billing)})
-			} else {
-				rc.warn(rules.Warning{Code: rules.WarnNewPatients, Location: l.Location, Count: int(math.Abs(np.EMR - np.Billing)), EMR: ptr(np.EMR), Billing: ptr(np.Billing)})
-			}
-		}
-		for _, m := range l.Mismatches {
-			if m.Side == rules.SideEMR && m.Reason == rules.ReasonUnexplained {
-				emrUnexplained++
-			}
-		}
+	var given []rules.Kind
+	for _, r := range rc.reports {
+		given = append(given, r.Kind)
 	}
-	if rc.has(rules.KindInsuranceClassSummary) && !slices.ContainsFunc(res.Locations, func(l rules.Location) bool { return l.NewPatients != nil }) {
-		rc.warn(rules.Warning{Code: rules.WarnNewPatientsLocation, Locations: rc.locNames()})
-	}
-	if emrUnexplained == 0 {
-		return
-	}
-	suggest := func(k rules.Kind) {
-		if !rc.has(k) {
-			rc.warn(rules.Warning{Code: rules.WarnCheckMissing, Count: emrUnexplained, Kind: k})
-		}
-	}
-	suggest(rules.KindBillingExceptions)
-	if rc.has(rules.KindEMRBillingReport) {
-		suggest(rules.KindClaimsFeed)
-	}
-	if rc.has(rules.KindDocumentedVisits) {
-		suggest(rules.KindDocumentedUnits)
-	}
+	rc.warnings = append(rc.warnings, rules.ResultWarnings(res, given, rc.locNames())...)
 }

@@ -1,0 +1,25 @@
+package rules
+
+// NewPatientsCount says whether an Insurance Class Summary row naming
+// rowKey, in a report stating reportKey, counts for location key: the row's
+// location, else the report's, else, when neither names one, the location
+// being balanced if it is the only one (single).
+func NewPatientsCount(rowKey, reportKey, key string, single bool) bool {
+	k := rowKey
+	if k == "" {
+		k = reportKey
+	}
+	if k == "" && single {
+		k = key
+	}
+	return k == key
+}
+
+// CompareNewPatients sets the EMR's initial-evaluation units against
+// billing's New Patients total. sameDay is the units beyond one per patient
+// and day (PT and OT evaluations the same day, say): billing counts such a
+// patient once, so as much of the EMR's excess as they explain is a
+// flagged, explained difference.
+func CompareNewPatients(emr, sameDay, billing float64) *NewPatients {
+	return &NewPatients{EMR: emr, Billing: billing, SameDay: min(sameDay, max(emr-billing, 0))}
+}

@@ -1,0 +1,172 @@
+package rules
+
+import (
+	"iter"
+	"maps"
+	"slices"
+	"testing"
+)
+
+func d(n int) Date { return DateOf(2026, 11, n) }
+
+func TestResolvePeriod(t *testing.T) {
+	week := Period{From: d(16), To: d(20)}
+	for _, c := range []struct {
+		name          string
+		given         Period
+		stated, found Sides[Period]
+		want          Period
+		warn, fail    bool
+	}{
+		{"the user's", Period{From: d(17), To: d(18)}, Sides[Period]{week, week}, Sides[Period]{}, Period{From: d(17), To: d(18)}, false, false},
+		{"the user's, backwards", Period{From: d(18), To: d(17)}, Sides[Period]{}, Sides[Period]{}, Period{}, false, true},
+		{"both sides state the same", Period{}, Sides[Period]{week, week}, Sides[Period]{}, week, false, false},
+		{"the dates both sides cover", Period{}, Sides[Period]{{From: d(16), To: d(22)}, week}, Sides[Period]{}, week, true, false},
+		{"no shared dates", Period{}, Sides[Period]{{From: d(2), To: d(6)}, week}, Sides[Period]{}, Period{}, false, true},
+		{"one side states", Period{}, Sides[Period]{{}, week}, Sides[Period]{{From: d(1), To: d(30)}}, week, false, false},
+		{"the dates found", Period{}, Sides[Period]{}, Sides[Period]{{From: d(17), To: d(19)}, {From: d(16), To: d(18)}}, Period{From: d(16), To: d(19)}, false, false},
+		{"one bound given", Period{To: d(18)}, Sides[Period]{week, week}, Sides[Period]{}, Period{From: d(16), To: d(18)}, false, false},
+	} {
+		got, w, err := ResolvePeriod(c.given, c.stated, c.found)
+		if (err != nil) != c.fail || got != c.want || (w != nil) != c.warn {
+			t.Errorf("%s: %s, warning %v, error %v; want %s, warning %v, error %v", c.name, got, w, err, c.want, c.warn, c.fail)
+		}
+		if c.name == "no shared dates" && ErrorFix(err) != FixPeriod {
+			t.Errorf("no shared dates: the fix is to give the period, got %q", ErrorFix(err))
+		}
+	}
+}
+
+func TestVisitLocation(t *testing.T) {
+	for _, c := range []struct {
+		name             string
+		row, report      string
+		role             Role
+		fallback         string
+		several          bool
+		want             string
+		wantAny, wantBad bool
+	}{
+		{"the row's", "uptown", "downtown", RoleVisits, "", true, "uptown", false, false},
+		{"the report's", "", "downtown", RoleVisits, "", true, "downtown", false, false},
+		{"the fallback", "", "", RoleVisits, "downtown", true, "downtown", false, false},
+		{"a check report's for every location", "", "", RoleCheck, "downtown", true, "", true, false},
+		{"none of several", "", "", RoleVisits, "", true, "", false, true},
+		{"none, and none named", "", "", RoleVisits, "", false, "", false, false},
+	} {
+		got, any, ok := VisitLocation(c.row, c.report, c.role, c.fallback, c.several)
+		if got != c.want || any != c.wantAny || ok == c.wantBad {
+			t.Errorf("%s: %q any %v ok %v", c.name, got, any, ok)
+		}
+	}
+	if got := LocationFallback("Down Town", []string{"uptown", "downtown"}); got != "downtown" {
+		t.Errorf("the user's location is the fallback: %q", got)
+	}
+	if got := LocationFallback("", []string{"uptown"}); got != "uptown" {
+		t.Errorf("the one location named is the fallback: %q", got)
+	}
+	if got := LocationFallback("", []string{"uptown", "downtown"}); got != "" {
+		t.Errorf("no fallback among several: %q", got)
+	}
+}
+
+func TestLatest(t *testing.T) {
+	visits := func(l string, days ...int) func(func(string, Date) bool) {
+		return func(yield func(string, Date) bool) {
+			for _, n := range days {
+				if !yield(l, d(n)) {
+					return
+				}
+			}
+		}
+	}
+	cas := KindChargeAuditSummary
+	old := Covers(cas, Period{From: d(16), To: d(20)}, []string{"downtown"}, visits("downtown", 16, 17))
+	fix := Covers(cas, Period{From: d(17), To: d(17)}, []string{"downtown"}, visits("downtown", 17))
+	uptown := Covers(cas, Period{From: d(16), To: d(20)}, []string{"uptown"}, visits("uptown", 16))
+	emr := Covers(KindEMRBillingReport, Period{From: d(16), To: d(20)}, []string{"downtown"}, visits("downtown", 16))
+	owner, replaced := Latest([]iter.Seq[Slot[string]]{old, fix, uptown, emr})
+	for _, c := range []struct {
+		s    Slot[string]
+		want int
+	}{
+		{Slot[string]{cas, "downtown", d(16)}, 0},
+		{Slot[string]{cas, "downtown", d(17)}, 1}, // the corrected export
+		{Slot[string]{cas, "uptown", d(16)}, 2},   // another location: no replacement
+		{Slot[string]{KindEMRBillingReport, "downtown", d(16)}, 3},
+	} {
+		if got := owner[c.s]; got != c.want {
+			t.Errorf("%v is owned by %d, want %d", c.s, got, c.want)
+		}
+	}
+	want := []Replacement{{Old: 0, New: 1, Dates: Period{From: d(17), To: d(17)}}}
+	if !slices.Equal(replaced, want) {
+		t.Errorf("replacements %+v, want %+v", replaced, want)
+	}
+}
+
+func TestChooseIdentity(t *testing.T) {
+	r := func(c Columns) VisitReport { return VisitReport{Name: "r.csv", Columns: c} }
+	name, acct, pid := Columns{Name: true}, Columns{Name: true, Account: true}, Columns{Name: true, PatientID: true}
+	for _, c := range []struct {
+		name         string
+		emr, billing []VisitReport
+		want         Identity
+		fail         bool
+	}{
+		{"names", []VisitReport{r(name)}, []VisitReport{r(acct)}, ByName, false},
+		{"an account on both sides", []VisitReport{r(acct)}, []VisitReport{r(acct)}, ByAccount, false},
+		{"a patient id on both sides", []VisitReport{r(pid)}, []VisitReport{r(pid)}, ByPatientID, false},
+		{"different kinds of id never match", []VisitReport{r(pid)}, []VisitReport{r(acct)}, ByName, false},
+		{"billing with no patient", []VisitReport{r(name)}, []VisitReport{r(Columns{Visits: true})}, ByDay, false},
+		{"ids of different kinds and no name", []VisitReport{r(Columns{PatientID: true})}, []VisitReport{r(Columns{Account: true})}, ByName, true},
+	} {
+		got, err := ChooseIdentity("Downtown", c.emr, c.billing)
+		if got != c.want || (err != nil) != c.fail {
+			t.Errorf("%s: %v, %v", c.name, got, err)
+		}
+	}
+	if Who(ByAccount, SideBilling, Patient{Account: "00123"}) != Who(ByAccount, SideEMR, Patient{Account: "123 "}) {
+		t.Error("accounts compare without leading zeros and spaces")
+	}
+	if Who(ByDay, SideBilling, Patient{Name: "Smith, John"}) != "" || Who(ByDay, SideEMR, Patient{Name: "Smith, John"}) == "" {
+		t.Error("per day, billing has no patients and the EMR keeps its own")
+	}
+}
+
+func TestCompareNewPatients(t *testing.T) {
+	for _, c := range []struct {
+		emr, same, billing float64
+		want               NewPatients
+	}{
+		{3, 0, 3, NewPatients{EMR: 3, Billing: 3}},
+		{4, 1, 3, NewPatients{EMR: 4, Billing: 3, SameDay: 1}},
+		{5, 1, 3, NewPatients{EMR: 5, Billing: 3, SameDay: 1}}, // one of the two explained
+		{3, 1, 3, NewPatients{EMR: 3, Billing: 3}},             // nothing to explain
+	} {
+		if got := CompareNewPatients(c.emr, c.same, c.billing); *got != c.want {
+			t.Errorf("CompareNewPatients(%v, %v, %v) = %+v, want %+v", c.emr, c.same, c.billing, *got, c.want)
+		}
+	}
+	if !NewPatientsCount("", "", "downtown", true) || NewPatientsCount("", "", "downtown", false) || !NewPatientsCount("", "downtown", "downtown", false) {
+		t.Error("NewPatientsCount")
+	}
+}
+
+func TestReportWarnings(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	got := ReportWarnings([]ReportFacts{
+		{Name: "emr.csv", Kind: KindEMRBillingReport, DateBasis: "Date of Service", Stated: Totals{Visits: f(45), Units: f(149)}, Visits: 45, Units: 148, Outside: 2},
+		{Name: "cas.csv", Kind: KindChargeAuditSummary, DateBasis: "Created Date", GrandTotal: Totals{Visits: f(41)}, Visits: 41},
+		{Name: "ex.csv", Kind: KindBillingExceptions, Visits: 2, Outside: 5},
+		{Name: "cf.csv", Kind: KindClaimsFeed, NotSent: 1, NotRebilled: 2},
+	}, Period{From: d(16), To: d(20)})
+	codes := map[string]int{}
+	for _, w := range got {
+		codes[w.Code] += max(w.Count, 1)
+	}
+	want := map[string]int{WarnHeaderTotals: 1, WarnOutsidePeriod: 2, WarnDateBasis: 1, WarnBillingExceptions: 2, WarnClaimsNotSent: 1, WarnClaimsNotRebilled: 2}
+	if !maps.Equal(codes, want) {
+		t.Errorf("warnings %v, want %v", codes, want)
+	}
+}
