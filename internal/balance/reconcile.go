@@ -13,20 +13,6 @@ import (
 	"github.com/balancebot/balancebot/internal/rules"
 )
 
-// Options are a user's choices for one reconciliation.
-type Options struct {
-	// Period limits dates of service; an unset bound comes from the reports.
-	Period rules.Period
-	// Location names the location of reports that carry none.
-	Location string
-	// SkipIncomplete leaves out locations that have reports on one side
-	// only, listing them in Result.Waiting, instead of showing all their
-	// visits as one-sided. The bot sets it: the other side's export may
-	// simply not have been uploaded yet. It also lets a balance with no
-	// complete location at all return a Result rather than an error.
-	SkipIncomplete bool
-}
-
 // Reconcile balances the visits of the EMR reports against those of the
 // billing reports, by location and date of service, and explains every
 // visit that is on one side only. It reads nothing and writes nothing: the
@@ -40,7 +26,7 @@ type Options struct {
 // is laid out for the memory: each visit gets a location index, each side
 // is gathered in one pass in file order into small per-location maps, the
 // two sides at once, and the locations are then balanced in parallel.
-func Reconcile(reports []*Report, opt Options) (*rules.Result, error) {
+func Reconcile(reports []*Report, opt rules.Options) (*rules.Result, error) {
 	rc := &reconciler{reports: reports, opt: opt}
 	if err := rc.checkSides(); err != nil && !opt.SkipIncomplete {
 		return nil, err
@@ -101,7 +87,7 @@ const (
 
 type reconciler struct {
 	reports []*Report
-	opt     Options
+	opt     rules.Options
 	period  rules.Period
 	// keys lists the locations by index, as LocationKeys; index finds one.
 	keys  []string

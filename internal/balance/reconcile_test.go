@@ -268,7 +268,7 @@ func TestReconcileReasons(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := Reconcile(tc.reports, Options{})
+			res, err := Reconcile(tc.reports, rules.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -312,7 +312,7 @@ func TestReconcileTwoLocationsInOneFile(t *testing.T) {
 		emr(line("Smith, John", 16, at("Downtown"), cpt("97110", 1)), line("Smith, John", 16, at("Uptown"), cpt("97110", 1)),
 			line("Doe, Jane", 16, at("Uptown"), cpt("97110", 1))),
 		bill(line("John Smith", 16, at("DOWNTOWN"), cpt("97110", 1)), line("John Smith", 16, at("uptown"), cpt("97110", 1))),
-	}, Options{})
+	}, rules.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +338,7 @@ func TestReconcileLocationResolution(t *testing.T) {
 	named := emr(line("Smith, John", 16, cpt("97110", 1)))
 	named.Location = "Downtown"
 	unnamed := bill(line("John Smith", 16, cpt("97110", 1)))
-	res, err := Reconcile([]*Report{named, unnamed}, Options{})
+	res, err := Reconcile([]*Report{named, unnamed}, rules.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,12 +347,12 @@ func TestReconcileLocationResolution(t *testing.T) {
 	}
 
 	two := emr(line("Smith, John", 16, at("Downtown"), cpt("97110", 1)), line("Doe, Jane", 16, at("Uptown"), cpt("97110", 1)))
-	_, err = Reconcile([]*Report{two, bill(line("John Smith", 16, cpt("97110", 1)))}, Options{})
+	_, err = Reconcile([]*Report{two, bill(line("John Smith", 16, cpt("97110", 1)))}, rules.Options{})
 	var e *rules.Error
 	if !errors.As(err, &e) || e.Code != rules.EInvalid || e.File != "cas.csv" || !strings.Contains(e.Message, "Downtown, Uptown") || e.Fix != rules.FixLocation || strings.Contains(e.Message, "--") {
 		t.Fatalf("want an invalid-input error naming cas.csv and both locations, got %v", err)
 	}
-	res, err = Reconcile([]*Report{two, bill(line("John Smith", 16, cpt("97110", 1)))}, Options{Location: "downtown"})
+	res, err = Reconcile([]*Report{two, bill(line("John Smith", 16, cpt("97110", 1)))}, rules.Options{Location: "downtown"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,7 +370,7 @@ func TestReconcileSides(t *testing.T) {
 		{[]*Report{emr(line("John Smith", 16)), build("ex.csv", rules.KindBillingExceptions, line("John Smith", 16))}, "No billing side"},
 		{nil, "No EMR side"},
 	} {
-		_, err := Reconcile(tc.reports, Options{})
+		_, err := Reconcile(tc.reports, rules.Options{})
 		if rules.ErrorCode(err) != rules.EInvalid || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("got %v, want an invalid-input error saying %q", err, tc.want)
 		}
@@ -381,7 +381,7 @@ func TestReconcilePeriod(t *testing.T) {
 	e := emr(line("Smith, John", 15, cpt("97110", 1)), line("Smith, John", 16, cpt("97110", 1)), line("Doe, Jane", 21, cpt("97110", 1)))
 	b := bill(line("John Smith", 16, cpt("97110", 1)))
 
-	res, err := Reconcile([]*Report{e, b}, Options{Period: rules.Period{From: day(16), To: day(20)}})
+	res, err := Reconcile([]*Report{e, b}, rules.Options{Period: rules.Period{From: day(16), To: day(20)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,7 +396,7 @@ func TestReconcilePeriod(t *testing.T) {
 	// Stated ranges that disagree: the dates both share, with a warning.
 	e.Period = rules.Period{From: day(16), To: day(20)}
 	b.Period = rules.Period{From: day(16), To: day(22)}
-	res, err = Reconcile([]*Report{e, b}, Options{})
+	res, err = Reconcile([]*Report{e, b}, rules.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,12 +406,12 @@ func TestReconcilePeriod(t *testing.T) {
 
 	// Ranges that share nothing cannot be balanced.
 	b.Period = rules.Period{From: day(23), To: day(27)}
-	if _, err := Reconcile([]*Report{e, b}, Options{}); rules.ErrorCode(err) != rules.EInvalid || !strings.Contains(err.Error(), "share no dates") {
+	if _, err := Reconcile([]*Report{e, b}, rules.Options{}); rules.ErrorCode(err) != rules.EInvalid || !strings.Contains(err.Error(), "share no dates") {
 		t.Errorf("disjoint ranges: got %v", err)
 	}
 
 	// Without any stated range, the dates found.
-	res, err = Reconcile([]*Report{emr(line("A, B", 15)), bill(line("B A", 17))}, Options{})
+	res, err = Reconcile([]*Report{emr(line("A, B", 15)), bill(line("B A", 17))}, rules.Options{})
 	if err != nil || res.From != day(15) || res.To != day(17) {
 		t.Errorf("found dates: %v %s..%s", err, res.From, res.To)
 	}
@@ -425,7 +425,7 @@ func TestReconcileReplacement(t *testing.T) {
 	tuesday := build("cas-tuesday.csv", rules.KindChargeAuditSummary, line("Jane Doe", 17, cpt("97110", 1)))
 	tuesday.Period = rules.Period{From: day(17), To: day(17)}
 	e := emr(line("Smith, John", 16, cpt("97110", 1)), line("Doe, Jane", 16, cpt("97110", 1)), line("Doe, Jane", 17, cpt("97110", 1)))
-	res, err := Reconcile([]*Report{e, old, newer, tuesday}, Options{})
+	res, err := Reconcile([]*Report{e, old, newer, tuesday}, rules.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -447,7 +447,7 @@ func TestReconcilePerDayBilling(t *testing.T) {
 		emr(line("Smith, John", 16, cpt("97110", 1)), line("Doe, Jane", 16, cpt("NORCM", 0)), line("Roe, Rick", 16, cpt("97110", 1)),
 			line("Smith, John", 17, cpt("97110", 1)), line("Doe, Jane", 17, cpt("97110", 1))),
 		b.Report(),
-	}, Options{})
+	}, rules.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -470,7 +470,7 @@ func TestReconcileByAccount(t *testing.T) {
 	e.Columns.Account = true
 	b := bill(line("John Smith", 16, acct("001001"), cpt("97110", 1)))
 	b.Columns.Account = true
-	res, err := Reconcile([]*Report{e, b}, Options{})
+	res, err := Reconcile([]*Report{e, b}, rules.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -488,7 +488,7 @@ func TestReconcileNewPatients(t *testing.T) {
 		line("Doe, Jane", 16, cpt("97162", 1)), line("Roe, Rick", 16, cpt("97164", 1)))
 	b := bill(line("John Smith", 16), line("Jane Doe", 16), line("Rick Roe", 16))
 
-	res, err := Reconcile([]*Report{e, b, ics(2)}, Options{})
+	res, err := Reconcile([]*Report{e, b, ics(2)}, rules.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -500,11 +500,11 @@ func TestReconcileNewPatients(t *testing.T) {
 		t.Errorf("a same-day PT+OT evaluation is an explained difference: %+v", res.Warnings)
 	}
 
-	res, _ = Reconcile([]*Report{e, b, ics(1)}, Options{})
+	res, _ = Reconcile([]*Report{e, b, ics(1)}, rules.Options{})
 	if findWarning(res, rules.WarnNewPatients) == nil {
 		t.Errorf("3 evaluations against 1 new patient is not explained: %+v", res.Warnings)
 	}
-	res, _ = Reconcile([]*Report{e, b}, Options{})
+	res, _ = Reconcile([]*Report{e, b}, rules.Options{})
 	if res.Locations[0].NewPatients != nil {
 		t.Error("without an Insurance Class Summary new_patients must be null")
 	}
@@ -518,7 +518,7 @@ func TestReconcileWarnings(t *testing.T) {
 	b.GrandTotal = rules.Totals{Units: ptr(2)}
 	ex := build("ex.csv", rules.KindBillingExceptions, line("Roe, Rick", 10), line("Roe, Rick", 11))
 	cf := build("cf.csv", rules.KindClaimsFeed, line("Roe, Rick", 16, status(rules.StatusNotSent)), line("Doe, Jane", 16, status(rules.StatusNotRebilled)))
-	res, err := Reconcile([]*Report{e, b, ex, cf}, Options{})
+	res, err := Reconcile([]*Report{e, b, ex, cf}, rules.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -541,7 +541,7 @@ func TestReconcileWarnings(t *testing.T) {
 	}
 
 	// An unexplained EMR visit with no exceptions report suggests pulling it.
-	res, _ = Reconcile([]*Report{emr(line("Smith, John", 16, cpt("97110", 1))), bill()}, Options{})
+	res, _ = Reconcile([]*Report{emr(line("Smith, John", 16, cpt("97110", 1))), bill()}, rules.Options{})
 	if n := countWarnings(res, rules.WarnCheckMissing); n != 2 {
 		t.Errorf("want suggestions for Billing Exceptions and Claims Feed, got %+v", res.Warnings)
 	}
@@ -571,7 +571,7 @@ func TestReconcileIncompleteLocations(t *testing.T) {
 	b := bill(line("John Smith", 16, at("Downtown"), cpt("97110", 1)))
 
 	// The command line shows Uptown, warning that billing lacks it.
-	res, err := Reconcile([]*Report{e, b}, Options{})
+	res, err := Reconcile([]*Report{e, b}, rules.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -583,7 +583,7 @@ func TestReconcileIncompleteLocations(t *testing.T) {
 	}
 
 	// The bot leaves Uptown out and says what it waits for.
-	res, err = Reconcile([]*Report{e, b}, Options{SkipIncomplete: true})
+	res, err = Reconcile([]*Report{e, b}, rules.Options{SkipIncomplete: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -596,7 +596,7 @@ func TestReconcileIncompleteLocations(t *testing.T) {
 	}
 
 	// With one side only, nothing is balanced and nothing is an error.
-	res, err = Reconcile([]*Report{e}, Options{SkipIncomplete: true})
+	res, err = Reconcile([]*Report{e}, rules.Options{SkipIncomplete: true})
 	if err != nil || res.Balanced || len(res.Locations) != 0 || len(res.Waiting) != 2 {
 		t.Errorf("one side only: %v %+v", err, res)
 	}
@@ -659,7 +659,7 @@ func TestNameHashCollisions(t *testing.T) {
 	}
 	var want []string
 	for _, reps := range cases() {
-		res, err := Reconcile(reps, Options{})
+		res, err := Reconcile(reps, rules.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -669,7 +669,7 @@ func TestNameHashCollisions(t *testing.T) {
 	hashName = func([]byte) uint64 { return 7 }
 	defer func() { hashName = real }()
 	for i, reps := range cases() {
-		res, err := Reconcile(reps, Options{})
+		res, err := Reconcile(reps, rules.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -713,7 +713,7 @@ func TestReportsMadeByHandBalanceTheSame(t *testing.T) {
 		return &c
 	}
 	outcome := func(reps []*Report) string {
-		res, err := Reconcile(reps, Options{})
+		res, err := Reconcile(reps, rules.Options{})
 		if err != nil {
 			return "error: " + err.Error()
 		}

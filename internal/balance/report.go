@@ -3,6 +3,7 @@ package balance
 import (
 	"encoding/json"
 	"hash/maphash"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -260,7 +261,8 @@ func (r *Report) Locations() []string {
 	for _, l := range r.locs {
 		add(l)
 	}
-	for l := range r.NewPatients {
+	// In a fixed order, so the spelling kept does not depend on the map's.
+	for _, l := range slices.Sorted(maps.Keys(r.NewPatients)) {
 		add(l)
 	}
 	sort.Strings(out)
@@ -693,4 +695,21 @@ func (r *Report) UnmarshalJSON(b []byte) error {
 	out.sum()
 	*r = out
 	return nil
+}
+
+// Plain is the report as the rules see it: one rules.Visit per key, with
+// its location and patient spelled out.
+func (r *Report) Plain() *rules.Report {
+	p := &rules.Report{Name: r.Name, Kind: r.Kind, Location: r.Location, Period: r.Period, DateBasis: r.DateBasis,
+		Columns: r.Columns, Stated: r.Stated, GrandTotal: r.GrandTotal, Rows: r.Rows, Removed: r.Removed,
+		NewPatients: maps.Clone(r.NewPatients)}
+	if r.Visits != nil {
+		p.Visits = make([]rules.Visit, len(r.Visits))
+	}
+	for i := range r.Visits {
+		v := &r.Visits[i]
+		p.Visits[i] = rules.Visit{Location: r.LocationOf(v), Patient: r.Patient(v), DOS: v.DOS, Count: v.Count,
+			Lines: v.Lines, Units: v.Units, IEUnits: v.IEUnits, Flags: v.Flags}
+	}
+	return p
 }

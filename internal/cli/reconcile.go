@@ -95,7 +95,7 @@ func Reconcile(args []string, stdout, stderr io.Writer) int {
 	if len(files) == 0 {
 		return fail("no files given.\n\n%s", ReconcileUsage)
 	}
-	var opt balance.Options
+	var opt rules.Options
 	var err error
 	if *from != "" {
 		if opt.Period.From, err = rules.ParseISODate(*from); err != nil {

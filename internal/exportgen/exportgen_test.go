@@ -32,7 +32,7 @@ func TestGeneratedPairBalancesAsExpected(t *testing.T) {
 	if e.Kind != rules.KindEMRBillingReport || b.Kind != rules.KindChargeAuditSummary {
 		t.Fatalf("kinds %s, %s", e.Kind, b.Kind)
 	}
-	res, err := balance.Reconcile([]*balance.Report{e, b}, balance.Options{})
+	res, err := balance.Reconcile([]*balance.Report{e, b}, rules.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,10 @@
 package rules
 
-import "iter"
+import (
+	"cmp"
+	"iter"
+	"slices"
+)
 
 // Slot is one kind of export's claim on a location and a date of service.
 // L is how the caller names locations (a key, an index).
@@ -47,7 +51,8 @@ type Replacement struct {
 // location and date, only the last export given that covers it counts, so
 // an export shared again, or corrected, is not counted twice. covers holds
 // each export's slots, in the order given. It returns the export that
-// owns each slot, and the replacements in the order found.
+// owns each slot, and the replacements ordered by the export replaced,
+// then the one that replaced it.
 func Latest[L comparable](covers []iter.Seq[Slot[L]]) (map[Slot[L]]int, []Replacement) {
 	owner := map[Slot[L]]int{}
 	for i, c := range covers {
@@ -73,5 +78,6 @@ func Latest[L comparable](covers []iter.Seq[Slot[L]]) (map[Slot[L]]int, []Replac
 			out[k].Dates = out[k].Dates.Union(Period{From: s.DOS, To: s.DOS})
 		}
 	}
+	slices.SortFunc(out, func(a, b Replacement) int { return cmp.Or(cmp.Compare(a.Old, b.Old), cmp.Compare(a.New, b.New)) })
 	return owner, out
 }

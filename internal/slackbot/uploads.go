@@ -393,7 +393,7 @@ func (b *Bot) balanceUploads(ctx context.Context, channel string, ups []*balance
 	for i, u := range ups {
 		reports[i] = u.Report
 	}
-	res, err := balance.Reconcile(reports, balance.Options{SkipIncomplete: true, Period: period})
+	res, err := balance.Reconcile(reports, rules.Options{SkipIncomplete: true, Period: period})
 	if err != nil {
 		return outcome{lines: []string{":x: " + esc(rules.ErrorMessage(err)+fixText(rules.ErrorFix(err)))}, reaction: "x"}
 	}
