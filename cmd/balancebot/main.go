@@ -18,9 +18,9 @@ import (
 	"time"
 	_ "time/tzdata" // BALANCEBOT_TIMEZONE works in images without zoneinfo
 
-	"github.com/balancebot/balancebot/internal/balance"
 	"github.com/balancebot/balancebot/internal/cli"
 	"github.com/balancebot/balancebot/internal/clock"
+	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/exports"
 	"github.com/balancebot/balancebot/internal/ops"
 	"github.com/balancebot/balancebot/internal/rules"
@@ -260,7 +260,7 @@ func (m *Main) purge(ctx context.Context) {
 // reader adapts the export readers to what the bot asks of them.
 func (m *Main) reader() slackbot.Reader {
 	cfg := m.Config
-	return func(name string, r io.Reader, kind rules.Kind, location string) (*balance.Report, error) {
+	return func(name string, r io.Reader, kind rules.Kind, location string) (*engine.Report, error) {
 		return exports.Read(name, r, exports.Options{
 			Kind: kind, Location: location, IECodes: cfg.ieCodes(),
 			MaxRows: cfg.MaxRows, MaxUnzip: int64(cfg.MaxFileMB) << 20 * 20,

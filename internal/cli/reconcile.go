@@ -13,7 +13,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/exports"
 	"github.com/balancebot/balancebot/internal/render"
 	"github.com/balancebot/balancebot/internal/rules"
@@ -123,7 +123,7 @@ func Reconcile(args []string, stdout, stderr io.Writer) int {
 
 	// Files are read side by side, one per core; their order is kept, as
 	// a later export of the same report replaces an earlier one.
-	read := make([]*balance.Report, len(files))
+	read := make([]*engine.Report, len(files))
 	errs := make([]error, len(files))
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
@@ -142,7 +142,7 @@ func Reconcile(args []string, stdout, stderr io.Writer) int {
 		})
 	}
 	wg.Wait()
-	var reports []*balance.Report
+	var reports []*engine.Report
 	var problems []error
 	for i := range files {
 		if errs[i] != nil {
@@ -160,7 +160,7 @@ func Reconcile(args []string, stdout, stderr io.Writer) int {
 		}
 		return ExitTrouble
 	}
-	res, err := balance.Reconcile(reports, opt)
+	res, err := engine.Reconcile(reports, opt)
 	if err != nil {
 		return fail("%s", message(err))
 	}

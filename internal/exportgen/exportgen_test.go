@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/exports"
 	"github.com/balancebot/balancebot/internal/rules"
 )
@@ -32,7 +32,7 @@ func TestGeneratedPairBalancesAsExpected(t *testing.T) {
 	if e.Kind != rules.KindEMRBillingReport || b.Kind != rules.KindChargeAuditSummary {
 		t.Fatalf("kinds %s, %s", e.Kind, b.Kind)
 	}
-	res, err := balance.Reconcile([]*balance.Report{e, b}, rules.Options{})
+	res, err := engine.Reconcile([]*engine.Report{e, b}, rules.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

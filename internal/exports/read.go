@@ -2,7 +2,7 @@
 // and XLSX files whose layouts vary with how the report was run. It finds
 // the header by content, maps columns through aliases, reads the preamble,
 // skips group and total rows, recognises the report kind and folds the rows
-// into a balance.Report as it streams, so memory grows with visits, not
+// into a engine.Report as it streams, so memory grows with visits, not
 // with file size.
 package exports
 
@@ -17,7 +17,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/rules"
 )
 
@@ -40,7 +40,7 @@ type Options struct {
 
 // ReadFile reads the export at path. Messages name the file by its base
 // name, as the user knows it.
-func ReadFile(path string, opt Options) (*balance.Report, error) {
+func ReadFile(path string, opt Options) (*engine.Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, rules.FileErrorf(filepath.Base(path), "cannot open the file: %v", errors.Unwrap(err))
@@ -53,7 +53,7 @@ func ReadFile(path string, opt Options) (*balance.Report, error) {
 //
 // Every error that is the user's to fix is a *rules.Error naming the file
 // (and row, where it applies) and saying how to fix it.
-func Read(name string, r io.Reader, opt Options) (rep *balance.Report, err error) {
+func Read(name string, r io.Reader, opt Options) (rep *engine.Report, err error) {
 	defer func() {
 		// A reader must never take the bot down, whatever the file holds.
 		// It is our fault, not the user's (EInternal), but the user still
@@ -92,7 +92,7 @@ func Read(name string, r io.Reader, opt Options) (rep *balance.Report, err error
 	}
 }
 
-func readWorkbook(name string, r io.Reader, opt Options) (*balance.Report, error) {
+func readWorkbook(name string, r io.Reader, opt Options) (*engine.Report, error) {
 	lim := xlsxLimits{unzip: opt.MaxUnzip, xml: 16 << 20}
 	if lim.unzip <= 0 {
 		lim.unzip = 1 << 30
@@ -151,7 +151,7 @@ type tableReader struct {
 	src  rowSource
 	hdr  *header
 	kind rules.Kind
-	b    *balance.Builder
+	b    *engine.Builder
 	// ctx holds values of labelled group rows ("Location: Uptown"), which
 	// apply to the rows under them.
 	ctx   [numFields]string
@@ -172,7 +172,7 @@ type tableReader struct {
 	line rules.Line
 }
 
-func readTable(name string, src rowSource, opt Options) (*balance.Report, error) {
+func readTable(name string, src rowSource, opt Options) (*engine.Report, error) {
 	t := &tableReader{name: name, opt: opt, src: src}
 	// The header is found by content among the first rows.
 	var head [][]string
@@ -221,7 +221,7 @@ func readTable(name string, src rowSource, opt Options) (*balance.Report, error)
 		Visits:    hdr.has(fVisits),
 		CPT:       hdr.has(fCPT),
 	}
-	t.b = balance.NewBuilder(name, kind, cols, opt.IECodes)
+	t.b = engine.NewBuilder(name, kind, cols, opt.IECodes)
 	if opt.SizeHint > 0 {
 		// About 150 bytes of export per visit: CPT-line reports run to
 		// 200, visit-per-row reports to 60; the index grows past a miss.

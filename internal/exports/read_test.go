@@ -13,13 +13,13 @@ import (
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 
-	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // visitsOf renders a report's visits compactly, one per key, sorted:
 // "Smith, John|Downtown|2026-11-16|count=1|units=3|norcm".
-func visitsOf(r *balance.Report) []string {
+func visitsOf(r *engine.Report) []string {
 	var out []string
 	for _, v := range r.Visits {
 		p := r.Patient(&v)
@@ -56,7 +56,7 @@ type readCase struct {
 	loc    string
 	period string // "2026-11-16 to 2026-11-20", or "" for none
 	visits []string
-	check  func(t *testing.T, r *balance.Report)
+	check  func(t *testing.T, r *engine.Report)
 }
 
 func runReadCases(t *testing.T, cases []readCase) {
@@ -114,7 +114,7 @@ func TestReadCSVVariants(t *testing.T) {
 			kind:   rules.KindEMRBillingReport,
 			loc:    "Downtown",
 			period: "2026-11-16 to 2026-11-20",
-			check: func(t *testing.T, r *balance.Report) {
+			check: func(t *testing.T, r *engine.Report) {
 				if r.Stated.Visits == nil || *r.Stated.Visits != 2 || r.Stated.Units == nil || *r.Stated.Units != 3 {
 					t.Errorf("stated totals = %+v", r.Stated)
 				}
@@ -130,7 +130,7 @@ func TestReadCSVVariants(t *testing.T) {
 			loc:    "Uptown",
 			period: "2026-11-16 to 2026-11-17",
 			visits: []string{"DOE, JANE||2026-11-16|count=1|units=0|acct=0042"},
-			check: func(t *testing.T, r *balance.Report) {
+			check: func(t *testing.T, r *engine.Report) {
 				if r.DateBasis != "Date of Service" {
 					t.Errorf("date basis = %q", r.DateBasis)
 				}
@@ -179,7 +179,7 @@ func TestReadCSVVariants(t *testing.T) {
 				"Doe, Jane|Uptown|2026-11-17|count=1|units=1",
 				"Smith, John|Downtown|2026-11-16|count=1|units=3",
 			},
-			check: func(t *testing.T, r *balance.Report) {
+			check: func(t *testing.T, r *engine.Report) {
 				if r.GrandTotal.Units == nil || *r.GrandTotal.Units != 4 {
 					t.Errorf("grand total = %+v", r.GrandTotal)
 				}
@@ -249,7 +249,7 @@ func TestReadCSVVariants(t *testing.T) {
 				"9002,2026-11-16,97110,1,P1003,12,77,Daily Note,,,GP,2026-11-16,3\n",
 			kind:   rules.KindEMRBillingReport,
 			visits: []string{"|12|2026-11-16|count=1|units=3|id=P1002"},
-			check: func(t *testing.T, r *balance.Report) {
+			check: func(t *testing.T, r *engine.Report) {
 				if r.Removed != 1 || !r.Columns.PatientID || r.Columns.Name {
 					t.Errorf("removed = %d, columns = %+v", r.Removed, r.Columns)
 				}
@@ -284,7 +284,7 @@ func TestReadCSVVariants(t *testing.T) {
 			data: "Documented Visits\nLocation: Uptown\n\nPatient Name,Date of Service,Finalizing Therapist\nHughes Nora,11/16/2026,Lopez\nHughes Nora,11/16/2026,Kim\nCount: 2\n",
 			kind: rules.KindDocumentedVisits, loc: "Uptown",
 			visits: []string{"Hughes Nora||2026-11-16|count=2|units=0"},
-			check: func(t *testing.T, r *balance.Report) {
+			check: func(t *testing.T, r *engine.Report) {
 				if r.GrandTotal.Visits == nil || *r.GrandTotal.Visits != 2 {
 					t.Errorf("count row = %+v", r.GrandTotal)
 				}
@@ -313,7 +313,7 @@ func TestReadCSVVariants(t *testing.T) {
 			name: "Insurance Class Summary",
 			data: "Insurance Class Summary\nLocation: Downtown\n\nInsurance Class,Visits,New Patients\nCommercial,24,2\nMedicare,13,1\nTotal,37,3\n",
 			kind: rules.KindInsuranceClassSummary, loc: "Downtown",
-			check: func(t *testing.T, r *balance.Report) {
+			check: func(t *testing.T, r *engine.Report) {
 				if r.NewPatients[""] != 3 || r.Rows != 2 {
 					t.Errorf("new patients = %v over %d rows, want 3 over 2", r.NewPatients, r.Rows)
 				}

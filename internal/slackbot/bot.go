@@ -2,7 +2,7 @@
 // exports users drop into a channel, balances them, and replies with a
 // Block Kit summary, threaded details and the mismatch list as a CSV. It
 // speaks to the rest of balancebot only through domain types: the store is
-// a balance.UploadStore and reading is a Reader.
+// a engine.UploadStore and reading is a Reader.
 package slackbot
 
 import (
@@ -23,13 +23,13 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
-	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/rules"
 )
 
 // Reader reads one export. kind and location are the user's hints ("" for
 // none).
-type Reader func(name string, r io.Reader, kind rules.Kind, location string) (*balance.Report, error)
+type Reader func(name string, r io.Reader, kind rules.Kind, location string) (*engine.Report, error)
 
 // Config is what the bot needs.
 type Config struct {
@@ -77,9 +77,9 @@ var (
 // Store is what the bot keeps: uploads, the balances it posted, and the
 // jobs it has acknowledged.
 type Store interface {
-	balance.UploadStore
-	balance.ResultStore
-	balance.JobStore
+	engine.UploadStore
+	engine.ResultStore
+	engine.JobStore
 }
 
 // Bot is the Slack bot.
@@ -292,7 +292,7 @@ func (b *Bot) onEvent(req *socketmode.Request) {
 	}
 	s := &share{EventID: key, Channel: ev.Channel, User: ev.User, Text: ev.Text, TS: ev.TS, ThreadTS: ev.ThreadTS, Files: ev.Files}
 	payload, _ := json.Marshal(s)
-	job := &balance.Job{EventID: key, Channel: ev.Channel, Payload: payload, Created: b.cfg.Now()}
+	job := &engine.Job{EventID: key, Channel: ev.Channel, Payload: payload, Created: b.cfg.Now()}
 	dup, err := b.cfg.Store.AddJob(context.Background(), job)
 	switch {
 	case err != nil:
@@ -308,7 +308,7 @@ func (b *Bot) onEvent(req *socketmode.Request) {
 }
 
 // runJob handles a recorded job in the background, unless it is running.
-func (b *Bot) runJob(job *balance.Job, s *share) {
+func (b *Bot) runJob(job *engine.Job, s *share) {
 	b.runMu.Lock()
 	if job.ID != 0 && b.running[job.ID] {
 		b.runMu.Unlock()
@@ -331,12 +331,12 @@ func (b *Bot) runJob(job *balance.Job, s *share) {
 		ctxStore := context.WithoutCancel(ctx)
 		switch {
 		case err == nil:
-			if err := b.cfg.Store.FinishJob(ctxStore, job.ID, balance.JobDone); err != nil {
+			if err := b.cfg.Store.FinishJob(ctxStore, job.ID, engine.JobDone); err != nil {
 				b.log.Error("cannot mark an upload handled", "event", job.EventID, "err", err.Error())
 			}
 		case job.Attempts >= maxAttempts:
 			b.log.Error("giving up on an upload", "event", job.EventID, "attempts", job.Attempts, "err", err.Error())
-			b.cfg.Store.FinishJob(ctxStore, job.ID, balance.JobFailed)
+			b.cfg.Store.FinishJob(ctxStore, job.ID, engine.JobFailed)
 			b.giveUp(ctxStore, job, s)
 		default:
 			b.log.Warn("upload not finished; it will be resumed", "event", job.EventID, "attempt", job.Attempts, "err", err.Error())
@@ -349,7 +349,7 @@ func (b *Bot) runJob(job *balance.Job, s *share) {
 const maxAttempts = 5
 
 // giveUp tells the user an upload could not be handled.
-func (b *Bot) giveUp(ctx context.Context, job *balance.Job, s *share) {
+func (b *Bot) giveUp(ctx context.Context, job *engine.Job, s *share) {
 	text := ":x: I could not finish reading these files: Slack kept failing me. Please share them again."
 	var err error
 	if job.StatusTS != "" {
@@ -373,7 +373,7 @@ func (b *Bot) resume(ctx context.Context, stop <-chan struct{}) {
 		for _, j := range jobs {
 			var s share
 			if err := json.Unmarshal(j.Payload, &s); err != nil {
-				b.cfg.Store.FinishJob(ctx, j.ID, balance.JobFailed)
+				b.cfg.Store.FinishJob(ctx, j.ID, engine.JobFailed)
 				continue
 			}
 			b.log.Info("resuming an upload", "event", j.EventID, "attempts", j.Attempts)

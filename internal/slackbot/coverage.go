@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/render"
 	"github.com/balancebot/balancebot/internal/rules"
 )
@@ -22,7 +22,7 @@ type coverage struct {
 // analyze sorts uploads by location and records what each covers within p.
 // An upload without a location counts for every location the others name,
 // as the balance itself would take it.
-func analyze(ups []*balance.Upload, p rules.Period) []*coverage {
+func analyze(ups []*engine.Upload, p rules.Period) []*coverage {
 	byLoc := map[string]*coverage{}
 	var order []string
 	get := func(loc string) *coverage {
@@ -40,7 +40,7 @@ func analyze(ups []*balance.Upload, p rules.Period) []*coverage {
 	}
 	// Visit reports decide the locations; check reports (a Billing
 	// Exceptions Report for all locations, say) only add to them.
-	var unnamed, checks []*balance.Upload
+	var unnamed, checks []*engine.Upload
 	for _, u := range ups {
 		locs := u.Report.Locations()
 		switch {
@@ -85,7 +85,7 @@ func analyze(ups []*balance.Upload, p rules.Period) []*coverage {
 	return out
 }
 
-func (c *coverage) add(u *balance.Upload, p rules.Period) {
+func (c *coverage) add(u *engine.Upload, p rules.Period) {
 	k := u.Report.Kind
 	if k.Role() == rules.RoleCheck {
 		c.checks[k]++
@@ -225,7 +225,7 @@ func statusLines(covs []*coverage, p rules.Period) []string {
 }
 
 // verdictLine describes a posted balance with a link to it.
-func verdictLine(r *balance.Posted) string {
+func verdictLine(r *engine.Posted) string {
 	if r == nil {
 		return ""
 	}

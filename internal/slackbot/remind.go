@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/rules"
 )
 
@@ -63,7 +63,7 @@ type reminder struct {
 	// Unreadable is set when the store could not say what was uploaded.
 	Unreadable bool
 	Coverage   []*coverage
-	Posted     *balance.Posted
+	Posted     *engine.Posted
 }
 
 // reminderMessage renders a reminder for the practice's SOAP version.

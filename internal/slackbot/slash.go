@@ -8,7 +8,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
-	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/rules"
 )
 
@@ -141,7 +141,7 @@ type statusWeek struct {
 	Name     string
 	Period   rules.Period
 	Coverage []*coverage
-	Posted   *balance.Posted
+	Posted   *engine.Posted
 }
 
 // statusText renders /balance status.

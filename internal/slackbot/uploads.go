@@ -13,7 +13,7 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/render"
 	"github.com/balancebot/balancebot/internal/rules"
 )
@@ -52,7 +52,7 @@ func parseHints(text string) hints {
 // answer in the upload's thread. It returns an error only when that answer
 // could not be given (Slack unreachable, shutdown): the job then stays
 // pending and is resumed, reusing the replies it already posted.
-func (b *Bot) handleShare(ctx context.Context, job *balance.Job, s *share) error {
+func (b *Bot) handleShare(ctx context.Context, job *engine.Job, s *share) error {
 	lock := b.channelLock(s.Channel)
 	lock.Lock()
 	defer lock.Unlock()
@@ -71,7 +71,7 @@ func (b *Bot) handleShare(ctx context.Context, job *balance.Job, s *share) error
 	}
 	h := parseHints(s.Text)
 	var files []fileResult
-	var added []*balance.Upload
+	var added []*engine.Upload
 	failed := 0
 	for _, fe := range b.fetchAll(ctx, s.Files, h) {
 		if ctx.Err() != nil {
@@ -130,7 +130,7 @@ func (b *Bot) handleShare(ctx context.Context, job *balance.Job, s *share) error
 	return nil
 }
 
-func (b *Bot) saveJob(ctx context.Context, job *balance.Job) {
+func (b *Bot) saveJob(ctx context.Context, job *engine.Job) {
 	if job.ID == 0 {
 		return
 	}
@@ -143,7 +143,7 @@ func (b *Bot) saveJob(ctx context.Context, job *balance.Job) {
 type fetched struct {
 	f    slack.File
 	name string
-	rep  *balance.Report
+	rep  *engine.Report
 	hash string
 	// refused, when set, says why the file was not taken.
 	refused *refusal
@@ -155,10 +155,10 @@ type fileResult struct {
 	Name string
 	// Kept is the upload stored for the file (by this attempt or an
 	// earlier one at the same message).
-	Kept *balance.Upload
+	Kept *engine.Upload
 	// Same is the earlier upload of the same content, when the file was
 	// already held: it counts once.
-	Same    *balance.Upload
+	Same    *engine.Upload
 	Refused *refusal
 }
 
@@ -239,7 +239,7 @@ func (b *Bot) keep(ctx context.Context, s *share, fe fetched) fileResult {
 		return out
 	}
 	f, rep := fe.f, fe.rep
-	up := &balance.Upload{Channel: s.Channel, FileID: f.ID, FileName: fe.name, User: s.User, MessageTS: s.TS,
+	up := &engine.Upload{Channel: s.Channel, FileID: f.ID, FileName: fe.name, User: s.User, MessageTS: s.TS,
 		At: b.cfg.Now(), Hash: fe.hash, Report: rep}
 	earlier, dup, err := b.cfg.Store.SaveUpload(ctx, up)
 	switch {
@@ -317,7 +317,7 @@ func fixText(f rules.Fix) string {
 
 // describe says what an upload is: "*emr.csv*: EMR Billing Report ·
 // Downtown · Mon 11/16 – Fri 11/20 · 45 visits".
-func describe(u *balance.Upload) string {
+func describe(u *engine.Upload) string {
 	r := u.Report
 	parts := []string{r.Kind.Title()}
 	if locs := r.Locations(); len(locs) > 0 {
@@ -367,7 +367,7 @@ type outcome struct {
 // balanceAfter balances the dates the new uploads cover, with everything
 // the channel holds for them, posting a result for each location both
 // sides now cover and saying what is still needed for the others.
-func (b *Bot) balanceAfter(ctx context.Context, channel string, added []*balance.Upload, posted func(ts string)) outcome {
+func (b *Bot) balanceAfter(ctx context.Context, channel string, added []*engine.Upload, posted func(ts string)) outcome {
 	var p rules.Period
 	for _, u := range added {
 		up := u.Period()
@@ -388,12 +388,12 @@ func (b *Bot) balanceAfter(ctx context.Context, channel string, added []*balance
 
 // balanceUploads balances uploads over period (or the period they state)
 // and posts the result; it is shared by uploads and /balance.
-func (b *Bot) balanceUploads(ctx context.Context, channel string, ups []*balance.Upload, period rules.Period, posted func(ts string)) outcome {
-	reports := make([]*balance.Report, len(ups))
+func (b *Bot) balanceUploads(ctx context.Context, channel string, ups []*engine.Upload, period rules.Period, posted func(ts string)) outcome {
+	reports := make([]*engine.Report, len(ups))
 	for i, u := range ups {
 		reports[i] = u.Report
 	}
-	res, err := balance.Reconcile(reports, rules.Options{SkipIncomplete: true, Period: period})
+	res, err := engine.Reconcile(reports, rules.Options{SkipIncomplete: true, Period: period})
 	if err != nil {
 		return outcome{lines: []string{":x: " + esc(rules.ErrorMessage(err)+fixText(rules.ErrorFix(err)))}, reaction: "x"}
 	}
@@ -488,7 +488,7 @@ func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result,
 	if err != nil || link == "" {
 		link = "#"
 	}
-	record := &balance.Posted{Channel: channel, TS: ts, Link: link, Period: res.Period(), Balanced: res.Balanced, At: b.cfg.Now()}
+	record := &engine.Posted{Channel: channel, TS: ts, Link: link, Period: res.Period(), Balanced: res.Balanced, At: b.cfg.Now()}
 	for i := range res.Locations {
 		record.Locations = append(record.Locations, res.Locations[i].Location)
 		record.NeedsAction += res.Locations[i].ActionCount()

@@ -22,7 +22,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
-	"github.com/balancebot/balancebot/internal/balance"
+	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/rules"
 )
 
@@ -37,7 +37,7 @@ type DB struct {
 	Now func() time.Time
 }
 
-var _ balance.UploadStore = (*DB)(nil)
+var _ engine.UploadStore = (*DB)(nil)
 
 // Open opens the store at path, creating the file (mode 0600, its folder
 // 0700) and applying migrations in order. A path that cannot be written
@@ -152,7 +152,7 @@ func (db *DB) Migrations(ctx context.Context) ([]string, error) {
 
 // locationSet is how an upload's locations are stored and compared: the
 // sorted location keys, '|'-joined.
-func locationSet(r *balance.Report) string {
+func locationSet(r *engine.Report) string {
 	var keys []string
 	for _, l := range r.Locations() {
 		keys = append(keys, rules.LocationKey(l))
@@ -163,7 +163,7 @@ func locationSet(r *balance.Report) string {
 
 // SaveUpload keeps u. The same content in the same channel is kept once; a
 // newer export of the same kind, locations and period replaces older ones.
-func (db *DB) SaveUpload(ctx context.Context, u *balance.Upload) (*balance.Upload, bool, error) {
+func (db *DB) SaveUpload(ctx context.Context, u *engine.Upload) (*engine.Upload, bool, error) {
 	blob, err := encodeReport(u.Report)
 	if err != nil {
 		return nil, false, err
@@ -208,12 +208,12 @@ func (db *DB) SaveUpload(ctx context.Context, u *balance.Upload) (*balance.Uploa
 
 const uploadColumns = `id, channel, file_id, file_name, user_id, message_ts, uploaded_at, content_hash, report`
 
-func scanUpload(scan func(...any) error) (*balance.Upload, error) { return scanKnown(scan, nil) }
+func scanUpload(scan func(...any) error) (*engine.Upload, error) { return scanKnown(scan, nil) }
 
 // scanKnown scans an upload whose report, when its id is in known, was
 // left unread (NULL) and is taken from known.
-func scanKnown(scan func(...any) error, known map[int64]*balance.Report) (*balance.Upload, error) {
-	var u balance.Upload
+func scanKnown(scan func(...any) error, known map[int64]*engine.Report) (*engine.Upload, error) {
+	var u engine.Upload
 	var at int64
 	var blob []byte
 	if err := scan(&u.ID, &u.Channel, &u.FileID, &u.FileName, &u.User, &u.MessageTS, &at, &u.Hash, &blob); err != nil {
@@ -232,7 +232,7 @@ func scanKnown(scan func(...any) error, known map[int64]*balance.Report) (*balan
 	return &u, nil
 }
 
-func (db *DB) upload(ctx context.Context, id int64) (*balance.Upload, error) {
+func (db *DB) upload(ctx context.Context, id int64) (*engine.Upload, error) {
 	row := db.db.QueryRowContext(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE id = ?`, id)
 	return scanUpload(row.Scan)
 }
@@ -241,10 +241,10 @@ func (db *DB) upload(ctx context.Context, id int64) (*balance.Upload, error) {
 // without replaced ones. The reports of known uploads are not read back:
 // for a large group's month, reading and decoding them again took as long
 // as the balance itself.
-func (db *DB) Uploads(ctx context.Context, channel string, p rules.Period, known ...*balance.Upload) ([]*balance.Upload, error) {
+func (db *DB) Uploads(ctx context.Context, channel string, p rules.Period, known ...*engine.Upload) ([]*engine.Upload, error) {
 	cols := uploadColumns
 	args := []any{channel, int64(p.From), int64(p.To)}
-	have := map[int64]*balance.Report{}
+	have := map[int64]*engine.Report{}
 	for _, u := range known {
 		if u != nil && u.ID != 0 && u.Report != nil {
 			have[u.ID] = u.Report
@@ -267,7 +267,7 @@ func (db *DB) Uploads(ctx context.Context, channel string, p rules.Period, known
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*balance.Upload
+	var out []*engine.Upload
 	for rows.Next() {
 		u, err := scanKnown(rows.Scan, have)
 		if err != nil {
@@ -281,11 +281,11 @@ func (db *DB) Uploads(ctx context.Context, channel string, p rules.Period, known
 // encodeReport writes a report in balance's binary layout: a month of a
 // large group's visits takes tens of milliseconds each way, where gzipped
 // JSON (the first layout, still read) took seconds.
-func encodeReport(r *balance.Report) ([]byte, error) { return r.MarshalBinary() }
+func encodeReport(r *engine.Report) ([]byte, error) { return r.MarshalBinary() }
 
-func decodeReport(blob []byte) (*balance.Report, error) {
-	var r balance.Report
-	if balance.IsBinaryReport(blob) {
+func decodeReport(blob []byte) (*engine.Report, error) {
+	var r engine.Report
+	if engine.IsBinaryReport(blob) {
 		return &r, r.UnmarshalBinary(blob)
 	}
 	// Uploads stored before the binary layout: gzipped JSON.

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package balance
+package engine
 
 // hugePages does nothing off Linux.
 func hugePages[E any](s []E) {}

@@ -1,4 +1,4 @@
-package balance
+package engine
 
 // prefetch asks the CPU to start loading the cache line at p without
 // waiting for it (PREFETCHT0). A plain load would not do: the core retires

@@ -1,6 +1,6 @@
 //go:build !amd64
 
-package balance
+package engine
 
 // prefetch does nothing where there is no assembly for it.
 func prefetch(p *uint64) {}
