@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -23,8 +24,9 @@ import (
 	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/exports"
 	"github.com/balancebot/balancebot/internal/ops"
-	"github.com/balancebot/balancebot/internal/rules"
+	"github.com/balancebot/balancebot/internal/render"
 	"github.com/balancebot/balancebot/internal/schedule"
+	"github.com/balancebot/balancebot/internal/service"
 	"github.com/balancebot/balancebot/internal/slackbot"
 	"github.com/balancebot/balancebot/internal/sqlite"
 )
@@ -46,6 +48,18 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// reconcileCommand wires the command line's reconcile: the export readers
+// with no limits (the files are the user's own), one file a core, and the
+// text, JSON and CSV renderings.
+func reconcileCommand() *cli.Command {
+	read := func(name string, r io.Reader, h service.Hint) (*engine.Report, error) {
+		return exports.Read(name, r, exports.Options{Kind: h.Kind, Location: h.Location, IECodes: h.IECodes})
+	}
+	svc := service.New(read, nil)
+	svc.Parallel = runtime.GOMAXPROCS(0)
+	return &cli.Command{Service: svc, Render: render.Write}
+}
+
 func run(args []string, stdout, stderr io.Writer) int {
 	cmd := "run"
 	if len(args) > 0 {
@@ -53,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	switch cmd {
 	case "reconcile":
-		return cli.Reconcile(args, stdout, stderr)
+		return reconcileCommand().Reconcile(args, stdout, stderr)
 	case "run":
 		return runBot(stderr)
 	case "backup":
@@ -183,8 +197,8 @@ func (m *Main) Run(ctx context.Context) error {
 		FullNames:       cfg.FullNames,
 		MaxFileBytes:    int64(cfg.MaxFileMB) << 20,
 		TZ:              cfg.tz,
+		Service:         service.New(m.reader(), db),
 		Store:           db,
-		Read:            m.reader(),
 		SOAPVersion:     cfg.SOAPVersion,
 		Log:             m.Log,
 		Now:             m.Clock.Now,
@@ -257,12 +271,17 @@ func (m *Main) purge(ctx context.Context) {
 	}
 }
 
-// reader adapts the export readers to what the bot asks of them.
-func (m *Main) reader() slackbot.Reader {
+// reader adapts the export readers to what the service asks of them, with
+// the practice's settings.
+func (m *Main) reader() service.Reader {
 	cfg := m.Config
-	return func(name string, r io.Reader, kind rules.Kind, location string) (*engine.Report, error) {
+	return func(name string, r io.Reader, h service.Hint) (*engine.Report, error) {
+		ie := h.IECodes
+		if ie == nil {
+			ie = cfg.ieCodes()
+		}
 		return exports.Read(name, r, exports.Options{
-			Kind: kind, Location: location, IECodes: cfg.ieCodes(),
+			Kind: h.Kind, Location: h.Location, IECodes: ie,
 			MaxRows: cfg.MaxRows, MaxUnzip: int64(cfg.MaxFileMB) << 20 * 20,
 		})
 	}

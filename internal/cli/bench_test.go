@@ -43,7 +43,7 @@ func forSizes(b *testing.B, bench func(b *testing.B, emr, billing string)) {
 func BenchmarkReconcile(b *testing.B) {
 	forSizes(b, func(b *testing.B, emr, billing string) {
 		for i := 0; i < b.N; i++ {
-			if code := Reconcile([]string{"--format", "json", emr, billing}, io.Discard, io.Discard); code != ExitNotBalanced {
+			if code := command().Reconcile([]string{"--format", "json", emr, billing}, io.Discard, io.Discard); code != ExitNotBalanced {
 				b.Fatalf("exit status %d", code)
 			}
 		}

@@ -24,7 +24,7 @@ const peakEnv = "BALANCEBOT_BENCH_PEAK_FILE"
 
 func TestMain(m *testing.M) {
 	if files := os.Getenv(childEnv); files != "" {
-		code := Reconcile(append([]string{"--format", "json"}, strings.Split(files, "\n")...), io.Discard, os.Stderr)
+		code := command().Reconcile(append([]string{"--format", "json"}, strings.Split(files, "\n")...), io.Discard, os.Stderr)
 		if peak := ownPeak(); peak > 0 {
 			os.WriteFile(os.Getenv(peakEnv), []byte(strconv.FormatInt(peak, 10)), 0o600)
 		}

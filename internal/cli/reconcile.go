@@ -4,19 +4,17 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 
-	"github.com/balancebot/balancebot/internal/engine"
-	"github.com/balancebot/balancebot/internal/exports"
-	"github.com/balancebot/balancebot/internal/render"
 	"github.com/balancebot/balancebot/internal/rules"
+	"github.com/balancebot/balancebot/internal/service"
 )
 
 // Exit statuses of reconcile.
@@ -54,9 +52,19 @@ func (k kindFlags) Set(s string) error {
 	return nil
 }
 
+// Command is the reconcile command. It only translates: flags and paths
+// in, the service's result out through Render, and an exit status.
+type Command struct {
+	// Service reads and balances the files.
+	Service *service.Service
+	// Render writes a result in a format: "text", "json" or "csv", with
+	// patient names in full (the files are the user's own).
+	Render func(w io.Writer, format string, res *rules.Result) error
+}
+
 // Reconcile runs "balancebot reconcile" with args (after the subcommand)
 // and returns the exit status.
-func Reconcile(args []string, stdout, stderr io.Writer) int {
+func (c *Command) Reconcile(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("reconcile", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	format := fs.String("format", "text", "")
@@ -121,57 +129,39 @@ func Reconcile(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	// Files are read side by side, one per core; their order is kept, as
-	// a later export of the same report replaces an earlier one.
-	read := make([]*engine.Report, len(files))
-	errs := make([]error, len(files))
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
+	// --location goes to the balance, not the reader: it names only the
+	// location of files that carry none, and the files' own spelling of a
+	// location wins. The order of the files is kept: a later export of
+	// the same report replaces an earlier one.
+	srcs := make([]service.Source, len(files))
 	for i, path := range files {
 		kind := kinds[path]
 		if kind == "" {
 			kind = kinds[filepath.Base(path)]
 		}
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			// --location goes to the balance, not the reader: it names only
-			// the location of files that carry none, and the files' own
-			// spelling of a location wins.
-			read[i], errs[i] = exports.ReadFile(path, exports.Options{Kind: kind, IECodes: ie})
-		})
+		name := filepath.Base(path)
+		srcs[i] = service.Source{Name: name, Hint: service.Hint{Kind: kind, IECodes: ie}, Open: func() (io.ReadCloser, error) {
+			f, err := os.Open(path)
+			if err != nil {
+				return nil, rules.FileErrorf(name, "cannot open the file: %v", errors.Unwrap(err))
+			}
+			return f, nil
+		}}
 	}
-	wg.Wait()
-	var reports []*engine.Report
-	var problems []error
-	for i := range files {
-		if errs[i] != nil {
-			problems = append(problems, errs[i])
-			continue
-		}
-		reports = append(reports, read[i])
-	}
+	res, problems, err := c.Service.Reconcile(context.Background(), srcs, opt)
 	if len(problems) > 0 {
 		for _, p := range problems {
 			fmt.Fprintf(stderr, "balancebot reconcile: %s\n", message(p))
 		}
 		if len(problems) < len(files) {
-			fmt.Fprintf(stderr, "Nothing was balanced: fix %s and run again.\n", render.Plural(len(problems), "that file", "those files"))
+			fmt.Fprintf(stderr, "Nothing was balanced: fix %s and run again.\n", plural(len(problems), "that file", "those files"))
 		}
 		return ExitTrouble
 	}
-	res, err := engine.Reconcile(reports, opt)
 	if err != nil {
 		return fail("%s", message(err))
 	}
-	switch *format {
-	case "json":
-		err = render.JSON(stdout, res)
-	case "csv":
-		err = render.CSV(stdout, res, true)
-	default:
-		err = render.Text(stdout, res, true)
-	}
+	err = c.Render(stdout, *format, res)
 	if err != nil {
 		return fail("writing the result: %v", err)
 	}
@@ -203,4 +193,11 @@ func message(err error) string {
 		msg += " Give them with --from YYYY-MM-DD and --to YYYY-MM-DD."
 	}
 	return msg
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -23,7 +23,7 @@ func examples(t *testing.T, week string) []string {
 
 func run(args ...string) (stdout, stderr string, code int) {
 	var out, errb bytes.Buffer
-	code = Reconcile(args, &out, &errb)
+	code = command().Reconcile(args, &out, &errb)
 	return out.String(), errb.String(), code
 }
 

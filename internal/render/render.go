@@ -225,3 +225,17 @@ func InputLine(in rules.Input) string {
 	}
 	return in.File + ": " + strings.Join(parts, ", ")
 }
+
+// Write renders res in format, "text", "json" or "csv", with patient names
+// in full: the command line's renderings.
+func Write(w io.Writer, format string, res *rules.Result) error {
+	switch format {
+	case "json":
+		return JSON(w, res)
+	case "csv":
+		return CSV(w, res, true)
+	case "text":
+		return Text(w, res, true)
+	}
+	return fmt.Errorf("no format %q: text, json or csv", format)
+}

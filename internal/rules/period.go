@@ -1,6 +1,9 @@
 package rules
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Union is the smallest period that holds both p and q; an unset period
 // adds nothing.
@@ -68,4 +71,16 @@ func ResolvePeriod(given Period, stated, found Sides[Period]) (Period, *Warning,
 		return Period{}, nil, Errorf("The period ends (%s) before it starts (%s).", q.To, q.From)
 	}
 	return q, w, nil
+}
+
+// Weekdays lists the Monday-to-Friday dates of p: clinics balance working
+// days, and an export that covers none of a weekend misses nothing.
+func Weekdays(p Period) []Date {
+	var out []Date
+	for d := p.From; d <= p.To; d++ {
+		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			out = append(out, d)
+		}
+	}
+	return out
 }

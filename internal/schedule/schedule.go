@@ -18,7 +18,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/balancebot/balancebot/internal/clock"
-	"github.com/balancebot/balancebot/internal/engine"
+	"github.com/balancebot/balancebot/internal/service"
 )
 
 // Reminder is a named schedule and the channels it goes to.
@@ -36,7 +36,7 @@ type Send func(ctx context.Context, name, channel string, slot time.Time, late b
 type Scheduler struct {
 	clock clock.Clock
 	tz    *time.Location
-	store engine.ReminderStore
+	store service.ReminderStore
 	send  Send
 	log   *slog.Logger
 	plans []plan
@@ -62,7 +62,7 @@ func Parse(spec string) (cron.Schedule, error) {
 }
 
 // New makes a scheduler; reminders with no channels are dropped.
-func New(c clock.Clock, tz *time.Location, store engine.ReminderStore, send Send, log *slog.Logger, reminders ...Reminder) (*Scheduler, error) {
+func New(c clock.Clock, tz *time.Location, store service.ReminderStore, send Send, log *slog.Logger, reminders ...Reminder) (*Scheduler, error) {
 	s := &Scheduler{clock: c, tz: tz, store: store, send: send, log: log, Tick: func() {}}
 	for _, r := range reminders {
 		if len(r.Channels) == 0 || r.Spec == "" {

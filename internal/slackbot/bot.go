@@ -2,7 +2,7 @@
 // exports users drop into a channel, balances them, and replies with a
 // Block Kit summary, threaded details and the mismatch list as a CSV. It
 // speaks to the rest of balancebot only through domain types: the store is
-// a engine.UploadStore and reading is a Reader.
+// a service.UploadStore and reading is a Reader.
 package slackbot
 
 import (
@@ -23,13 +23,8 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
-	"github.com/balancebot/balancebot/internal/engine"
-	"github.com/balancebot/balancebot/internal/rules"
+	"github.com/balancebot/balancebot/internal/service"
 )
-
-// Reader reads one export. kind and location are the user's hints ("" for
-// none).
-type Reader func(name string, r io.Reader, kind rules.Kind, location string) (*engine.Report, error)
 
 // Config is what the bot needs.
 type Config struct {
@@ -47,8 +42,11 @@ type Config struct {
 	// TZ is the practice's time zone, for "this week" and reminders.
 	TZ *time.Location
 
-	Store Store
-	Read  Reader
+	// Service reads, keeps and balances the exports shared; Store keeps
+	// what is the bot's own: the jobs it acknowledged, the balances it
+	// posted, the reminders it sent.
+	Service *service.Service
+	Store   Store
 	// SOAPVersion is the practice's ("1.0", "2.0", or "" for both), for
 	// checklists and for naming the EMR export to pull.
 	SOAPVersion string
@@ -77,9 +75,9 @@ var (
 // Store is what the bot keeps: uploads, the balances it posted, and the
 // jobs it has acknowledged.
 type Store interface {
-	engine.UploadStore
-	engine.ResultStore
-	engine.JobStore
+	service.UploadStore
+	service.ResultStore
+	service.JobStore
 }
 
 // Bot is the Slack bot.
@@ -292,7 +290,7 @@ func (b *Bot) onEvent(req *socketmode.Request) {
 	}
 	s := &share{EventID: key, Channel: ev.Channel, User: ev.User, Text: ev.Text, TS: ev.TS, ThreadTS: ev.ThreadTS, Files: ev.Files}
 	payload, _ := json.Marshal(s)
-	job := &engine.Job{EventID: key, Channel: ev.Channel, Payload: payload, Created: b.cfg.Now()}
+	job := &service.Job{EventID: key, Channel: ev.Channel, Payload: payload, Created: b.cfg.Now()}
 	dup, err := b.cfg.Store.AddJob(context.Background(), job)
 	switch {
 	case err != nil:
@@ -308,7 +306,7 @@ func (b *Bot) onEvent(req *socketmode.Request) {
 }
 
 // runJob handles a recorded job in the background, unless it is running.
-func (b *Bot) runJob(job *engine.Job, s *share) {
+func (b *Bot) runJob(job *service.Job, s *share) {
 	b.runMu.Lock()
 	if job.ID != 0 && b.running[job.ID] {
 		b.runMu.Unlock()
@@ -331,12 +329,12 @@ func (b *Bot) runJob(job *engine.Job, s *share) {
 		ctxStore := context.WithoutCancel(ctx)
 		switch {
 		case err == nil:
-			if err := b.cfg.Store.FinishJob(ctxStore, job.ID, engine.JobDone); err != nil {
+			if err := b.cfg.Store.FinishJob(ctxStore, job.ID, service.JobDone); err != nil {
 				b.log.Error("cannot mark an upload handled", "event", job.EventID, "err", err.Error())
 			}
 		case job.Attempts >= maxAttempts:
 			b.log.Error("giving up on an upload", "event", job.EventID, "attempts", job.Attempts, "err", err.Error())
-			b.cfg.Store.FinishJob(ctxStore, job.ID, engine.JobFailed)
+			b.cfg.Store.FinishJob(ctxStore, job.ID, service.JobFailed)
 			b.giveUp(ctxStore, job, s)
 		default:
 			b.log.Warn("upload not finished; it will be resumed", "event", job.EventID, "attempt", job.Attempts, "err", err.Error())
@@ -349,7 +347,7 @@ func (b *Bot) runJob(job *engine.Job, s *share) {
 const maxAttempts = 5
 
 // giveUp tells the user an upload could not be handled.
-func (b *Bot) giveUp(ctx context.Context, job *engine.Job, s *share) {
+func (b *Bot) giveUp(ctx context.Context, job *service.Job, s *share) {
 	text := ":x: I could not finish reading these files: Slack kept failing me. Please share them again."
 	var err error
 	if job.StatusTS != "" {
@@ -373,7 +371,7 @@ func (b *Bot) resume(ctx context.Context, stop <-chan struct{}) {
 		for _, j := range jobs {
 			var s share
 			if err := json.Unmarshal(j.Payload, &s); err != nil {
-				b.cfg.Store.FinishJob(ctx, j.ID, engine.JobFailed)
+				b.cfg.Store.FinishJob(ctx, j.ID, service.JobFailed)
 				continue
 			}
 			b.log.Info("resuming an upload", "event", j.EventID, "attempts", j.Attempts)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/rules"
+	"github.com/balancebot/balancebot/internal/service"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden/")
@@ -162,12 +163,12 @@ var week = rules.Period{From: rules.DateOf(2026, 11, 16), To: rules.DateOf(2026,
 
 // upload makes an upload of a report of kind k at location loc over p,
 // with n visits.
-func upload(file string, k rules.Kind, loc string, p rules.Period, n int) *engine.Upload {
+func upload(file string, k rules.Kind, loc string, p rules.Period, n int) *service.Upload {
 	r := &engine.Report{Name: file, Kind: k, Location: loc, Period: p}
 	for i := range n {
 		r.AddVisit("", rules.Patient{Name: "Example, Patient"}, engine.Visit{DOS: p.From.AddDays(i % 5), Count: 1})
 	}
-	return &engine.Upload{FileName: file, User: "U0BILLING", Report: r,
+	return &service.Upload{FileName: file, User: "U0BILLING", Report: r,
 		At: time.Date(2026, 11, 23, 15, 4, 0, 0, time.UTC)}
 }
 
@@ -201,17 +202,17 @@ func TestGoldenUploadReply(t *testing.T) {
 
 func TestGoldenStatus(t *testing.T) {
 	this := rules.Period{From: week.From.AddDays(7), To: week.From.AddDays(9)}
-	ups := []*engine.Upload{
+	ups := []*service.Upload{
 		upload("emr.csv", rules.KindEMRBillingReport, "Downtown", rules.Period{From: week.From, To: week.From.AddDays(4)}, 45),
 		upload("cas.csv", rules.KindChargeAuditSummary, "Downtown", rules.Period{From: week.From, To: week.From.AddDays(4)}, 41),
 		upload("uptown-emr.csv", rules.KindEMRBillingReport, "Uptown", rules.Period{From: week.From, To: week.From.AddDays(2)}, 20),
 		upload("exceptions.csv", rules.KindBillingExceptions, "", week, 2),
 	}
-	posted := &engine.Posted{Period: rules.Period{From: week.From, To: week.From.AddDays(4)}, NeedsAction: 5,
+	posted := &service.Posted{Period: rules.Period{From: week.From, To: week.From.AddDays(4)}, NeedsAction: 5,
 		Link: "https://example.slack.com/archives/C1/p1"}
 	weeks := []statusWeek{
 		{Name: "This week", Period: this},
-		{Name: "Last week", Period: week, Coverage: analyze(ups, week), Posted: posted},
+		{Name: "Last week", Period: week, Coverage: service.Covering(ups, week), Posted: posted},
 	}
 	got := statusText(weeks, "1.0")
 	goldenText(t, "status.txt", got)
@@ -230,7 +231,7 @@ func TestGoldenHelp(t *testing.T) {
 func TestGoldenReminder(t *testing.T) {
 	chi := time.FixedZone("CST", -6*3600)
 	monday := time.Date(2026, 11, 23, 9, 0, 0, 0, chi)
-	ups := []*engine.Upload{
+	ups := []*service.Upload{
 		upload("emr.csv", rules.KindEMRBillingReport, "Downtown", rules.Period{From: week.From, To: week.From.AddDays(4)}, 45),
 	}
 	for _, c := range []struct {
@@ -239,9 +240,9 @@ func TestGoldenReminder(t *testing.T) {
 		soap   string
 	}{
 		{"reminder-weekly.txt", reminder{Name: ReminderWeekly, Slot: monday, Period: reminderPeriod(ReminderWeekly, rules.DateOfTime(monday)),
-			Coverage: analyze(ups, week)}, "1.0"},
+			Coverage: service.Covering(ups, week)}, "1.0"},
 		{"reminder-weekly-balanced.txt", reminder{Name: ReminderWeekly, Slot: monday, Period: reminderPeriod(ReminderWeekly, rules.DateOfTime(monday)),
-			Coverage: analyze(ups, week), Posted: &engine.Posted{Period: week, Balanced: true, Link: "https://example.slack.com/archives/C1/p2"}}, ""},
+			Coverage: service.Covering(ups, week), Posted: &service.Posted{Period: week, Balanced: true, Link: "https://example.slack.com/archives/C1/p2"}}, ""},
 		{"reminder-daily-late.txt", reminder{Name: ReminderDaily, Slot: monday, Late: true, Period: reminderPeriod(ReminderDaily, rules.DateOfTime(monday))}, "2.0"},
 	} {
 		t.Run(c.golden, func(t *testing.T) { goldenText(t, c.golden, reminderMessage(c.r, c.soap)) })

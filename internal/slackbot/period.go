@@ -109,18 +109,6 @@ func (b *Bot) today() rules.Date {
 	return rules.DateOfTime(b.cfg.Now().In(b.cfg.TZ))
 }
 
-// weekdays lists the Monday-to-Friday dates of p: clinics balance working
-// days, and an export that covers none of a weekend misses nothing.
-func weekdays(p rules.Period) []rules.Date {
-	var out []rules.Date
-	for d := p.From; d <= p.To; d++ {
-		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
-			out = append(out, d)
-		}
-	}
-	return out
-}
-
 // ranges folds sorted dates into runs of consecutive weekdays, formatted
 // for people: "Mon 11/16 – Wed 11/18, Fri 11/20".
 func ranges(ds []rules.Date) string {

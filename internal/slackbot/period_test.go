@@ -67,7 +67,7 @@ func TestRanges(t *testing.T) {
 			t.Errorf("ranges(%v) = %q, want %q", tc.days, got, tc.want)
 		}
 	}
-	if got := weekdays(rules.Period{From: d(11, 20), To: d(11, 23)}); len(got) != 2 {
+	if got := rules.Weekdays(rules.Period{From: d(11, 20), To: d(11, 23)}); len(got) != 2 {
 		t.Errorf("weekdays over a weekend: %v", got)
 	}
 }

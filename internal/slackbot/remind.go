@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/rules"
+	"github.com/balancebot/balancebot/internal/service"
 )
 
 // Reminder names: the weekly reminder covers last week, the daily one the
@@ -42,12 +42,12 @@ func reminderPeriod(name string, slot rules.Date) rules.Period {
 func (b *Bot) reminderText(ctx context.Context, name, channel string, slot time.Time, late bool) string {
 	local := slot.In(b.cfg.TZ)
 	r := reminder{Name: name, Slot: local, Late: late, Period: reminderPeriod(name, rules.DateOfTime(local))}
-	ups, err := b.cfg.Store.Uploads(ctx, channel, r.Period)
+	covs, err := b.cfg.Service.Standing(ctx, channel, r.Period)
 	switch {
 	case err != nil:
 		r.Unreadable = true
-	case len(ups) > 0:
-		r.Coverage = analyze(ups, r.Period)
+	case len(covs) > 0:
+		r.Coverage = covs
 		r.Posted, _ = b.cfg.Store.LatestResult(ctx, channel, r.Period)
 	}
 	return reminderMessage(r, b.cfg.SOAPVersion)
@@ -62,8 +62,8 @@ type reminder struct {
 	Period rules.Period
 	// Unreadable is set when the store could not say what was uploaded.
 	Unreadable bool
-	Coverage   []*coverage
-	Posted     *engine.Posted
+	Coverage   []*service.Coverage
+	Posted     *service.Posted
 }
 
 // reminderMessage renders a reminder for the practice's SOAP version.

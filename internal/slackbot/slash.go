@@ -8,8 +8,8 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
-	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/rules"
+	"github.com/balancebot/balancebot/internal/service"
 )
 
 const usage = "*Balance the EMR against billing*\n" +
@@ -70,31 +70,30 @@ func (b *Bot) balanceRequest(ctx context.Context, cmd slack.SlashCommand, r requ
 	lock := b.channelLock(cmd.ChannelID)
 	lock.Lock()
 	defer lock.Unlock()
-	ups, err := b.cfg.Store.Uploads(ctx, cmd.ChannelID, r.period)
+	bal, err := b.cfg.Service.BalancePeriod(ctx, cmd.ChannelID, r.period)
 	if err != nil {
 		b.log.Error("cannot read stored uploads", "err", err.Error())
 		b.respond(ctx, cmd, ":x: I could not read what was uploaded here (a storage fault on our side). Try again in a minute.")
 		return
 	}
 	label := dayRange(r.period)
-	if len(ups) == 0 {
+	if len(bal.Coverage) == 0 {
 		b.respond(ctx, cmd, fmt.Sprintf("Nothing is uploaded here for %s yet. Drop these in this channel:\n• %s\n• %s\n"+
 			"If I am not in this channel yet, type `/invite @balancebot` first, or I will not see what you drop.",
 			label, strings.TrimPrefix(pullFor(rules.SideEMR, b.cfg.SOAPVersion), "the "), strings.TrimPrefix(pullFor(rules.SideBilling, b.cfg.SOAPVersion), "the ")))
 		return
 	}
-	covs := analyze(ups, r.period)
-	span := both(covs, r.period)
+	covs := bal.Coverage
 	var notes []string
-	if span.IsZero() {
+	if bal.Result == nil && bal.Err == nil {
 		notes = append(notes, fmt.Sprintf("I cannot balance %s yet: no location has both sides.", label))
 	} else {
-		o := b.balanceUploads(ctx, cmd.ChannelID, ups, span, nil)
+		o := b.postBalance(ctx, cmd.ChannelID, bal, nil)
 		if o.err != nil {
 			notes = append(notes, ":x: Slack would not take the balance right now; try again in a minute.")
 		}
 		notes = append(notes, o.lines...)
-		if o.reaction == "x" && strings.Contains(strings.Join(o.lines, ""), notInChannel) {
+		if o.notInChannel {
 			// The rest would be about a balance nobody can see.
 			b.respond(ctx, cmd, strings.Join(notes, "\n"))
 			return
@@ -120,14 +119,14 @@ func (b *Bot) status(ctx context.Context, channel string) string {
 	}
 	for i := range weeks {
 		w := &weeks[i]
-		ups, err := b.cfg.Store.Uploads(ctx, channel, w.Period)
+		covs, err := b.cfg.Service.Standing(ctx, channel, w.Period)
 		if err != nil {
 			return ":x: I could not read what was uploaded here (a storage fault on our side). Try again in a minute."
 		}
-		if len(ups) == 0 {
+		if len(covs) == 0 {
 			continue
 		}
-		w.Coverage = analyze(ups, w.Period)
+		w.Coverage = covs
 		if res, err := b.cfg.Store.LatestResult(ctx, channel, w.Period); err == nil {
 			w.Posted = res
 		}
@@ -140,8 +139,8 @@ func (b *Bot) status(ctx context.Context, channel string) string {
 type statusWeek struct {
 	Name     string
 	Period   rules.Period
-	Coverage []*coverage
-	Posted   *engine.Posted
+	Coverage []*service.Coverage
+	Posted   *service.Posted
 }
 
 // statusText renders /balance status.

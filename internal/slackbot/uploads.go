@@ -16,6 +16,7 @@ import (
 	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/render"
 	"github.com/balancebot/balancebot/internal/rules"
+	"github.com/balancebot/balancebot/internal/service"
 )
 
 // hints are what a user may write with an upload: "kind: claims_feed",
@@ -52,7 +53,7 @@ func parseHints(text string) hints {
 // answer in the upload's thread. It returns an error only when that answer
 // could not be given (Slack unreachable, shutdown): the job then stays
 // pending and is resumed, reusing the replies it already posted.
-func (b *Bot) handleShare(ctx context.Context, job *engine.Job, s *share) error {
+func (b *Bot) handleShare(ctx context.Context, job *service.Job, s *share) error {
 	lock := b.channelLock(s.Channel)
 	lock.Lock()
 	defer lock.Unlock()
@@ -71,7 +72,7 @@ func (b *Bot) handleShare(ctx context.Context, job *engine.Job, s *share) error 
 	}
 	h := parseHints(s.Text)
 	var files []fileResult
-	var added []*engine.Upload
+	var added []*service.Upload
 	failed := 0
 	for _, fe := range b.fetchAll(ctx, s.Files, h) {
 		if ctx.Err() != nil {
@@ -130,7 +131,7 @@ func (b *Bot) handleShare(ctx context.Context, job *engine.Job, s *share) error 
 	return nil
 }
 
-func (b *Bot) saveJob(ctx context.Context, job *engine.Job) {
+func (b *Bot) saveJob(ctx context.Context, job *service.Job) {
 	if job.ID == 0 {
 		return
 	}
@@ -155,10 +156,10 @@ type fileResult struct {
 	Name string
 	// Kept is the upload stored for the file (by this attempt or an
 	// earlier one at the same message).
-	Kept *engine.Upload
+	Kept *service.Upload
 	// Same is the earlier upload of the same content, when the file was
 	// already held: it counts once.
-	Same    *engine.Upload
+	Same    *service.Upload
 	Refused *refusal
 }
 
@@ -221,7 +222,7 @@ func (b *Bot) fetch(ctx context.Context, f slack.File, h hints) fetched {
 		out.refused = &refusal{Reason: refusedDownload, Err: err}
 		return out
 	}
-	rep, err := b.cfg.Read(name, bytes.NewReader(data), h.kind, h.location)
+	rep, err := b.cfg.Service.Read(name, bytes.NewReader(data), service.Hint{Kind: h.kind, Location: h.location})
 	if err != nil {
 		b.log.Info("file refused", "file", f.ID, "code", rules.ErrorCode(err))
 		out.refused = &refusal{Reason: refusedUnreadable, Err: err}
@@ -239,17 +240,17 @@ func (b *Bot) keep(ctx context.Context, s *share, fe fetched) fileResult {
 		return out
 	}
 	f, rep := fe.f, fe.rep
-	up := &engine.Upload{Channel: s.Channel, FileID: f.ID, FileName: fe.name, User: s.User, MessageTS: s.TS,
-		At: b.cfg.Now(), Hash: fe.hash, Report: rep}
-	earlier, dup, err := b.cfg.Store.SaveUpload(ctx, up)
+	up := &service.Upload{Channel: s.Channel, FileID: f.ID, FileName: fe.name, User: s.User, MessageTS: s.TS,
+		Hash: fe.hash, Report: rep}
+	earlier, err := b.cfg.Service.Keep(ctx, up, b.cfg.Now())
 	switch {
 	case err != nil:
 		b.log.Error("cannot store an upload", "file", f.ID, "err", err.Error())
 		out.Refused = &refusal{Reason: refusedStorage, Err: err}
-	case dup && earlier.MessageTS == s.TS && earlier.FileID == f.ID:
+	case earlier != nil && earlier.MessageTS == s.TS && earlier.FileID == f.ID:
 		// Kept by an earlier attempt at this very message, before a crash.
 		out.Kept = earlier
-	case dup:
+	case earlier != nil:
 		out.Same = earlier
 	default:
 		b.log.Info("file read", "file", f.ID, "kind", string(rep.Kind), "rows", rep.Rows, "visits", rep.VisitCount())
@@ -317,7 +318,7 @@ func fixText(f rules.Fix) string {
 
 // describe says what an upload is: "*emr.csv*: EMR Billing Report ·
 // Downtown · Mon 11/16 – Fri 11/20 · 45 visits".
-func describe(u *engine.Upload) string {
+func describe(u *service.Upload) string {
 	r := u.Report
 	parts := []string{r.Kind.Title()}
 	if locs := r.Locations(); len(locs) > 0 {
@@ -362,38 +363,27 @@ type outcome struct {
 	// err is set when the result could not be posted for a reason that may
 	// pass (Slack unreachable, shutdown): worth trying again.
 	err error
+	// notInChannel is set when Slack refused the post because the bot is
+	// not in the channel.
+	notInChannel bool
 }
 
 // balanceAfter balances the dates the new uploads cover, with everything
 // the channel holds for them, posting a result for each location both
 // sides now cover and saying what is still needed for the others.
-func (b *Bot) balanceAfter(ctx context.Context, channel string, added []*engine.Upload, posted func(ts string)) outcome {
-	var p rules.Period
-	for _, u := range added {
-		up := u.Period()
-		if p.IsZero() {
-			p = up
-			continue
-		}
-		p = rules.Period{From: min(p.From, up.From), To: max(p.To, up.To)}
-	}
-	// The files just kept are in memory: not read back from the store.
-	ups, err := b.cfg.Store.Uploads(ctx, channel, p, added...)
+func (b *Bot) balanceAfter(ctx context.Context, channel string, added []*service.Upload, posted func(ts string)) outcome {
+	bal, err := b.cfg.Service.BalanceNew(ctx, channel, added)
 	if err != nil {
 		b.log.Error("cannot read stored uploads", "err", err.Error())
 		return outcome{lines: []string{":x: balancebot could not read what was uploaded before (a storage fault on our side). Try `/balance week` in a minute."}, reaction: "x"}
 	}
-	return b.balanceUploads(ctx, channel, ups, rules.Period{}, posted)
+	return b.postBalance(ctx, channel, bal, posted)
 }
 
-// balanceUploads balances uploads over period (or the period they state)
-// and posts the result; it is shared by uploads and /balance.
-func (b *Bot) balanceUploads(ctx context.Context, channel string, ups []*engine.Upload, period rules.Period, posted func(ts string)) outcome {
-	reports := make([]*engine.Report, len(ups))
-	for i, u := range ups {
-		reports[i] = u.Report
-	}
-	res, err := engine.Reconcile(reports, rules.Options{SkipIncomplete: true, Period: period})
+// postBalance posts a balance and says what it led to; it is shared by
+// uploads and /balance.
+func (b *Bot) postBalance(ctx context.Context, channel string, bal *service.Balance, posted func(ts string)) outcome {
+	res, err := bal.Result, bal.Err
 	if err != nil {
 		return outcome{lines: []string{":x: " + esc(rules.ErrorMessage(err)+fixText(rules.ErrorFix(err)))}, reaction: "x"}
 	}
@@ -409,6 +399,7 @@ func (b *Bot) balanceUploads(ctx context.Context, channel string, ups []*engine.
 				return o
 			}
 			if isNotInChannel(err) {
+				o.notInChannel = true
 				o.lines = append(o.lines, ":x: "+notInChannel)
 			} else {
 				o.lines = append(o.lines, ":x: The balance was computed but Slack would not take the message. Try `/balance week` in a minute.")
@@ -488,7 +479,7 @@ func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result,
 	if err != nil || link == "" {
 		link = "#"
 	}
-	record := &engine.Posted{Channel: channel, TS: ts, Link: link, Period: res.Period(), Balanced: res.Balanced, At: b.cfg.Now()}
+	record := &service.Posted{Channel: channel, TS: ts, Link: link, Period: res.Period(), Balanced: res.Balanced, At: b.cfg.Now()}
 	for i := range res.Locations {
 		record.Locations = append(record.Locations, res.Locations[i].Location)
 		record.NeedsAction += res.Locations[i].ActionCount()

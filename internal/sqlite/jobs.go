@@ -4,13 +4,13 @@ import (
 	"context"
 	"time"
 
-	"github.com/balancebot/balancebot/internal/engine"
+	"github.com/balancebot/balancebot/internal/service"
 )
 
-var _ engine.JobStore = (*DB)(nil)
+var _ service.JobStore = (*DB)(nil)
 
 // AddJob records a job unless its event was recorded before.
-func (db *DB) AddJob(ctx context.Context, j *engine.Job) (bool, error) {
+func (db *DB) AddJob(ctx context.Context, j *service.Job) (bool, error) {
 	now := db.Now()
 	if j.Created.IsZero() {
 		j.Created = now
@@ -30,16 +30,16 @@ func (db *DB) AddJob(ctx context.Context, j *engine.Job) (bool, error) {
 }
 
 // PendingJobs returns the jobs not yet done, oldest first.
-func (db *DB) PendingJobs(ctx context.Context) ([]*engine.Job, error) {
+func (db *DB) PendingJobs(ctx context.Context) ([]*service.Job, error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT id, event_id, channel, payload, status_ts, result_ts, attempts, created_at
-		FROM jobs WHERE state = ? ORDER BY created_at, id`, engine.JobPending)
+		FROM jobs WHERE state = ? ORDER BY created_at, id`, service.JobPending)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*engine.Job
+	var out []*service.Job
 	for rows.Next() {
-		var j engine.Job
+		var j service.Job
 		var at int64
 		if err := rows.Scan(&j.ID, &j.EventID, &j.Channel, &j.Payload, &j.StatusTS, &j.ResultTS, &j.Attempts, &at); err != nil {
 			return nil, err
@@ -51,7 +51,7 @@ func (db *DB) PendingJobs(ctx context.Context) ([]*engine.Job, error) {
 }
 
 // UpdateJob records a job's replies and attempts.
-func (db *DB) UpdateJob(ctx context.Context, j *engine.Job) error {
+func (db *DB) UpdateJob(ctx context.Context, j *service.Job) error {
 	_, err := db.db.ExecContext(ctx, `UPDATE jobs SET status_ts = ?, result_ts = ?, attempts = ?, updated_at = ? WHERE id = ?`,
 		j.StatusTS, j.ResultTS, j.Attempts, db.Now().Unix(), j.ID)
 	return err

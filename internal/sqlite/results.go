@@ -7,17 +7,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/rules"
+	"github.com/balancebot/balancebot/internal/service"
 )
 
 var (
-	_ engine.ResultStore   = (*DB)(nil)
-	_ engine.ReminderStore = (*DB)(nil)
+	_ service.ResultStore   = (*DB)(nil)
+	_ service.ReminderStore = (*DB)(nil)
 )
 
 // SaveResult records a balance posted.
-func (db *DB) SaveResult(ctx context.Context, p *engine.Posted) error {
+func (db *DB) SaveResult(ctx context.Context, p *service.Posted) error {
 	if p.At.IsZero() {
 		p.At = db.Now()
 	}
@@ -36,8 +36,8 @@ func (db *DB) SaveResult(ctx context.Context, p *engine.Posted) error {
 // LatestResult returns the balance posted in channel that covers the most
 // of p, the latest of those: a balance of one day does not stand for the
 // week.
-func (db *DB) LatestResult(ctx context.Context, channel string, p rules.Period) (*engine.Posted, error) {
-	var r engine.Posted
+func (db *DB) LatestResult(ctx context.Context, channel string, p rules.Period) (*service.Posted, error) {
+	var r service.Posted
 	var from, to, at int64
 	var locs string
 	err := db.db.QueryRowContext(ctx, `SELECT id, channel, ts, link, period_from, period_to, balanced, locations, needs_action, posted_at
@@ -93,7 +93,7 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int64, error) {
 		return 0, err
 	}
 	// Finished jobs keep message text and file names: they go too.
-	if _, err := tx.ExecContext(ctx, `DELETE FROM jobs WHERE created_at < ? AND state <> ?`, cutoff.Unix(), engine.JobPending); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM jobs WHERE created_at < ? AND state <> ?`, cutoff.Unix(), service.JobPending); err != nil {
 		return 0, err
 	}
 	n, err := res.RowsAffected()

@@ -24,6 +24,7 @@ import (
 
 	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/rules"
+	"github.com/balancebot/balancebot/internal/service"
 )
 
 //go:embed migrations/*.sql
@@ -37,7 +38,7 @@ type DB struct {
 	Now func() time.Time
 }
 
-var _ engine.UploadStore = (*DB)(nil)
+var _ service.UploadStore = (*DB)(nil)
 
 // Open opens the store at path, creating the file (mode 0600, its folder
 // 0700) and applying migrations in order. A path that cannot be written
@@ -161,9 +162,8 @@ func locationSet(r *engine.Report) string {
 	return strings.Join(keys, "|")
 }
 
-// SaveUpload keeps u. The same content in the same channel is kept once; a
-// newer export of the same kind, locations and period replaces older ones.
-func (db *DB) SaveUpload(ctx context.Context, u *engine.Upload) (*engine.Upload, bool, error) {
+// SaveUpload keeps u. The same content in the same channel is kept once.
+func (db *DB) SaveUpload(ctx context.Context, u *service.Upload) (*service.Upload, bool, error) {
 	blob, err := encodeReport(u.Report)
 	if err != nil {
 		return nil, false, err
@@ -198,22 +198,17 @@ func (db *DB) SaveUpload(ctx context.Context, u *engine.Upload) (*engine.Upload,
 	if u.ID, err = res.LastInsertId(); err != nil {
 		return nil, false, err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE uploads SET replaced_by = ?
-		WHERE channel = ? AND kind = ? AND locations = ? AND period_from = ? AND period_to = ? AND id <> ? AND replaced_by IS NULL`,
-		u.ID, u.Channel, string(u.Report.Kind), locs, int64(p.From), int64(p.To), u.ID); err != nil {
-		return nil, false, err
-	}
 	return nil, false, tx.Commit()
 }
 
 const uploadColumns = `id, channel, file_id, file_name, user_id, message_ts, uploaded_at, content_hash, report`
 
-func scanUpload(scan func(...any) error) (*engine.Upload, error) { return scanKnown(scan, nil) }
+func scanUpload(scan func(...any) error) (*service.Upload, error) { return scanKnown(scan, nil) }
 
 // scanKnown scans an upload whose report, when its id is in known, was
 // left unread (NULL) and is taken from known.
-func scanKnown(scan func(...any) error, known map[int64]*engine.Report) (*engine.Upload, error) {
-	var u engine.Upload
+func scanKnown(scan func(...any) error, known map[int64]*engine.Report) (*service.Upload, error) {
+	var u service.Upload
 	var at int64
 	var blob []byte
 	if err := scan(&u.ID, &u.Channel, &u.FileID, &u.FileName, &u.User, &u.MessageTS, &at, &u.Hash, &blob); err != nil {
@@ -232,16 +227,20 @@ func scanKnown(scan func(...any) error, known map[int64]*engine.Report) (*engine
 	return &u, nil
 }
 
-func (db *DB) upload(ctx context.Context, id int64) (*engine.Upload, error) {
+func (db *DB) upload(ctx context.Context, id int64) (*service.Upload, error) {
 	row := db.db.QueryRowContext(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE id = ?`, id)
 	return scanUpload(row.Scan)
 }
 
-// Uploads returns the channel's uploads overlapping p, oldest first,
-// without replaced ones. The reports of known uploads are not read back:
+// Uploads returns the channel's uploads overlapping p, oldest first. An
+// older export that a newer one replaces is returned too: which dates the
+// newer one replaces is the rules' to say (rules.Latest), per kind,
+// location and day. (The replaced_by column, which the store once set for
+// an export of exactly the same kind, locations and period, is no longer
+// read or written.) The reports of known uploads are not read back:
 // for a large group's month, reading and decoding them again took as long
 // as the balance itself.
-func (db *DB) Uploads(ctx context.Context, channel string, p rules.Period, known ...*engine.Upload) ([]*engine.Upload, error) {
+func (db *DB) Uploads(ctx context.Context, channel string, p rules.Period, known ...*service.Upload) ([]*service.Upload, error) {
 	cols := uploadColumns
 	args := []any{channel, int64(p.From), int64(p.To)}
 	have := map[int64]*engine.Report{}
@@ -261,13 +260,13 @@ func (db *DB) Uploads(ctx context.Context, channel string, p rules.Period, known
 		args = append(idArgs, args...)
 	}
 	rows, err := db.db.QueryContext(ctx, `SELECT `+cols+` FROM uploads
-		WHERE channel = ? AND replaced_by IS NULL AND period_to >= ? AND period_from <= ?
+		WHERE channel = ? AND period_to >= ? AND period_from <= ?
 		ORDER BY uploaded_at, id`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []*engine.Upload
+	var out []*service.Upload
 	for rows.Next() {
 		u, err := scanKnown(rows.Scan, have)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/rules"
+	"github.com/balancebot/balancebot/internal/service"
 )
 
 // open starts a store on a real SQLite file in a temp dir, with a clock the
@@ -35,11 +36,11 @@ func day(d int) rules.Date { return rules.DateOf(2026, 11, d) }
 
 // upload makes an upload of kind k at loc covering days from..to, with one
 // visit, whose content hash is hash.
-func upload(channel, hash string, k rules.Kind, loc string, from, to int) *engine.Upload {
+func upload(channel, hash string, k rules.Kind, loc string, from, to int) *service.Upload {
 	b := engine.NewBuilder(hash+".csv", k, rules.Columns{Name: true}, nil)
 	b.Header(loc, rules.Period{From: day(from), To: day(to)}, "", rules.Totals{})
 	b.Add(&rules.Line{Patient: rules.Patient{Name: "Smith, John"}, DOS: day(from)})
-	return &engine.Upload{Channel: channel, FileID: "F" + hash, FileName: hash + ".csv", User: "U1", MessageTS: "1.0", Hash: hash, Report: b.Report()}
+	return &service.Upload{Channel: channel, FileID: "F" + hash, FileName: hash + ".csv", User: "U1", MessageTS: "1.0", Hash: hash, Report: b.Report()}
 }
 
 func TestStoreFileIsPrivate(t *testing.T) {
@@ -70,7 +71,7 @@ func TestStoreFileIsPrivate(t *testing.T) {
 func TestStoreUploads(t *testing.T) {
 	ctx := context.Background()
 	db, now := openTest(t)
-	save := func(u *engine.Upload) (*engine.Upload, bool) {
+	save := func(u *service.Upload) (*service.Upload, bool) {
 		t.Helper()
 		earlier, dup, err := db.SaveUpload(ctx, u)
 		if err != nil {
@@ -113,10 +114,11 @@ func TestStoreUploads(t *testing.T) {
 		t.Errorf("Tuesday: %v", got)
 	}
 
-	// A newer export for the same kind, location and dates replaces the
-	// older one in later balances.
+	// A newer export for the same kind, location and dates is kept beside
+	// the older one, oldest first: the balance's rules use the newer one
+	// for the dates it covers (rules.Latest).
 	save(upload("C1", "mon-v2", rules.KindEMRBillingReport, "DOWNTOWN", 16, 16))
-	if got := names(rules.Period{From: day(16), To: day(16)}); len(got) != 2 || got[0] != "week.csv" || got[1] != "mon-v2.csv" {
+	if got := names(rules.Period{From: day(16), To: day(16)}); !slices.Equal(got, []string{"mon.csv", "week.csv", "mon-v2.csv"}) {
 		t.Errorf("after a newer Monday export: %v", got)
 	}
 }
@@ -169,7 +171,7 @@ func TestMigrations(t *testing.T) {
 			if err := db.SetReminder(ctx, "weekly", "C1", time.Unix(1000, 0)); err != nil {
 				t.Errorf("the new tables do not work: %v", err)
 			}
-			if _, err := db.AddJob(ctx, &engine.Job{EventID: "Ev1", Channel: "C1", Payload: []byte("{}")}); err != nil {
+			if _, err := db.AddJob(ctx, &service.Job{EventID: "Ev1", Channel: "C1", Payload: []byte("{}")}); err != nil {
 				t.Errorf("the new tables do not work: %v", err)
 			}
 			// Opening again applies nothing twice and keeps the upload.
@@ -237,14 +239,14 @@ func TestResultsAndReminders(t *testing.T) {
 	if r, err := db.LatestResult(ctx, "C1", week); err != nil || r != nil {
 		t.Fatalf("no result yet: %+v %v", r, err)
 	}
-	db.SaveResult(ctx, &engine.Posted{Channel: "C1", TS: "1.1", Link: "https://x/1", Period: week, Balanced: false, Locations: []string{"Downtown"}, NeedsAction: 5})
-	db.SaveResult(ctx, &engine.Posted{Channel: "C1", TS: "1.2", Link: "https://x/2", Period: week, Balanced: true, Locations: []string{"Downtown", "Uptown"}})
+	db.SaveResult(ctx, &service.Posted{Channel: "C1", TS: "1.1", Link: "https://x/1", Period: week, Balanced: false, Locations: []string{"Downtown"}, NeedsAction: 5})
+	db.SaveResult(ctx, &service.Posted{Channel: "C1", TS: "1.2", Link: "https://x/2", Period: week, Balanced: true, Locations: []string{"Downtown", "Uptown"}})
 	r, err := db.LatestResult(ctx, "C1", week)
 	if err != nil || r == nil || r.TS != "1.2" || !r.Balanced || len(r.Locations) != 2 || r.Period != week {
 		t.Errorf("latest: %+v %v", r, err)
 	}
 	// A later balance of one day does not stand for the week.
-	db.SaveResult(ctx, &engine.Posted{Channel: "C1", TS: "1.3", Link: "https://x/3", Period: rules.Period{From: day(17), To: day(17)}})
+	db.SaveResult(ctx, &service.Posted{Channel: "C1", TS: "1.3", Link: "https://x/3", Period: rules.Period{From: day(17), To: day(17)}})
 	if r, _ := db.LatestResult(ctx, "C1", week); r == nil || r.TS != "1.2" {
 		t.Errorf("the week's verdict: %+v", r)
 	}
@@ -270,12 +272,12 @@ func TestResultsAndReminders(t *testing.T) {
 func TestJobs(t *testing.T) {
 	ctx := context.Background()
 	db, now := openTest(t)
-	j := &engine.Job{EventID: "Ev1", Channel: "C1", Payload: []byte(`{"ts":"1.0"}`)}
+	j := &service.Job{EventID: "Ev1", Channel: "C1", Payload: []byte(`{"ts":"1.0"}`)}
 	if dup, err := db.AddJob(ctx, j); dup || err != nil || j.ID == 0 {
 		t.Fatalf("AddJob: %v %v %d", dup, err, j.ID)
 	}
 	// The same event again (a redelivery, even after a restart) is a duplicate.
-	if dup, err := db.AddJob(ctx, &engine.Job{EventID: "Ev1", Channel: "C1", Payload: []byte(`{}`)}); !dup || err != nil {
+	if dup, err := db.AddJob(ctx, &service.Job{EventID: "Ev1", Channel: "C1", Payload: []byte(`{}`)}); !dup || err != nil {
 		t.Errorf("a redelivered event: dup=%v err=%v", dup, err)
 	}
 	j.StatusTS, j.ResultTS, j.Attempts = "2.0", "3.0", 1
@@ -286,7 +288,7 @@ func TestJobs(t *testing.T) {
 	if err != nil || len(pending) != 1 || pending[0].StatusTS != "2.0" || pending[0].ResultTS != "3.0" || pending[0].Attempts != 1 || string(pending[0].Payload) != `{"ts":"1.0"}` {
 		t.Fatalf("pending: %+v %v", pending, err)
 	}
-	db.FinishJob(ctx, j.ID, engine.JobDone)
+	db.FinishJob(ctx, j.ID, service.JobDone)
 	if pending, _ := db.PendingJobs(ctx); len(pending) != 0 {
 		t.Errorf("a finished job is still pending: %+v", pending)
 	}
@@ -311,7 +313,7 @@ func TestUploadsInBothLayouts(t *testing.T) {
 	ctx := context.Background()
 	oldUp := upload("C1", "old", rules.KindEMRBillingReport, "Downtown", 16, 16)
 	newUp := upload("C1", "new", rules.KindChargeAuditSummary, "Downtown", 16, 16)
-	for _, u := range []*engine.Upload{oldUp, newUp} {
+	for _, u := range []*service.Upload{oldUp, newUp} {
 		if _, _, err := db.SaveUpload(ctx, u); err != nil {
 			t.Fatal(err)
 		}
@@ -354,7 +356,7 @@ func TestUploadsKnown(t *testing.T) {
 	ctx := context.Background()
 	a := upload("C1", "a", rules.KindEMRBillingReport, "Downtown", 16, 16)
 	b := upload("C1", "b", rules.KindChargeAuditSummary, "Downtown", 16, 16)
-	for _, u := range []*engine.Upload{a, b} {
+	for _, u := range []*service.Upload{a, b} {
 		if _, _, err := db.SaveUpload(ctx, u); err != nil {
 			t.Fatal(err)
 		}

@@ -1,9 +1,10 @@
-package engine
+package service
 
 import (
 	"context"
 	"time"
 
+	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/rules"
 )
 
@@ -22,7 +23,7 @@ type Upload struct {
 	// Hash is the SHA-256 of the file's bytes: the same file shared twice is
 	// recognised and counted once.
 	Hash   string
-	Report *Report
+	Report *engine.Report
 }
 
 // Period is the dates of service the upload covers: the range its report
@@ -42,8 +43,8 @@ type UploadStore interface {
 	// returned with dup set.
 	SaveUpload(ctx context.Context, u *Upload) (earlier *Upload, dup bool, err error)
 	// Uploads returns the channel's uploads whose period overlaps p, oldest
-	// first, leaving out those a newer export of the same kind, location and
-	// dates has replaced. The reports of uploads in known (by ID) are taken
+	// first, older exports that newer ones replace included: the rules say
+	// what a newer export replaces (rules.Latest). The reports of uploads in known (by ID) are taken
 	// from there instead of being read back: a balance right after an
 	// upload already holds them.
 	Uploads(ctx context.Context, channel string, p rules.Period, known ...*Upload) ([]*Upload, error)
