@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/balancebot/balancebot/internal/rules"
+	"golang.org/x/sync/errgroup"
 )
 
 // Reconcile balances the visits of the EMR reports against those of the
@@ -927,20 +928,15 @@ func (ci *checkIndex) has(k rules.Kind, p rules.Patient, dos rules.Date) bool {
 // order.
 func (rc *reconciler) balanceAll(todo []int32) []*rules.Location {
 	out := make([]*rules.Location, len(todo))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(todo)) {
-		wg.Go(func() {
-			for i := range next {
-				out[i] = rc.balanceLocation(todo[i])
-			}
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, loc := range todo {
+		g.Go(func() error {
+			out[i] = rc.balanceLocation(loc)
+			return nil
 		})
 	}
-	for i := range todo {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	g.Wait()
 	// A location where a key on both sides turned out to be two patients
 	// under one hash is gathered again by name text and balanced again.
 	for i, l := range out {

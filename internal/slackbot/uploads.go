@@ -8,10 +8,10 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/render"
@@ -189,16 +189,15 @@ const (
 // in the order shared.
 func (b *Bot) fetchAll(ctx context.Context, files []slack.File, h hints) []fetched {
 	out := make([]fetched, len(files))
-	sem := make(chan struct{}, max(1, min(runtime.GOMAXPROCS(0), 2)))
-	var wg sync.WaitGroup
+	var g errgroup.Group
+	g.SetLimit(max(1, min(runtime.GOMAXPROCS(0), 2)))
 	for i, f := range files {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
+		g.Go(func() error {
 			out[i] = b.fetch(ctx, f, h)
+			return nil
 		})
 	}
-	wg.Wait()
+	g.Wait()
 	return out
 }
 
