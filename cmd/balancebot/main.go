@@ -198,6 +198,7 @@ func (m *Main) Run(ctx context.Context) error {
 		MaxFileBytes:    int64(cfg.MaxFileMB) << 20,
 		TZ:              cfg.tz,
 		Service:         service.New(m.reader(), db),
+		Render:          render.BlockKit{},
 		Store:           db,
 		SOAPVersion:     cfg.SOAPVersion,
 		Log:             m.Log,

@@ -41,12 +41,6 @@ var layer = map[string]string{
 	"internal/layering":  testing_,
 }
 
-// crossing is an adapter's import of another adapter that is still to be
-// removed; the list may only shrink.
-var crossing = []string{
-	"internal/slackbot -> internal/render",
-}
-
 // allowedInRules are the imports from outside the standard library the
 // rules may use: Unicode normalisation folds accents in names.
 var allowedInRules = []string{"golang.org/x/text/unicode/norm"}
@@ -92,7 +86,6 @@ func TestLayers(t *testing.T) {
 	if len(pkgs) < 10 {
 		t.Fatalf("go list found %d packages", len(pkgs))
 	}
-	stillCrossing := map[string]bool{}
 	for _, p := range pkgs {
 		name, _ := own(p.ImportPath)
 		if strings.HasPrefix(name, "cmd/") {
@@ -120,21 +113,11 @@ func TestLayers(t *testing.T) {
 			case from == core && layer[to] == adapter:
 				t.Errorf("%s imports %s: the core (engine, service, clock) imports no adapter; adapters plug into it", name, to)
 			case from == adapter && layer[to] == adapter:
-				c := name + " -> " + to
-				if slices.Contains(crossing, c) {
-					stillCrossing[c] = true
-					continue
-				}
 				t.Errorf("%s imports %s: an adapter imports no other adapter; only cmd/ wires adapters together", name, to)
 			}
 		}
 		if from == rulebook {
 			rulesArePlain(t, p)
-		}
-	}
-	for _, c := range crossing {
-		if !stillCrossing[c] {
-			t.Errorf("%q is gone: take it off the crossing list", c)
 		}
 	}
 }

@@ -101,10 +101,7 @@ func SideLabel(s rules.Side) string {
 }
 
 // DayLabel formats a date with its weekday: "Mon 11/16".
-func DayLabel(d rules.Date) string {
-	_, m, day := d.Civil()
-	return fmt.Sprintf("%s %d/%d", d.Weekday().String()[:3], m, day)
-}
+func DayLabel(d rules.Date) string { return d.Short() }
 
 // Num formats a count or units without a needless ".0".
 func Num(f float64) string {

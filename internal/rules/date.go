@@ -114,6 +114,12 @@ func (d Date) US() string {
 	return fmt.Sprintf("%d/%d/%d", m, day, y)
 }
 
+// Short formats d with its weekday, for a week's messages: "Mon 11/16".
+func (d Date) Short() string {
+	_, m, day := d.Civil()
+	return fmt.Sprintf("%s %d/%d", d.Weekday().String()[:3], m, day)
+}
+
 // Weekday returns the day of the week of d.
 func (d Date) Weekday() time.Weekday {
 	// 1970-01-01 was a Thursday.
@@ -189,6 +195,18 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 type Period struct {
 	From Date `json:"from"`
 	To   Date `json:"to"`
+}
+
+// Short formats p with weekdays, for a week's messages: "Mon 11/16 – Fri
+// 11/20", one day alone, or "no dates".
+func (p Period) Short() string {
+	switch {
+	case p.IsZero():
+		return "no dates"
+	case p.From == p.To:
+		return p.From.Short()
+	}
+	return p.From.Short() + " – " + p.To.Short()
 }
 
 // IsZero reports whether the period is unset.

@@ -23,6 +23,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
+	"github.com/balancebot/balancebot/internal/rules"
 	"github.com/balancebot/balancebot/internal/service"
 )
 
@@ -47,6 +48,8 @@ type Config struct {
 	// posted, the reminders it sent.
 	Service *service.Service
 	Store   Store
+	// Render turns a balance into Slack messages and the mismatch CSV.
+	Render Renderer
 	// SOAPVersion is the practice's ("1.0", "2.0", or "" for both), for
 	// checklists and for naming the EMR export to pull.
 	SOAPVersion string
@@ -62,6 +65,15 @@ type Config struct {
 	// DrainTimeout is how long shutdown waits for work in flight; what is
 	// not done by then stays recorded and resumes on the next start.
 	DrainTimeout time.Duration
+}
+
+// Renderer renders a balance for Slack: the summary for the channel, the
+// details for its thread, and the mismatch CSV. full shows patient names
+// instead of initials and the last digits of an id.
+type Renderer interface {
+	Summary(res *rules.Result, full bool) slack.Msg
+	Details(res *rules.Result, full bool) []slack.Msg
+	CSV(w io.Writer, res *rules.Result, full bool) error
 }
 
 // Events are the bot events the bot handles (message events of subtype

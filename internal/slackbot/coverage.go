@@ -2,10 +2,11 @@ package slackbot
 
 import (
 	"fmt"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 
-	"github.com/balancebot/balancebot/internal/render"
 	"github.com/balancebot/balancebot/internal/rules"
 	"github.com/balancebot/balancebot/internal/service"
 )
@@ -90,8 +91,29 @@ func verdictLine(r *service.Posted) string {
 		return ""
 	}
 	if r.Balanced {
-		return fmt.Sprintf(":white_check_mark: Balanced for %s: <%s|the summary>.", dayRange(r.Period), r.Link)
+		return fmt.Sprintf(":white_check_mark: Balanced for %s: <%s|the summary>.", r.Period.Short(), r.Link)
 	}
-	return fmt.Sprintf(":warning: Not balanced for %s, %d %s: <%s|the summary>.", dayRange(r.Period), r.NeedsAction,
-		render.Plural(r.NeedsAction, "visit needs action", "visits need action"), r.Link)
+	return fmt.Sprintf(":warning: Not balanced for %s, %d %s: <%s|the summary>.", r.Period.Short(), r.NeedsAction,
+		plural(r.NeedsAction, "visit needs action", "visits need action"), r.Link)
+}
+
+// esc escapes text for mrkdwn: &, < and > are control characters there.
+func esc(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// plural picks the word for n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// num writes a count without a needless ".0".
+func num(f float64) string {
+	if f == math.Trunc(f) {
+		return strconv.FormatInt(int64(f), 10)
+	}
+	return strconv.FormatFloat(f, 'f', 2, 64)
 }

@@ -6,12 +6,9 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
-
-	"github.com/slack-go/slack"
 
 	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/rules"
@@ -47,24 +44,6 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-// goldenBlocks renders a Block Kit message as Slack receives it, checks
-// Block Kit's limits and compares it with its golden file.
-func goldenBlocks(t *testing.T, name, text string, blocks []slack.Block, meta *slack.SlackMetadata) {
-	t.Helper()
-	checkLimits(t, name, blocks)
-	checkText(t, name, text)
-	msg := struct {
-		Text     string               `json:"text"`
-		Blocks   []slack.Block        `json:"blocks"`
-		Metadata *slack.SlackMetadata `json:"metadata,omitempty"`
-	}{text, blocks, meta}
-	b, err := json.MarshalIndent(msg, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	golden(t, name, append(b, '\n'))
-}
-
 func mustJSON(t *testing.T, v any) []byte {
 	t.Helper()
 	b, err := json.Marshal(v)
@@ -87,74 +66,6 @@ func checkText(t *testing.T, name, text string) {
 	}
 	if n := utf8.RuneCountInString(text); n > maxMessageText {
 		t.Errorf("%s: %d characters of text, Slack cuts at %d", name, n, maxMessageText)
-	}
-}
-
-func loadResult(t *testing.T, name string) *rules.Result {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res rules.Result
-	if err := json.Unmarshal(b, &res); err != nil {
-		t.Fatal(err)
-	}
-	return &res
-}
-
-func TestGoldenSummary(t *testing.T) {
-	for _, c := range []struct {
-		golden string
-		res    *rules.Result
-		full   bool
-	}{
-		{"summary-not-balanced.json", loadResult(t, "soap1-result.json"), false},
-		{"summary-balanced.json", loadResult(t, "soap2-result.json"), false},
-		{"summary-many-locations.json", bigResult(12, 6), false},
-		{"summary-full-names.json", loadResult(t, "soap1-result.json"), true},
-	} {
-		t.Run(c.golden, func(t *testing.T) {
-			s := SummaryMessage(c.res, c.full)
-			goldenBlocks(t, c.golden, s.Text, s.Blocks, &s.Metadata)
-			says := strings.Contains(string(mustJSON(t, s.Blocks)), "Patients show as initials")
-			if says == c.full {
-				t.Errorf("full names %v, but the summary says patients show as initials: %v", c.full, says)
-			}
-		})
-	}
-}
-
-func TestGoldenDetails(t *testing.T) {
-	for _, c := range []struct {
-		golden string
-		res    *rules.Result
-		full   bool
-	}{
-		{"details.json", loadResult(t, "soap1-result.json"), false},
-		{"details-full-names.json", loadResult(t, "soap1-result.json"), true},
-		{"details-many-locations.json", bigResult(3, 4), false},
-	} {
-		t.Run(c.golden, func(t *testing.T) {
-			msgs := DetailMessages(c.res, c.full)
-			if len(msgs) == 0 {
-				t.Fatal("no detail messages")
-			}
-			var all []any
-			for _, m := range msgs {
-				checkLimits(t, c.golden, m.Blocks)
-				checkText(t, c.golden, m.Text)
-				all = append(all, struct {
-					Text   string        `json:"text"`
-					Blocks []slack.Block `json:"blocks"`
-				}{m.Text, m.Blocks})
-			}
-			b, err := json.MarshalIndent(all, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden(t, c.golden, append(b, '\n'))
-		})
 	}
 }
 

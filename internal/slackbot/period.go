@@ -119,7 +119,7 @@ func ranges(ds []rules.Date) string {
 		for j+1 < len(ds) && (ds[j+1]-ds[j] == 1 || ds[j+1]-ds[j] == 3 && ds[j].Weekday() == time.Friday) {
 			j++
 		}
-		parts = append(parts, dayRange(rules.Period{From: ds[i], To: ds[j]}))
+		parts = append(parts, (rules.Period{From: ds[i], To: ds[j]}).Short())
 		i = j + 1
 	}
 	return strings.Join(parts, ", ")

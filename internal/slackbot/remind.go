@@ -69,7 +69,7 @@ type reminder struct {
 // reminderMessage renders a reminder for the practice's SOAP version.
 func reminderMessage(r reminder, soap string) string {
 	p := r.Period
-	label := dayRange(p)
+	label := p.Short()
 	var s strings.Builder
 	what := "last week"
 	if r.Name == ReminderDaily {

@@ -46,7 +46,7 @@ func (b *Bot) onSlash(ctx context.Context, req *socketmode.Request, cmd slack.Sl
 		ack(":mag: Looking at what is uploaded here…")
 		b.background(func(ctx context.Context) { b.respond(ctx, cmd, b.status(ctx, cmd.ChannelID)) })
 	default:
-		ack(fmt.Sprintf(":hourglass_flowing_sand: Balancing %s…", dayRange(r.period)))
+		ack(fmt.Sprintf(":hourglass_flowing_sand: Balancing %s…", r.period.Short()))
 		b.background(func(ctx context.Context) { b.balanceRequest(ctx, cmd, r) })
 	}
 }
@@ -76,7 +76,7 @@ func (b *Bot) balanceRequest(ctx context.Context, cmd slack.SlashCommand, r requ
 		b.respond(ctx, cmd, ":x: I could not read what was uploaded here (a storage fault on our side). Try again in a minute.")
 		return
 	}
-	label := dayRange(r.period)
+	label := r.period.Short()
 	if len(bal.Coverage) == 0 {
 		b.respond(ctx, cmd, fmt.Sprintf("Nothing is uploaded here for %s yet. Drop these in this channel:\n• %s\n• %s\n"+
 			"If I am not in this channel yet, type `/invite @balancebot` first, or I will not see what you drop.",
@@ -147,7 +147,7 @@ type statusWeek struct {
 func statusText(weeks []statusWeek, soap string) string {
 	var out []string
 	for _, w := range weeks {
-		out = append(out, fmt.Sprintf("*%s* (%s)", w.Name, dayRange(w.Period)))
+		out = append(out, fmt.Sprintf("*%s* (%s)", w.Name, w.Period.Short()))
 		if len(w.Coverage) == 0 {
 			out = append(out, "• nothing uploaded")
 			continue

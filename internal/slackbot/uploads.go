@@ -14,7 +14,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/balancebot/balancebot/internal/engine"
-	"github.com/balancebot/balancebot/internal/render"
 	"github.com/balancebot/balancebot/internal/rules"
 	"github.com/balancebot/balancebot/internal/service"
 )
@@ -63,7 +62,7 @@ func (b *Bot) handleShare(ctx context.Context, job *service.Job, s *share) error
 
 	if job.StatusTS == "" {
 		b.react(ctx, s.Channel, s.TS, "eyes")
-		ts, err := b.post(ctx, s.Channel, s.thread(), fmt.Sprintf(":hourglass_flowing_sand: Reading %d %s…", len(s.Files), render.Plural(len(s.Files), "file", "files")), nil)
+		ts, err := b.post(ctx, s.Channel, s.thread(), fmt.Sprintf(":hourglass_flowing_sand: Reading %d %s…", len(s.Files), plural(len(s.Files), "file", "files")), nil)
 		if err != nil {
 			return fmt.Errorf("posting the progress reply: %w", err)
 		}
@@ -328,7 +327,7 @@ func describe(u *service.Upload) string {
 	} else {
 		parts = append(parts, "no location named")
 	}
-	parts = append(parts, dayRange(u.Period()))
+	parts = append(parts, u.Period().Short())
 	n := r.VisitCount()
 	switch {
 	case r.Kind == rules.KindInsuranceClassSummary:
@@ -336,11 +335,11 @@ func describe(u *service.Upload) string {
 		for _, v := range r.NewPatients {
 			np += v
 		}
-		parts = append(parts, render.Num(np)+" new patients")
+		parts = append(parts, num(np)+" new patients")
 	case r.Kind.Role() == rules.RoleCheck:
-		parts = append(parts, fmt.Sprintf("%d %s", n, render.Plural(n, "item", "items")))
+		parts = append(parts, fmt.Sprintf("%d %s", n, plural(n, "item", "items")))
 	default:
-		parts = append(parts, fmt.Sprintf("%d %s", n, render.Plural(n, "visit", "visits")))
+		parts = append(parts, fmt.Sprintf("%d %s", n, plural(n, "visit", "visits")))
 	}
 	return fmt.Sprintf("*%s*: %s", esc(u.FileName), strings.Join(parts, " · "))
 }
@@ -413,7 +412,7 @@ func (b *Bot) postBalance(ctx context.Context, channel string, bal *service.Bala
 			verdict = "not balanced"
 			o.reaction = "warning"
 		}
-		o.lines = append(o.lines, fmt.Sprintf(":bar_chart: %s, %s: <%s|see the balance>.", strings.ToUpper(verdict[:1])+verdict[1:], dayRange(res.Period()), link))
+		o.lines = append(o.lines, fmt.Sprintf(":bar_chart: %s, %s: <%s|see the balance>.", strings.ToUpper(verdict[:1])+verdict[1:], res.Period().Short(), link))
 	} else {
 		o.reaction = "hourglass_flowing_sand"
 	}
@@ -429,7 +428,7 @@ func stillNeeded(w rules.Waiting) string {
 	if w.Location != "" {
 		where = "*" + esc(w.Location) + "*"
 	}
-	dates := dayRange(rules.Period{From: w.From, To: w.To})
+	dates := (rules.Period{From: w.From, To: w.To}).Short()
 	if w.Missing == rules.SideBilling {
 		return fmt.Sprintf(":hourglass_flowing_sand: Still needed for %s, %s: the billing side, the *Charge Audit Summary* (%s). Drop it here and I will balance.",
 			where, dates, esc(rules.KindChargeAuditSummary.HowToPull()))
@@ -441,8 +440,8 @@ func stillNeeded(w rules.Waiting) string {
 // postResult posts the summary in the channel, the details in its thread
 // and the mismatch CSV there too, and returns a link to the summary.
 func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result, posted func(ts string)) (string, error) {
-	sum := SummaryMessage(res, b.cfg.FullNames)
-	ts, err := b.post(ctx, channel, "", sum.Text, sum.Blocks, slack.MsgOptionMetadata(sum.Metadata))
+	sum := b.cfg.Render.Summary(res, b.cfg.FullNames)
+	ts, err := b.post(ctx, channel, "", sum.Text, sum.Blocks.BlockSet, slack.MsgOptionMetadata(sum.Metadata))
 	if err != nil {
 		return "", err
 	}
@@ -458,8 +457,8 @@ func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result,
 			b.log.Warn("cannot post thread details", "err", err.Error())
 		}
 	} else {
-		for _, d := range DetailMessages(res, b.cfg.FullNames) {
-			if _, err := b.post(ctx, channel, ts, d.Text, d.Blocks); err != nil {
+		for _, d := range b.cfg.Render.Details(res, b.cfg.FullNames) {
+			if _, err := b.post(ctx, channel, ts, d.Text, d.Blocks.BlockSet); err != nil {
 				b.log.Warn("cannot post thread details", "err", err.Error())
 				break
 			}
@@ -491,7 +490,7 @@ func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result,
 
 func (b *Bot) uploadCSV(ctx context.Context, channel, thread string, res *rules.Result) error {
 	var buf bytes.Buffer
-	if err := render.CSV(&buf, res, b.cfg.FullNames); err != nil {
+	if err := b.cfg.Render.CSV(&buf, res, b.cfg.FullNames); err != nil {
 		return err
 	}
 	name := "balance"
@@ -499,7 +498,7 @@ func (b *Bot) uploadCSV(ctx context.Context, channel, thread string, res *rules.
 		name += "-" + strings.ToLower(strings.Join(strings.Fields(rules.LocationKey(res.Locations[0].Location)), "-"))
 	}
 	name += "-" + res.From.String() + "-to-" + res.To.String() + ".csv"
-	title := fmt.Sprintf("Visits on one side only, %s", dayRange(res.Period()))
+	title := fmt.Sprintf("Visits on one side only, %s", res.Period().Short())
 	return b.call(ctx, "files.upload", func() error {
 		_, err := b.api.UploadFileContext(ctx, slack.UploadFileParameters{
 			Reader: bytes.NewReader(buf.Bytes()), FileSize: buf.Len(), Filename: name, Title: title,

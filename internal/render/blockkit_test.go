@@ -1,4 +1,4 @@
-package slackbot
+package render
 
 import (
 	"encoding/json"
@@ -83,8 +83,8 @@ func TestBlocksStayWithinLimits(t *testing.T) {
 	for _, tc := range []struct{ locations, each int }{{1, 0}, {1, 3}, {1, 2500}, {6, 40}, {300, 12}} {
 		res := bigResult(tc.locations, tc.each)
 		name := fmt.Sprintf("%d locations × %d", tc.locations, tc.each)
-		sum := SummaryMessage(res, false)
-		checkLimits(t, name+" summary", sum.Blocks)
+		sum := BlockKit{}.Summary(res, false)
+		checkLimits(t, name+" summary", sum.Blocks.BlockSet)
 		if sum.Text == "" || utf8.RuneCountInString(sum.Text) > 3000 {
 			t.Errorf("%s: fallback text of %d characters", name, len(sum.Text))
 		}
@@ -95,13 +95,13 @@ func TestBlocksStayWithinLimits(t *testing.T) {
 		if locs := sum.Metadata.EventPayload["locations"].([]map[string]any); len(locs) > maxMetadataLocs {
 			t.Errorf("%s: %d locations in metadata", name, len(locs))
 		}
-		details := DetailMessages(res, false)
+		details := BlockKit{}.Details(res, false)
 		for i, d := range details {
-			checkLimits(t, fmt.Sprintf("%s detail %d", name, i+1), d.Blocks)
+			checkLimits(t, fmt.Sprintf("%s detail %d", name, i+1), d.Blocks.BlockSet)
 		}
 		listed := 0
 		for _, d := range details {
-			b, _ := json.Marshal(d.Blocks)
+			b, _ := json.Marshal(d.Blocks.BlockSet)
 			listed += strings.Count(string(b), "• EMR only")
 			if strings.Contains(string(b), "Patient1, Person") {
 				t.Errorf("%s: a full name in masked details", name)
@@ -116,35 +116,20 @@ func TestBlocksStayWithinLimits(t *testing.T) {
 
 func TestSummaryEscapesMrkdwn(t *testing.T) {
 	res := bigResult(2, 1)
-	b, _ := json.Marshal(SummaryMessage(res, false).Blocks)
+	b, _ := json.Marshal(BlockKit{}.Summary(res, false).Blocks.BlockSet)
 	if strings.Contains(string(b), "<North>") || !strings.Contains(string(b), `\u0026amp; Annex \u0026lt;North\u0026gt;`) {
 		t.Errorf("location names must be escaped in mrkdwn: %s", b)
 	}
 }
 
-func TestParseHints(t *testing.T) {
-	for text, want := range map[string]hints{
-		"":                  {},
-		"kind: claims_feed": {kind: rules.KindClaimsFeed},
-		"Here is Monday. Location: Downtown East": {location: "Downtown East"},
-		"report=charge audit, clinic = Uptown":    {kind: rules.KindChargeAuditSummary, location: "Uptown"},
-		"kind: invoice":                           {problem: `unknown report kind "invoice"; the kinds are ` + rules.KindNames()},
-		"this is the kind of day I like":          {},
-	} {
-		if got := parseHints(text); got != want {
-			t.Errorf("parseHints(%q) = %+v, want %+v", text, got, want)
-		}
-	}
-}
-
 func TestSingleLocationTitle(t *testing.T) {
 	res := bigResult(1, len(rules.Reasons)) // one of each reason: 6 need action
-	b, _ := json.Marshal(SummaryMessage(res, false).Blocks)
+	b, _ := json.Marshal(BlockKit{}.Summary(res, false).Blocks.BlockSet)
 	if !strings.Contains(string(b), `"*Not balanced*: 6 visits need action"`) {
 		t.Errorf("summary: %s", b)
 	}
 	res.Locations[0].Mismatches, res.Locations[0].Reasons, res.Locations[0].Balanced, res.Balanced = nil, map[rules.Reason]int{}, true, true
-	b, _ = json.Marshal(SummaryMessage(res, false).Blocks)
+	b, _ = json.Marshal(BlockKit{}.Summary(res, false).Blocks.BlockSet)
 	if !strings.Contains(string(b), `"text":"Balanced"`) {
 		t.Errorf("summary: %s", b)
 	}

@@ -1,14 +1,14 @@
-package slackbot
+package render
 
 import (
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
-	"github.com/balancebot/balancebot/internal/render"
 	"github.com/balancebot/balancebot/internal/rules"
 )
 
@@ -26,6 +26,9 @@ const (
 	maxSummaryLocs   = 6   // locations shown one by one in the summary
 	maxMetadataLocs  = 50
 )
+
+// CSV writes the mismatch CSV attached in the thread.
+func (BlockKit) CSV(w io.Writer, res *rules.Result, full bool) error { return CSV(w, res, full) }
 
 // esc escapes text for mrkdwn: &, < and > are control characters there.
 func esc(s string) string {
@@ -49,32 +52,19 @@ func clip(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// dayRange formats a period for Slack: "Mon 11/16 – Fri 11/20".
-func dayRange(p rules.Period) string {
-	switch {
-	case p.IsZero():
-		return "no dates"
-	case p.From == p.To:
-		return render.DayLabel(p.From)
-	}
-	return render.DayLabel(p.From) + " – " + render.DayLabel(p.To)
-}
+// BlockKit renders results for Slack: the summary posted in the channel
+// and the details posted in its thread, within Block Kit's limits, and the
+// mismatch CSV attached there. cmd/ gives it to the Slack adapter.
+type BlockKit struct{}
 
-// Summary is the channel message for a result: blocks within Block Kit's
-// limits, a plain-text fallback, and metadata without patient data.
-type Summary struct {
-	Blocks   []slack.Block
-	Text     string
-	Metadata slack.SlackMetadata
-}
-
-// SummaryMessage renders the summary of res. full says whether patients
+// Summary renders the channel message for res: blocks, a plain-text
+// fallback, and metadata without patient data. full says whether patients
 // show by name in the thread and the CSV, which the summary tells truly.
-func SummaryMessage(res *rules.Result, full bool) Summary {
-	period := dayRange(res.Period())
+func (BlockKit) Summary(res *rules.Result, full bool) slack.Msg {
+	period := res.Period().Short()
 	var where string
 	if len(res.Locations) == 1 {
-		where = render.LocationName(&res.Locations[0]) + " · "
+		where = LocationName(&res.Locations[0]) + " · "
 	}
 	verdict := ":white_check_mark: Balanced"
 	if !res.Balanced {
@@ -96,7 +86,7 @@ func SummaryMessage(res *rules.Result, full bool) Summary {
 		var b strings.Builder
 		b.WriteString("*Before you trust this balance*")
 		for _, w := range res.Warnings {
-			line := "\n• " + esc(render.WarningText(w))
+			line := "\n• " + esc(WarningText(w))
 			if b.Len()+len(line) > maxSectionText-40 {
 				b.WriteString("\n• …and more in the thread")
 				break
@@ -117,7 +107,7 @@ func SummaryMessage(res *rules.Result, full bool) Summary {
 	if len(blocks) > maxBlocks {
 		blocks = append(blocks[:maxBlocks-1], blocks[len(blocks)-1])
 	}
-	return Summary{Blocks: blocks, Text: summaryText(res, verdict, period), Metadata: resultMetadata(res)}
+	return slack.Msg{Blocks: slack.Blocks{BlockSet: blocks}, Text: summaryText(res, verdict, period), Metadata: resultMetadata(res)}
 }
 
 func summaryText(res *rules.Result, verdict, period string) string {
@@ -136,7 +126,7 @@ func summaryText(res *rules.Result, verdict, period string) string {
 	} else {
 		for i := range res.Locations {
 			l := &res.Locations[i]
-			parts = append(parts, fmt.Sprintf("%s: EMR %d, billing %d, matched %d", render.LocationName(l), l.EMRVisits, l.BillingVisits, l.MatchedVisits))
+			parts = append(parts, fmt.Sprintf("%s: EMR %d, billing %d, matched %d", LocationName(l), l.EMRVisits, l.BillingVisits, l.MatchedVisits))
 		}
 	}
 	return clip(fmt.Sprintf("%s, %s. %s.", verdict, period, strings.Join(parts, "; ")), 3000)
@@ -146,38 +136,38 @@ func locationBlocks(l *rules.Location, named bool) []slack.Block {
 	state := "balanced"
 	if !l.Balanced {
 		n := l.ActionCount()
-		state = fmt.Sprintf("*not balanced*: %d %s", n, render.Plural(n, "visit needs action", "visits need action"))
+		state = fmt.Sprintf("*not balanced*: %d %s", n, Plural(n, "visit needs action", "visits need action"))
 	}
-	title := fmt.Sprintf("*%s*: %s", esc(render.LocationName(l)), state)
+	title := fmt.Sprintf("*%s*: %s", esc(LocationName(l)), state)
 	if !named {
 		// The header names the location already.
 		title = "Balanced"
 		if !l.Balanced {
 			n := l.ActionCount()
-			title = fmt.Sprintf("*Not balanced*: %d %s", n, render.Plural(n, "visit needs action", "visits need action"))
+			title = fmt.Sprintf("*Not balanced*: %d %s", n, Plural(n, "visit needs action", "visits need action"))
 		}
 	}
 	fields := []*slack.TextBlockObject{
 		mrkdwn(fmt.Sprintf("*EMR visits*\n%d", l.EMRVisits)),
 		mrkdwn(fmt.Sprintf("*Billing visits*\n%d", l.BillingVisits)),
 		mrkdwn(fmt.Sprintf("*Matched*\n%d", l.MatchedVisits)),
-		mrkdwn(fmt.Sprintf("*Difference*\n%s", render.Signed(l.Difference()))),
+		mrkdwn(fmt.Sprintf("*Difference*\n%s", Signed(l.Difference()))),
 	}
 	if np := l.NewPatients; np != nil {
-		s := fmt.Sprintf("*New patients*\nEMR %s · billing %s", render.Num(np.EMR), render.Num(np.Billing))
+		s := fmt.Sprintf("*New patients*\nEMR %s · billing %s", Num(np.EMR), Num(np.Billing))
 		if np.SameDay > 0 {
-			s += fmt.Sprintf(" (%s same-day)", render.Num(np.SameDay))
+			s += fmt.Sprintf(" (%s same-day)", Num(np.SameDay))
 		}
 		fields = append(fields, mrkdwn(s))
 	}
 	if l.EMRUnits != nil || l.BillingUnits != nil {
-		fields = append(fields, mrkdwn(fmt.Sprintf("*Units (information only)*\nEMR %s · billing %s", optNum(l.EMRUnits), optNum(l.BillingUnits))))
+		fields = append(fields, mrkdwn(fmt.Sprintf("*Units (information only)*\nEMR %s · billing %s", optUnits(l.EMRUnits), optUnits(l.BillingUnits))))
 	}
 	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn(title), fields, nil)}
 	if len(l.Mismatches) > 0 {
 		var b strings.Builder
 		b.WriteString("*What explains the difference*")
-		for _, g := range render.GroupByReason(l) {
+		for _, g := range GroupByReason(l) {
 			tag := "expected"
 			if g.Reason.NeedsAction() {
 				tag = "*needs action*"
@@ -189,11 +179,12 @@ func locationBlocks(l *rules.Location, named bool) []slack.Block {
 	return blocks
 }
 
-func optNum(f *float64) string {
+// optUnits shows units a report may not carry, with a dash when it does not.
+func optUnits(f *float64) string {
 	if f == nil {
 		return "—"
 	}
-	return render.Num(*f)
+	return Num(*f)
 }
 
 // manyLocationsBlocks sums up a result with more locations than fit one by
@@ -217,7 +208,7 @@ func manyLocationsBlocks(res *rules.Result) []slack.Block {
 		mrkdwn(fmt.Sprintf("*EMR visits*\n%d", emr)),
 		mrkdwn(fmt.Sprintf("*Billing visits*\n%d", bill)),
 		mrkdwn(fmt.Sprintf("*Matched*\n%d", matched)),
-		mrkdwn(fmt.Sprintf("*Difference*\n%s", render.Signed(emr-bill))),
+		mrkdwn(fmt.Sprintf("*Difference*\n%s", Signed(emr-bill))),
 	}
 	blocks := []slack.Block{slack.NewSectionBlock(mrkdwn("*All locations*"), fields, nil)}
 	if len(unbalanced) == 0 {
@@ -228,12 +219,12 @@ func manyLocationsBlocks(res *rules.Result) []slack.Block {
 	b.WriteString("*Not balanced*")
 	for i, l := range unbalanced {
 		var rs []string
-		for _, g := range render.GroupByReason(l) {
+		for _, g := range GroupByReason(l) {
 			if g.Reason.NeedsAction() {
 				rs = append(rs, fmt.Sprintf("%s %d", g.Reason.Title(), len(g.Mismatches)))
 			}
 		}
-		line := fmt.Sprintf("\n• *%s*: %d need action (%s)", esc(render.LocationName(l)), l.ActionCount(), strings.Join(rs, ", "))
+		line := fmt.Sprintf("\n• *%s*: %d need action (%s)", esc(LocationName(l)), l.ActionCount(), strings.Join(rs, ", "))
 		if b.Len()+len(line) > maxSectionText-60 {
 			fmt.Fprintf(&b, "\n• …and %d more locations in the thread", len(unbalanced)-i)
 			break
@@ -309,22 +300,16 @@ func reasonCounts(m map[rules.Reason]int) string {
 	return strings.Join(parts, ",")
 }
 
-// Detail is one thread message of details.
-type Detail struct {
-	Blocks []slack.Block
-	Text   string
-}
-
-// DetailMessages renders the mismatches, grouped by location and reason,
-// as thread messages that each stay within Block Kit's limits. full shows
+// Details renders the mismatches, grouped by location and reason, as
+// thread messages that each stay within Block Kit's limits. full shows
 // patient names; otherwise initials and the last digits of an id.
-func DetailMessages(res *rules.Result, full bool) []Detail {
-	var msgs []Detail
+func (BlockKit) Details(res *rules.Result, full bool) []slack.Msg {
+	var msgs []slack.Msg
 	var cur []slack.Block
 	curText := 0
 	flush := func() {
 		if len(cur) > 0 {
-			msgs = append(msgs, Detail{Blocks: cur, Text: fmt.Sprintf("Balance details (%d of …)", len(msgs)+1)})
+			msgs = append(msgs, slack.Msg{Blocks: slack.Blocks{BlockSet: cur}})
 		}
 		cur, curText = nil, 0
 	}
@@ -345,10 +330,10 @@ func DetailMessages(res *rules.Result, full bool) []Detail {
 			continue
 		}
 		if len(res.Locations) > 1 {
-			head := fmt.Sprintf("*%s* · %s", esc(render.LocationName(l)), dayRange(res.Period()))
+			head := fmt.Sprintf("*%s* · %s", esc(LocationName(l)), res.Period().Short())
 			add(slack.NewSectionBlock(mrkdwn(head), nil, nil), len(head))
 		}
-		for _, g := range render.GroupByReason(l) {
+		for _, g := range GroupByReason(l) {
 			if listed >= maxListedInSlack {
 				break
 			}
@@ -357,7 +342,7 @@ func DetailMessages(res *rules.Result, full bool) []Detail {
 				tag = "*needs action*"
 			}
 			head := fmt.Sprintf("*%s* · %d %s · %s\n_Why:_ %s\n_To do:_ %s", g.Reason.Title(), len(g.Mismatches),
-				render.Plural(len(g.Mismatches), "visit", "visits"), tag, esc(g.Reason.Explain()), esc(g.Reason.Todo()))
+				Plural(len(g.Mismatches), "visit", "visits"), tag, esc(g.Reason.Explain()), esc(g.Reason.Todo()))
 			add(slack.NewSectionBlock(mrkdwn(head), nil, nil), len(head))
 			var chunk strings.Builder
 			for _, m := range g.Mismatches {
@@ -391,13 +376,13 @@ func DetailMessages(res *rules.Result, full bool) []Detail {
 // slackLine is one mismatch in Slack's proportional font: "EMR only · Tue
 // 11/17 · J.S. (acct …482) · billing has Wed 11/18".
 func slackLine(m rules.Mismatch, full bool) string {
-	s := render.SideLabel(m.Side) + " · " + render.DayLabel(m.DateOfService) + " · " + render.Patient(m, full)
+	s := SideLabel(m.Side) + " · " + DayLabel(m.DateOfService) + " · " + Patient(m, full)
 	if !m.OtherDate.IsZero() {
 		other := "billing"
 		if m.Side == rules.SideBilling {
 			other = "the EMR"
 		}
-		s += " · " + other + " has " + render.DayLabel(m.OtherDate)
+		s += " · " + other + " has " + DayLabel(m.OtherDate)
 	}
 	return s
 }
