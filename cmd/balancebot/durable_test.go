@@ -36,7 +36,7 @@ func TestStopMidUploadResumesOnStart(t *testing.T) {
 
 	e.boot()
 	e.waitFor("the resumed balance", func() bool { return len(e.summaries()) == 1 && strings.Contains(e.status(ts), "see the balance") })
-	time.Sleep(300 * time.Millisecond)
+	e.settle()
 	if n, r := len(e.summaries()), e.readingPosts(); n != 1 || r != 1 {
 		t.Errorf("after the restart: %d summaries, %d progress replies; want one of each", n, r)
 	}
@@ -59,7 +59,7 @@ func TestCrashAfterPostingDoesNotPostTwice(t *testing.T) {
 
 	e.boot()
 	e.waitFor("the answer", func() bool { return strings.Contains(e.status(ts), "The balance for these files is posted") })
-	time.Sleep(300 * time.Millisecond)
+	e.settle()
 	if n := len(e.summaries()); n != 1 {
 		t.Errorf("%d summaries; a resumed upload must not post its balance twice", n)
 	}
@@ -77,4 +77,24 @@ func TestRedeliveryAfterRestartIsIgnored(t *testing.T) {
 	if n := len(e.summaries()); n != 1 {
 		t.Errorf("%d summaries", n)
 	}
+}
+
+// TestRetriesWaitOnTheClock fails the summary's post once: the bot waits
+// out its backoff on the injected clock, so nothing is posted until the
+// clock moves, and the post goes through once it has.
+func TestRetriesWaitOnTheClock(t *testing.T) {
+	e := startAt(t, time.Date(2026, 11, 24, 10, 0, 0, 0, chicago))
+	e.slack.FailNext("chat.postMessage", 1, 503, 0)
+	waiting := e.clock.Waiters()
+	before := e.slack.Calls("chat.postMessage")
+	e.share("", examples(t, "soap2-week")...)
+	// The progress reply is the first post to fail; the bot then waits.
+	e.waitFor("the bot to wait out the failure", func() bool {
+		return e.clock.Waiters() > waiting && e.slack.Calls("chat.postMessage") > before
+	})
+	if n := e.slack.Calls("chat.postMessage"); n != before+1 {
+		t.Errorf("%d posts while the bot waits on the clock, want the one that failed", n-before)
+	}
+	e.clock.Advance(e.main.MaxRetryWait)
+	e.waitFor("the summary after the wait", func() bool { return len(e.summaries()) == 1 })
 }

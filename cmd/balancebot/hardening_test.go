@@ -106,7 +106,7 @@ func TestChannelNotAllowed(t *testing.T) {
 	if !strings.Contains(ackText(ack), "I don't balance in this channel") || !strings.Contains(ackText(ack), "BALANCEBOT_CHANNELS") {
 		t.Errorf("ack: %s", ackText(ack))
 	}
-	time.Sleep(300 * time.Millisecond)
+	e.settle()
 	for _, m := range e.slack.Messages() {
 		if m.Channel == "COTHER" {
 			t.Errorf("the bot answered in a channel not allowed: %+v", m)

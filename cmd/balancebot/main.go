@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	_ "time/tzdata" // BALANCEBOT_TIMEZONE works in images without zoneinfo
@@ -172,6 +173,9 @@ type Main struct {
 	Ops *ops.Server
 	// ready is closed once the parts are wired, so tests can look at them.
 	ready chan struct{}
+	// rounds counts the reminder rounds done, the catch-up on start
+	// included, so tests can wait for one.
+	rounds atomic.Int64
 }
 
 // NewMain returns a Main for cfg on the system clock.
@@ -202,7 +206,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Store:           db,
 		SOAPVersion:     cfg.SOAPVersion,
 		Log:             m.Log,
-		Now:             m.Clock.Now,
+		Clock:           m.Clock,
 		PingInterval:    m.PingInterval,
 		MaxRetryWait:    m.MaxRetryWait,
 		DownloadTimeout: cfg.DownloadTimeout,
@@ -214,6 +218,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	sched.Tick = func() { m.rounds.Add(1) }
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup

@@ -163,6 +163,15 @@ func (e *env) waitFor(what string, cond func() bool) {
 	}
 }
 
+// settle waits until Slack has the bot's ack for everything it sent and
+// the bot has no work in flight: from then on nothing happens until the
+// test sends something, so the test may assert that something did not
+// happen.
+func (e *env) settle() {
+	e.t.Helper()
+	e.waitFor("Slack and the bot to settle", func() bool { return e.slack.Settled() && e.main.Bot.Idle() })
+}
+
 func (e *env) dump() string {
 	var b strings.Builder
 	for _, m := range e.slack.Messages() {
@@ -348,7 +357,7 @@ func TestRedeliveredEventIsProcessedOnce(t *testing.T) {
 	e.slack.Redeliver(env, "timeout")
 	e.slack.Redeliver(env, "timeout")
 	e.waitFor("the CSV", func() bool { return len(e.slack.Uploads()) == 1 })
-	time.Sleep(500 * time.Millisecond)
+	e.settle()
 	if n := len(e.summaries()); n != 1 {
 		t.Errorf("%d summaries after redelivery, want 1", n)
 	}
@@ -362,8 +371,9 @@ func TestOwnUploadsAreIgnored(t *testing.T) {
 	e.share("", examples(t, "soap1-week")...)
 	e.waitFor("the CSV", func() bool { return len(e.slack.Uploads()) == 1 })
 	// The fake shares the bot's CSV back as a file_share event, as Slack
-	// does; give the bot time to (wrongly) react to it.
-	time.Sleep(700 * time.Millisecond)
+	// does; once the bot has acked it and is idle, it has had its chance
+	// to (wrongly) react to it.
+	e.settle()
 	reading := 0
 	for _, m := range e.slack.Messages() {
 		if strings.Contains(m.Text, "Reading") {
@@ -387,7 +397,7 @@ func TestDisconnectMidwayLosesNothing(t *testing.T) {
 	// An event sent after the reconnect is handled too.
 	_, ts2 := e.share("", example(t, "soap1-week", "claims-feed.csv"))
 	e.waitFor("two summaries", func() bool { return len(e.summaries()) == 2 && strings.Contains(e.status(ts2), "see the balance") })
-	time.Sleep(300 * time.Millisecond)
+	e.settle()
 	if n := len(e.summaries()); n != 2 {
 		t.Errorf("%d summaries, want one for each message", n)
 	}

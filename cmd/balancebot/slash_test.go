@@ -259,7 +259,7 @@ func TestWeeklyReminder(t *testing.T) {
 		t.Errorf("late reminder: %s", r)
 	}
 	e.restart()
-	time.Sleep(300 * time.Millisecond)
+	e.waitFor("the reminders' catch-up on start", func() bool { return e.main.rounds.Load() >= 1 })
 	if n := len(reminders()); n != 2 {
 		t.Errorf("%d reminders after another restart, want 2", n)
 	}

@@ -110,24 +110,29 @@ type Server struct {
 	opts Options
 	srv  *httptest.Server
 
-	mu        sync.Mutex
-	conn      *wsConn
-	opens     int
-	seq       int
-	tsSeq     int64
-	files     map[string]File
-	content   map[string][]byte
-	pending   []*envelope // sent, not yet acked, in order
-	sent      map[string]*envelope
-	acks      []Ack
-	messages  []Message
-	reactions []Reaction
-	uploads   []Upload
-	responses []Response
-	staged    map[string]Upload // upload URL given, not yet completed
-	failures  map[string]*failure
-	calls     map[string]int
-	left      map[string]bool // channels the bot is not a member of
+	mu      sync.Mutex
+	conn    *wsConn
+	opens   int
+	seq     int
+	tsSeq   int64
+	files   map[string]File
+	content map[string][]byte
+	pending []*envelope // sent, not yet acked, in order
+	sent    map[string]*envelope
+	acks    []Ack
+	// deliveries counts the envelopes written to the client (retries and
+	// redeliveries included) since the current connection opened, plus
+	// the acks before it; echoing the bot's uploads being echoed back.
+	deliveries int
+	echoing    int
+	messages   []Message
+	reactions  []Reaction
+	uploads    []Upload
+	responses  []Response
+	staged     map[string]Upload // upload URL given, not yet completed
+	failures   map[string]*failure
+	calls      map[string]int
+	left       map[string]bool // channels the bot is not a member of
 }
 
 // New starts a fake Slack on a loopback port.
@@ -320,6 +325,15 @@ func (s *Server) Acked(envelopeID string) (Ack, bool) {
 	return Ack{}, false
 }
 
+// Settled reports whether everything sent to the client has been acked:
+// with the bot's work idle too, nothing more will happen until the test
+// sends something, so a test can assert that something did not happen.
+func (s *Server) Settled() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conn != nil && len(s.pending) == 0 && s.echoing == 0 && len(s.acks) >= s.deliveries
+}
+
 // Connections returns how many times the client opened a connection.
 func (s *Server) Connections() int {
 	s.mu.Lock()
@@ -404,6 +418,7 @@ func (s *Server) send(typ string, payload json.RawMessage, acceptsResponse bool)
 	c := s.conn
 	if c != nil {
 		env.delivered = true
+		s.deliveries++
 	}
 	s.mu.Unlock()
 	if c != nil {
@@ -428,6 +443,9 @@ func (s *Server) Redeliver(envelopeID, reason string) {
 	again.RetryAttempt++
 	again.RetryReason = reason
 	env.RetryAttempt = again.RetryAttempt
+	s.mu.Lock()
+	s.deliveries++
+	s.mu.Unlock()
 	c.writeJSON(&again)
 }
 
@@ -499,6 +517,8 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		e.delivered = true
 		redo = append(redo, *e)
 	}
+	// What the old connection did not ack comes again on this one.
+	s.deliveries = len(s.acks) + len(redo)
 	s.mu.Unlock()
 	if old != nil {
 		old.close()
@@ -670,11 +690,21 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 			s.content[u.ID] = u.Content
 			echo = append(echo, s.files[u.ID])
 		}
+		echoing := s.opts.EchoBotUploads && len(echo) > 0
+		if echoing {
+			// Owed from the moment the upload shows (Settled).
+			s.echoing++
+		}
 		s.mu.Unlock()
 		s.reply(w, map[string]any{"ok": true, "files": done})
-		if s.opts.EchoBotUploads && len(echo) > 0 {
-			go s.SendEvent(MessageEvent{Type: "message", Subtype: "file_share", Channel: f("channel_id"), User: s.opts.BotUserID,
-				BotID: "B" + s.opts.BotUserID, TS: s.TS(), ThreadTS: f("thread_ts"), Files: echo})
+		if echoing {
+			go func() {
+				s.SendEvent(MessageEvent{Type: "message", Subtype: "file_share", Channel: f("channel_id"), User: s.opts.BotUserID,
+					BotID: "B" + s.opts.BotUserID, TS: s.TS(), ThreadTS: f("thread_ts"), Files: echo})
+				s.mu.Lock()
+				s.echoing--
+				s.mu.Unlock()
+			}()
 		}
 	default:
 		s.reply(w, map[string]any{"ok": false, "error": "unknown_method"})

@@ -23,6 +23,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
+	"github.com/balancebot/balancebot/internal/clock"
 	"github.com/balancebot/balancebot/internal/rules"
 	"github.com/balancebot/balancebot/internal/service"
 )
@@ -54,8 +55,9 @@ type Config struct {
 	// checklists and for naming the EMR export to pull.
 	SOAPVersion string
 	Log         *slog.Logger
-	// Now is the clock.
-	Now func() time.Time
+	// Clock tells the time and waits: for retries and backoff, the resume
+	// interval and the shutdown grace (tests move a fake one).
+	Clock clock.Clock
 	// PingInterval is Socket Mode's ping watchdog (tests shorten it).
 	PingInterval time.Duration
 	// MaxRetryWait caps how long one rate-limit or failure wait may be.
@@ -103,6 +105,7 @@ type Bot struct {
 
 	connected atomic.Bool
 	work      sync.WaitGroup
+	busy      atomic.Int64 // work in flight, for Idle
 	locksMu   sync.Mutex
 	locks     map[string]*sync.Mutex
 	allowed   map[string]bool
@@ -124,8 +127,8 @@ func New(cfg Config) *Bot {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
 	}
 	if cfg.TZ == nil {
 		cfg.TZ = time.Local
@@ -173,6 +176,12 @@ func (a slogAdapter) Output(_ int, s string) error {
 	return nil
 }
 
+// Idle reports whether the bot has no work in flight. Work an event
+// starts is counted before the event is acknowledged, so once Slack has
+// every ack and the bot is idle, nothing more happens until Slack sends
+// something.
+func (b *Bot) Idle() bool { return b.busy.Load() == 0 }
+
 // Ready reports whether the bot is connected to Slack.
 func (b *Bot) Ready() bool { return b.connected.Load() }
 
@@ -193,7 +202,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	runErr := make(chan error, 1)
 	go func() { runErr <- b.sm.RunContext(ctx) }()
 	defer b.drain()
-	b.background(func(ctx context.Context) { b.resume(ctx, ctx.Done()) })
+	// The resume loop runs as long as the bot: shutdown waits for it, but
+	// it is not work in flight (Idle); the jobs it resumes are.
+	b.goWork(func(ctx context.Context) { b.resume(ctx, ctx.Done()) })
 	for {
 		select {
 		case <-ctx.Done():
@@ -302,7 +313,7 @@ func (b *Bot) onEvent(req *socketmode.Request) {
 	}
 	s := &share{EventID: key, Channel: ev.Channel, User: ev.User, Text: ev.Text, TS: ev.TS, ThreadTS: ev.ThreadTS, Files: ev.Files}
 	payload, _ := json.Marshal(s)
-	job := &service.Job{EventID: key, Channel: ev.Channel, Payload: payload, Created: b.cfg.Now()}
+	job := &service.Job{EventID: key, Channel: ev.Channel, Payload: payload, Created: b.cfg.Clock.Now()}
 	dup, err := b.cfg.Store.AddJob(context.Background(), job)
 	switch {
 	case err != nil:
@@ -332,9 +343,9 @@ func (b *Bot) runJob(job *service.Job, s *share) {
 			delete(b.running, job.ID)
 			b.runMu.Unlock()
 		}()
-		start := time.Now()
+		start := b.cfg.Clock.Now()
 		err := b.handleShare(ctx, job, s)
-		b.Metrics.Processed(time.Since(start), err)
+		b.Metrics.Processed(b.cfg.Clock.Now().Sub(start), err)
 		if job.ID == 0 {
 			return
 		}
@@ -394,7 +405,7 @@ func (b *Bot) resume(ctx context.Context, stop <-chan struct{}) {
 			return
 		case <-b.shutdown():
 			return
-		case <-time.After(2 * time.Minute):
+		case <-b.cfg.Clock.After(2 * time.Minute):
 		}
 	}
 }
@@ -403,9 +414,26 @@ func (b *Bot) channelAllowed(ch string) bool {
 	return len(b.allowed) == 0 || b.allowed[ch]
 }
 
-// background runs fn outside the event loop, on the work context: it
-// keeps running when the event loop stops, for DrainTimeout.
-func (b *Bot) background(fn func(context.Context)) {
+// background runs fn in the background as work of the bot's: shutdown
+// waits for it (or cancels its context after the grace), and Idle counts
+// it.
+func (b *Bot) background(fn func(context.Context)) { b.reserve()(fn) }
+
+// reserve counts work now and returns what starts it, for work that must
+// be counted before an ack and started after it.
+func (b *Bot) reserve() (start func(fn func(context.Context))) {
+	b.busy.Add(1)
+	return func(fn func(context.Context)) {
+		b.goWork(func(ctx context.Context) {
+			defer b.busy.Add(-1)
+			fn(ctx)
+		})
+	}
+}
+
+// goWork runs fn in a goroutine that shutdown waits for (cancelling its
+// context after the grace), and logs a panic instead of dying of it.
+func (b *Bot) goWork(fn func(context.Context)) {
 	b.work.Add(1)
 	go func() {
 		defer b.work.Done()
@@ -444,7 +472,7 @@ func (b *Bot) drain() {
 	select {
 	case <-done:
 		return
-	case <-time.After(b.cfg.DrainTimeout):
+	case <-b.cfg.Clock.After(b.cfg.DrainTimeout):
 		b.log.Warn("shutting down with work in flight; it resumes on the next start")
 	}
 	b.workCancel()
@@ -496,7 +524,7 @@ func (b *Bot) call(ctx context.Context, what string, fn func() error) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(wait):
+		case <-b.cfg.Clock.After(wait):
 		}
 	}
 	return err

@@ -106,7 +106,7 @@ func parseUserDate(s string, today rules.Date) (rules.Date, error) {
 
 // today is the date in the practice's time zone.
 func (b *Bot) today() rules.Date {
-	return rules.DateOfTime(b.cfg.Now().In(b.cfg.TZ))
+	return rules.DateOfTime(b.cfg.Clock.Now().In(b.cfg.TZ))
 }
 
 // ranges folds sorted dates into runs of consecutive weekdays, formatted

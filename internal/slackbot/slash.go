@@ -43,11 +43,15 @@ func (b *Bot) onSlash(ctx context.Context, req *socketmode.Request, cmd slack.Sl
 	case "help":
 		ack(usage)
 	case "status":
+		// The work is counted before the ack and started after it: once
+		// Slack has the ack, the bot is busy until it has answered (Idle).
+		start := b.reserve()
 		ack(":mag: Looking at what is uploaded here…")
-		b.background(func(ctx context.Context) { b.respond(ctx, cmd, b.status(ctx, cmd.ChannelID)) })
+		start(func(ctx context.Context) { b.respond(ctx, cmd, b.status(ctx, cmd.ChannelID)) })
 	default:
+		start := b.reserve()
 		ack(fmt.Sprintf(":hourglass_flowing_sand: Balancing %s…", r.period.Short()))
-		b.background(func(ctx context.Context) { b.balanceRequest(ctx, cmd, r) })
+		start(func(ctx context.Context) { b.balanceRequest(ctx, cmd, r) })
 	}
 }
 

@@ -56,7 +56,7 @@ func (b *Bot) handleShare(ctx context.Context, job *service.Job, s *share) error
 	lock := b.channelLock(s.Channel)
 	lock.Lock()
 	defer lock.Unlock()
-	start := time.Now()
+	start := b.cfg.Clock.Now()
 	job.Attempts++
 	b.saveJob(ctx, job)
 
@@ -92,7 +92,7 @@ func (b *Bot) handleShare(ctx context.Context, job *service.Job, s *share) error
 	}
 	logDone := func(o outcome) {
 		b.log.Info("upload handled", "event", s.EventID, "files", len(s.Files), "failed", failed,
-			"balanced_locations", o.locations, "waiting", o.waiting, "ms", time.Since(start).Milliseconds())
+			"balanced_locations", o.locations, "waiting", o.waiting, "ms", b.cfg.Clock.Now().Sub(start).Milliseconds())
 	}
 	if len(added) == 0 {
 		if err := say(); err != nil {
@@ -240,7 +240,7 @@ func (b *Bot) keep(ctx context.Context, s *share, fe fetched) fileResult {
 	f, rep := fe.f, fe.rep
 	up := &service.Upload{Channel: s.Channel, FileID: f.ID, FileName: fe.name, User: s.User, MessageTS: s.TS,
 		Hash: fe.hash, Report: rep}
-	earlier, err := b.cfg.Service.Keep(ctx, up, b.cfg.Now())
+	earlier, err := b.cfg.Service.Keep(ctx, up, b.cfg.Clock.Now())
 	switch {
 	case err != nil:
 		b.log.Error("cannot store an upload", "file", f.ID, "err", err.Error())
@@ -477,7 +477,7 @@ func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result,
 	if err != nil || link == "" {
 		link = "#"
 	}
-	record := &service.Posted{Channel: channel, TS: ts, Link: link, Period: res.Period(), Balanced: res.Balanced, At: b.cfg.Now()}
+	record := &service.Posted{Channel: channel, TS: ts, Link: link, Period: res.Period(), Balanced: res.Balanced, At: b.cfg.Clock.Now()}
 	for i := range res.Locations {
 		record.Locations = append(record.Locations, res.Locations[i].Location)
 		record.NeedsAction += res.Locations[i].ActionCount()
