@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/balancebot/balancebot/internal/clock"
@@ -243,7 +244,9 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 		// not acked, and the work may take longer. An upload is recorded
 		// first, so what Slack considers delivered is never lost.
 		if evt.Request != nil {
-			b.onEvent(evt.Request)
+			if api, ok := evt.Data.(slackevents.EventsAPIEvent); ok {
+				b.onEvent(evt.Request, api)
+			}
 			b.sm.Ack(*evt.Request)
 		}
 	case socketmode.EventTypeSlashCommand:
@@ -277,28 +280,18 @@ func (s *share) thread() string {
 	return s.TS
 }
 
-func (b *Bot) onEvent(req *socketmode.Request) {
-	var outer struct {
-		EventID string          `json:"event_id"`
-		Event   json.RawMessage `json:"event"`
-	}
-	if err := json.Unmarshal(req.Payload, &outer); err != nil {
-		b.log.Warn("unreadable event", "envelope", req.EnvelopeID)
+func (b *Bot) onEvent(req *socketmode.Request, api slackevents.EventsAPIEvent) {
+	ev, ok := api.InnerEvent.Data.(*slackevents.MessageEvent)
+	if !ok || ev.SubType != "file_share" {
 		return
 	}
-	var ev struct {
-		Type     string       `json:"type"`
-		Subtype  string       `json:"subtype"`
-		Channel  string       `json:"channel"`
-		User     string       `json:"user"`
-		BotID    string       `json:"bot_id"`
-		Text     string       `json:"text"`
-		TS       string       `json:"ts"`
-		ThreadTS string       `json:"thread_ts"`
-		Files    []slack.File `json:"files"`
+	eventID := ""
+	if cb, ok := api.Data.(*slackevents.EventsAPICallbackEvent); ok {
+		eventID = cb.EventID
 	}
-	if err := json.Unmarshal(outer.Event, &ev); err != nil || ev.Type != "message" || ev.Subtype != "file_share" {
-		return
+	var files []slack.File
+	if ev.Message != nil {
+		files = ev.Message.Files
 	}
 	if ev.User == b.botUser || (ev.BotID != "" && ev.BotID == b.botID) {
 		return // our own CSV, shared back to us
@@ -307,11 +300,11 @@ func (b *Bot) onEvent(req *socketmode.Request) {
 		b.log.Info("upload in a channel not allowed; ignored", "channel", ev.Channel)
 		return
 	}
-	key := outer.EventID
+	key := eventID
 	if key == "" {
-		key = ev.Channel + "/" + ev.TS
+		key = ev.Channel + "/" + ev.TimeStamp
 	}
-	s := &share{EventID: key, Channel: ev.Channel, User: ev.User, Text: ev.Text, TS: ev.TS, ThreadTS: ev.ThreadTS, Files: ev.Files}
+	s := &share{EventID: key, Channel: ev.Channel, User: ev.User, Text: ev.Text, TS: ev.TimeStamp, ThreadTS: ev.ThreadTimeStamp, Files: files}
 	payload, _ := json.Marshal(s)
 	job := &service.Job{EventID: key, Channel: ev.Channel, Payload: payload, Created: b.cfg.Clock.Now()}
 	dup, err := b.cfg.Store.AddJob(context.Background(), job)
