@@ -170,3 +170,32 @@ func TestReportWarnings(t *testing.T) {
 		t.Errorf("warnings %v, want %v", codes, want)
 	}
 }
+
+func TestCovering(t *testing.T) {
+	week := Period{From: d(16), To: d(22)}
+	mon, monFri := Period{From: d(16), To: d(16)}, Period{From: d(16), To: d(20)}
+	covs := Covering([]Held{
+		{Kind: KindEMRBillingReport, Locations: []string{"Downtown"}, Period: monFri},
+		{Kind: KindEMRBillingReport, Locations: []string{"Uptown"}, Period: mon},
+		{Kind: KindChargeAuditSummary, Period: monFri},                                // names no location: counts for both
+		{Kind: KindBillingExceptions, Locations: []string{"Midtown"}, Period: week},   // a check report adds to no new location
+		{Kind: KindEMRBillingReport, Locations: []string{"DOWNTOWN"}, Period: monFri}, // replaces the first wholly
+	}, week)
+	// The replaced export's spelling is gone with it.
+	if len(covs) != 2 || covs[0].Location != "DOWNTOWN" || covs[1].Location != "Uptown" {
+		t.Fatalf("locations: %q, %q", covs[0].Location, covs[len(covs)-1].Location)
+	}
+	down, up := covs[0], covs[1]
+	if n := down.Kinds[SideEMR.Index()][KindEMRBillingReport]; n != 1 {
+		t.Errorf("a wholly replaced export still counts: %d EMR reports at Downtown", n)
+	}
+	if got := down.Missing(SideBilling, week); len(got) != 0 {
+		t.Errorf("billing naming no location covers Downtown: missing %v", got)
+	}
+	if got := up.Missing(SideEMR, week); !slices.Equal(got, []Date{d(17), d(18), d(19), d(20)}) {
+		t.Errorf("Uptown's EMR side is missing Tuesday to Friday, not the weekend: %v", got)
+	}
+	if got := Both(covs, week); got != monFri {
+		t.Errorf("both sides cover %s at some location, want %s", got, monFri)
+	}
+}

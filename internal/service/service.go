@@ -129,7 +129,7 @@ type Balance struct {
 	Err    error
 	// Coverage is what the channel holds for the dates, location by
 	// location.
-	Coverage []*Coverage
+	Coverage []*rules.Coverage
 }
 
 // BalanceNew balances the dates newly kept uploads cover, with everything
@@ -158,7 +158,7 @@ func (s *Service) BalancePeriod(ctx context.Context, channel string, p rules.Per
 		return nil, err
 	}
 	covs := Covering(ups, p)
-	span := Both(covs, p)
+	span := rules.Both(covs, p)
 	if span.IsZero() {
 		return &Balance{Coverage: covs}, nil
 	}
@@ -166,7 +166,7 @@ func (s *Service) BalancePeriod(ctx context.Context, channel string, p rules.Per
 }
 
 // Standing says what the channel holds for p, location by location.
-func (s *Service) Standing(ctx context.Context, channel string, p rules.Period) ([]*Coverage, error) {
+func (s *Service) Standing(ctx context.Context, channel string, p rules.Period) ([]*rules.Coverage, error) {
 	ups, err := s.uploads.Uploads(ctx, channel, p)
 	if err != nil {
 		return nil, err
@@ -184,4 +184,14 @@ func (s *Service) balance(ups []*Upload, covered, period rules.Period) *Balance 
 	b := &Balance{Coverage: Covering(ups, covered)}
 	b.Result, b.Err = engine.Reconcile(reports, rules.Options{SkipIncomplete: true, Period: period})
 	return b
+}
+
+// Covering says what the uploads hold for p, location by location
+// (rules.Covering).
+func Covering(ups []*Upload, p rules.Period) []*rules.Coverage {
+	held := make([]rules.Held, len(ups))
+	for i, u := range ups {
+		held[i] = rules.Held{Kind: u.Report.Kind, Locations: u.Report.Locations(), Period: u.Period()}
+	}
+	return rules.Covering(held, p)
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // covName names a location in Slack.
-func covName(c *service.Coverage) string {
+func covName(c *rules.Coverage) string {
 	if c.Location == "" {
 		return "exports naming no location"
 	}
@@ -21,7 +21,7 @@ func covName(c *service.Coverage) string {
 
 // gaps says, location by location, which exports are missing for which
 // dates of p, and how to pull them.
-func gaps(covs []*service.Coverage, p rules.Period, soap string) []string {
+func gaps(covs []*rules.Coverage, p rules.Period, soap string) []string {
 	var lines []string
 	for _, c := range covs {
 		for _, s := range []rules.Side{rules.SideEMR, rules.SideBilling} {
@@ -51,7 +51,7 @@ func pullFor(s rules.Side, soap string) string {
 }
 
 // statusLines describe what is stored for p, location by location.
-func statusLines(covs []*service.Coverage, p rules.Period) []string {
+func statusLines(covs []*rules.Coverage, p rules.Period) []string {
 	var lines []string
 	for _, c := range covs {
 		var parts []string

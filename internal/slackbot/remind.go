@@ -62,7 +62,7 @@ type reminder struct {
 	Period rules.Period
 	// Unreadable is set when the store could not say what was uploaded.
 	Unreadable bool
-	Coverage   []*service.Coverage
+	Coverage   []*rules.Coverage
 	Posted     *service.Posted
 }
 

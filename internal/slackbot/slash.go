@@ -143,7 +143,7 @@ func (b *Bot) status(ctx context.Context, channel string) string {
 type statusWeek struct {
 	Name     string
 	Period   rules.Period
-	Coverage []*service.Coverage
+	Coverage []*rules.Coverage
 	Posted   *service.Posted
 }
 

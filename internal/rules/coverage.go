@@ -1,11 +1,18 @@
-package service
+package rules
 
 import (
 	"iter"
 	"sort"
-
-	"github.com/balancebot/balancebot/internal/rules"
 )
+
+// Held is an export a channel holds, as coverage sees it: its kind, the
+// locations it names (none for an export naming none) and the dates it
+// covers.
+type Held struct {
+	Kind      Kind
+	Locations []string
+	Period    Period
+}
 
 // Coverage is what a channel holds for one location over a period: which
 // dates each side's exports cover, with which kinds, and which check
@@ -15,37 +22,38 @@ type Coverage struct {
 	Location string
 	// Dates holds, per side, the dates within the period its exports
 	// cover; Kinds how many exports of each kind give it.
-	Dates  rules.Sides[map[rules.Date]bool]
-	Kinds  rules.Sides[map[rules.Kind]int]
-	Checks map[rules.Kind]int
+	Dates  Sides[map[Date]bool]
+	Kinds  Sides[map[Kind]int]
+	Checks map[Kind]int
 }
 
-// Covering sorts uploads by location and records what each covers within
-// p, as the balance would take them: an upload without a location counts
-// for every location the others name, a check report only adds to the
-// locations the visit reports name, and an upload that newer exports
-// replace on every date it covers (rules.Latest) counts no more.
-func Covering(ups []*Upload, p rules.Period) []*Coverage {
+// Covering sorts what a channel holds by location and records what each
+// export covers within p, as the balance would take them: an export
+// without a location counts for every location the others name, a check
+// report only adds to the locations the visit reports name, and an export
+// that newer ones replace on every date it covers (Latest) counts no more.
+// held is in the order kept, oldest first.
+func Covering(held []Held, p Period) []*Coverage {
 	byLoc := map[string]*Coverage{}
 	var order []string
 	get := func(loc string) *Coverage {
-		k := rules.LocationKey(loc)
+		k := LocationKey(loc)
 		c := byLoc[k]
 		if c == nil {
-			c = &Coverage{Location: loc, Checks: map[rules.Kind]int{}}
+			c = &Coverage{Location: loc, Checks: map[Kind]int{}}
 			for s := range c.Dates {
-				c.Dates[s], c.Kinds[s] = map[rules.Date]bool{}, map[rules.Kind]int{}
+				c.Dates[s], c.Kinds[s] = map[Date]bool{}, map[Kind]int{}
 			}
 			byLoc[k] = c
 			order = append(order, k)
 		}
 		return c
 	}
-	var unnamed, checks []*Upload
-	for _, u := range current(ups) {
-		locs := u.Report.Locations()
+	var unnamed, checks []Held
+	for _, u := range current(held) {
+		locs := u.Locations
 		switch {
-		case u.Report.Kind.Role() == rules.RoleCheck:
+		case u.Kind.Role() == RoleCheck:
 			checks = append(checks, u)
 		case len(locs) == 0:
 			unnamed = append(unnamed, u)
@@ -57,8 +65,8 @@ func Covering(ups []*Upload, p rules.Period) []*Coverage {
 	}
 	for _, u := range checks {
 		added := false
-		for _, l := range u.Report.Locations() {
-			if c := byLoc[rules.LocationKey(l)]; c != nil {
+		for _, l := range u.Locations {
+			if c := byLoc[LocationKey(l)]; c != nil {
 				c.add(u, p)
 				added = true
 			}
@@ -81,28 +89,28 @@ func Covering(ups []*Upload, p rules.Period) []*Coverage {
 		out = append(out, byLoc[k])
 	}
 	sort.Slice(out, func(i, j int) bool {
-		return rules.LocationKey(out[i].Location) < rules.LocationKey(out[j].Location)
+		return LocationKey(out[i].Location) < LocationKey(out[j].Location)
 	})
 	return out
 }
 
-// current leaves out the uploads that newer exports of the same kind
-// replace on every location and date they cover.
-func current(ups []*Upload) []*Upload {
-	covers := make([]iter.Seq[rules.Slot[string]], len(ups))
-	for i, u := range ups {
+// current leaves out the exports that newer ones of the same kind replace
+// on every location and date they cover.
+func current(held []Held) []Held {
+	covers := make([]iter.Seq[Slot[string]], len(held))
+	for i, u := range held {
 		var locs []string
-		for _, l := range u.Report.Locations() {
-			locs = append(locs, rules.LocationKey(l))
+		for _, l := range u.Locations {
+			locs = append(locs, LocationKey(l))
 		}
 		if len(locs) == 0 {
 			locs = []string{""}
 		}
-		covers[i] = rules.Covers(u.Report.Kind, u.Period(), locs, func(func(string, rules.Date) bool) {})
+		covers[i] = Covers(u.Kind, u.Period, locs, func(func(string, Date) bool) {})
 	}
-	owner, _ := rules.Latest(covers)
-	var out []*Upload
-	for i := range ups {
+	owner, _ := Latest(covers)
+	var out []Held
+	for i := range held {
 		// An upload with no dates at all claims nothing, and is kept.
 		claims, owns := false, false
 		for s := range covers[i] {
@@ -113,31 +121,30 @@ func current(ups []*Upload) []*Upload {
 			}
 		}
 		if owns || !claims {
-			out = append(out, ups[i])
+			out = append(out, held[i])
 		}
 	}
 	return out
 }
 
-func (c *Coverage) add(u *Upload, p rules.Period) {
-	k := u.Report.Kind
-	if k.Role() == rules.RoleCheck {
+func (c *Coverage) add(u Held, p Period) {
+	k := u.Kind
+	if k.Role() == RoleCheck {
 		c.Checks[k]++
 		return
 	}
 	s := k.Side().Index()
 	c.Kinds[s][k]++
-	up := u.Period()
-	for d := max(up.From, p.From); d <= min(up.To, p.To); d++ {
+	for d := max(u.Period.From, p.From); d <= min(u.Period.To, p.To); d++ {
 		c.Dates[s][d] = true
 	}
 }
 
 // Missing lists the weekdays of p that side s does not cover: what is
 // still needed.
-func (c *Coverage) Missing(s rules.Side, p rules.Period) []rules.Date {
-	var out []rules.Date
-	for _, d := range rules.Weekdays(p) {
+func (c *Coverage) Missing(s Side, p Period) []Date {
+	var out []Date
+	for _, d := range Weekdays(p) {
 		if !c.Dates[s.Index()][d] {
 			out = append(out, d)
 		}
@@ -146,8 +153,8 @@ func (c *Coverage) Missing(s rules.Side, p rules.Period) []rules.Date {
 }
 
 // Covered lists the dates of p that side s covers.
-func (c *Coverage) Covered(s rules.Side, p rules.Period) []rules.Date {
-	var out []rules.Date
+func (c *Coverage) Covered(s Side, p Period) []Date {
+	var out []Date
 	for d := p.From; d <= p.To; d++ {
 		if c.Dates[s.Index()][d] {
 			out = append(out, d)
@@ -157,24 +164,24 @@ func (c *Coverage) Covered(s rules.Side, p rules.Period) []rules.Date {
 }
 
 // Span is the first and last date side s covers.
-func (c *Coverage) Span(s rules.Side) rules.Period {
-	var p rules.Period
+func (c *Coverage) Span(s Side) Period {
+	var p Period
 	for d := range c.Dates[s.Index()] {
-		p = p.Union(rules.Period{From: d, To: d})
+		p = p.Union(Period{From: d, To: d})
 	}
 	return p
 }
 
 // Both is the period within p that both sides cover at some location: the
 // dates a balance can honestly be made for.
-func Both(covs []*Coverage, p rules.Period) rules.Period {
-	var out rules.Period
+func Both(covs []*Coverage, p Period) Period {
+	var out Period
 	for _, c := range covs {
-		e, b := c.Span(rules.SideEMR), c.Span(rules.SideBilling)
+		e, b := c.Span(SideEMR), c.Span(SideBilling)
 		if e.IsZero() || b.IsZero() {
 			continue
 		}
-		q := rules.Period{From: max(e.From, b.From, p.From), To: min(e.To, b.To, p.To)}
+		q := Period{From: max(e.From, b.From, p.From), To: min(e.To, b.To, p.To)}
 		if q.From > q.To {
 			continue
 		}
