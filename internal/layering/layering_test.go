@@ -39,6 +39,7 @@ var layer = map[string]string{
 	"internal/fakeslack": testing_,
 	"internal/exportgen": testing_,
 	"internal/layering":  testing_,
+	"internal/golden":    testing_,
 }
 
 // allowedInRules are the imports from outside the standard library the

@@ -1,20 +1,17 @@
 package render
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/balancebot/balancebot/internal/golden"
 	"github.com/balancebot/balancebot/internal/rules"
 	"github.com/slack-go/slack"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden/")
 
 // Slack's limits on a message's text (it truncates past 40,000
 // characters) and on an ack's payload (refused at 20 KB).
@@ -22,26 +19,6 @@ const (
 	maxMessageText = 40000
 	maxAckBytes    = 20 << 10
 )
-
-// golden compares got with testdata/golden/name, or rewrites it with
-// -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/render -run Golden -update to write it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s changed; if the change is meant, run go test ./internal/render -run Golden -update and review the diff.\ngot:\n%s", path, got)
-	}
-}
 
 func mustJSON(t *testing.T, v any) []byte {
 	t.Helper()
@@ -77,7 +54,7 @@ func goldenBlocks(t *testing.T, name, text string, blocks []slack.Block, meta *s
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, name, append(b, '\n'))
+	golden.Check(t, name, append(b, '\n'))
 }
 
 func loadResult(t *testing.T, name string) *rules.Result {
@@ -143,7 +120,7 @@ func TestGoldenDetails(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, c.golden, append(b, '\n'))
+			golden.Check(t, c.golden, append(b, '\n'))
 		})
 	}
 }

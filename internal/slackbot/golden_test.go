@@ -3,19 +3,15 @@ package slackbot
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/balancebot/balancebot/internal/engine"
+	"github.com/balancebot/balancebot/internal/golden"
 	"github.com/balancebot/balancebot/internal/rules"
 	"github.com/balancebot/balancebot/internal/service"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden/")
 
 // Slack's limits on a message's text (it truncates past 40,000
 // characters) and on an ack's payload (refused at 20 KB).
@@ -23,26 +19,6 @@ const (
 	maxMessageText = 40000
 	maxAckBytes    = 20 << 10
 )
-
-// golden compares got with testdata/golden/name, or rewrites it with
-// -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/slackbot -run Golden -update to write it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s changed; if the change is meant, run go test ./internal/slackbot -run Golden -update and review the diff.\ngot:\n%s", path, got)
-	}
-}
 
 func mustJSON(t *testing.T, v any) []byte {
 	t.Helper()
@@ -56,7 +32,7 @@ func mustJSON(t *testing.T, v any) []byte {
 func goldenText(t *testing.T, name, text string) {
 	t.Helper()
 	checkText(t, name, text)
-	golden(t, name, []byte(text+"\n"))
+	golden.Check(t, name, []byte(text+"\n"))
 }
 
 func checkText(t *testing.T, name, text string) {
