@@ -186,7 +186,7 @@ func message(err error) string {
 	msg := rules.ErrorMessage(err)
 	switch rules.ErrorFix(err) {
 	case rules.FixKind:
-		msg += " Say it with --kind FILE=KIND; the kinds are " + rules.KindNames() + "."
+		msg += " Say it with --kind FILE=KIND."
 	case rules.FixLocation:
 		msg += " Say it with --location NAME."
 	case rules.FixPeriod:

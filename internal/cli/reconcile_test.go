@@ -180,7 +180,7 @@ func TestReconcileTrouble(t *testing.T) {
 	}{
 		{"a PDF among the files", []string{emr, cas, pdf}, []string{"report.pdf: this is a PDF", "Nothing was balanced: fix that file and run again."}},
 		{"every bad file is named", []string{emr, pdf, bad}, []string{"report.pdf: this is a PDF", "bad.csv, row 2: the Date of Service \"99/99/2026\"", "fix those files"}},
-		{"a kind not told: the flag that tells it", []string{emr, mystery}, []string{"mystery.csv: cannot tell which report this is", "Say it with --kind FILE=KIND; the kinds are emr_billing_report,"}},
+		{"a kind not told: the flag that tells it", []string{emr, mystery}, []string{"mystery.csv: cannot tell which report this is", "insurance_class_summary: needs New Patients). If it is one of them, say which. Say it with --kind FILE=KIND."}},
 		{"no billing side", []string{emr}, []string{"No billing side to balance", "Charge Audit Summary", "Given: emr.csv (EMR Billing Report)."}},
 		{"no files", nil, []string{"no files given", "usage: balancebot reconcile"}},
 		{"missing file", []string{emr, filepath.Join(dir, "nope.csv")}, []string{"nope.csv: cannot open the file: no such file or directory"}},

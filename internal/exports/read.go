@@ -726,8 +726,9 @@ func (t *tableReader) decideKind(pre preamble) (rules.Kind, error) {
 		}
 		fmt.Fprintf(&b, " %s (%s: needs %s);", k.Title(), k, strings.Join(need, ", "))
 	}
-	b.WriteString(" If it is one of them, say which.")
-	e := rules.FileErrorf(t.name, "%s", b.String())
+	// The list's last item ends the sentence.
+	text := strings.TrimSuffix(b.String(), ";") + ". If it is one of them, say which."
+	e := rules.FileErrorf(t.name, "%s", text)
 	e.Fix = rules.FixKind
 	return "", e
 }

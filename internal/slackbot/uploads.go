@@ -305,7 +305,7 @@ func refusalText(name string, r *refusal) string {
 func fixText(f rules.Fix) string {
 	switch f {
 	case rules.FixKind:
-		return " Share the file again with `kind: KIND` in the message (" + rules.KindNames() + ")."
+		return " Share the file again with `kind: KIND` in the message."
 	case rules.FixLocation:
 		return " Share the file again with `location: NAME` in the message."
 	case rules.FixPeriod:
