@@ -2,7 +2,6 @@ package slackbot
 
 import (
 	"bytes"
-	"encoding/json"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -19,15 +18,6 @@ const (
 	maxMessageText = 40000
 	maxAckBytes    = 20 << 10
 )
-
-func mustJSON(t *testing.T, v any) []byte {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func goldenText(t *testing.T, name, text string) {
 	t.Helper()
