@@ -87,10 +87,9 @@ var (
 	Commands = []string{"/balance"}
 )
 
-// Store is what the bot keeps: uploads, the balances it posted, and the
-// jobs it has acknowledged.
+// Store is what the bot keeps of its own: the jobs it has acknowledged and
+// the balances it posted. Uploads are the service's.
 type Store interface {
-	service.UploadStore
 	service.ResultStore
 	service.JobStore
 }
