@@ -618,7 +618,7 @@ func (t *tableReader) decode(cells []string, n int, l *rules.Line) (skip bool, e
 		l.DoNotBill = strings.Contains(letters(t.cell(cells, fVisitType)), "donotbill")
 	}
 	if h.has(fStatus) {
-		l.Status = parseStatus(t.cell(cells, fStatus))
+		l.Status = rules.ParseClaimStatus(t.cell(cells, fStatus))
 	}
 	return false, nil
 }

@@ -203,19 +203,6 @@ func parseFlag(s string) bool {
 	return false
 }
 
-// parseStatus reduces a Claims Feed status to what the balance
-// distinguishes: "Not Sent", "NOT RE-BILLED", "Not Rebilled" and the like.
-func parseStatus(s string) rules.ClaimStatus {
-	k := letters(s)
-	switch {
-	case strings.Contains(k, "notrebilled"):
-		return rules.StatusNotRebilled
-	case strings.Contains(k, "notsent"):
-		return rules.StatusNotSent
-	}
-	return rules.StatusOther
-}
-
 // letters lower-cases s and keeps only its letters and digits: how header
 // names, labels and statuses are compared.
 func letters(s string) string {

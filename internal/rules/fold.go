@@ -1,6 +1,9 @@
 package rules
 
-import "math"
+import (
+	"math"
+	"strings"
+)
 
 // Counting is how a report kind counts the visits of one key (a patient at
 // a location on a date of service).
@@ -88,4 +91,22 @@ func LineFlags(k Kind, l *Line) Flag {
 // initial-evaluation codes, the EMR's side of the new-patient comparison.
 func CountsNewPatients(k Kind) bool {
 	return k == KindEMRBillingReport || k == KindDocumentedUnits
+}
+
+// ParseClaimStatus reads a Claims Feed status as result.md says: Not
+// Re-Billed (however written), a successful transmission (a status with
+// "success" in it, or "Sent" or "Transmitted" alone), or anything else,
+// which is not sent ("Not Sent", "Transmission Failed", "Error",
+// "Pending", ...). A row with no status says nothing.
+func ParseClaimStatus(s string) ClaimStatus {
+	k := LocationKey(s)
+	switch {
+	case k == "":
+		return StatusOther
+	case strings.Contains(k, "notrebilled"):
+		return StatusNotRebilled
+	case strings.Contains(k, "success"), k == "sent", k == "transmitted":
+		return StatusOther
+	}
+	return StatusNotSent
 }

@@ -199,3 +199,24 @@ func TestCovering(t *testing.T) {
 		t.Errorf("both sides cover %s at some location, want %s", got, monFri)
 	}
 }
+
+func TestParseClaimStatus(t *testing.T) {
+	for s, want := range map[string]ClaimStatus{
+		"":                        StatusOther,
+		"Transmission Successful": StatusOther,
+		"SUCCESS":                 StatusOther,
+		"Sent":                    StatusOther,
+		"Transmitted":             StatusOther,
+		"NOT RE-BILLED":           StatusNotRebilled,
+		"Not Rebilled":            StatusNotRebilled,
+		"Not Sent":                StatusNotSent,
+		"Transmission Failed":     StatusNotSent,
+		"Error":                   StatusNotSent,
+		"Pending":                 StatusNotSent,
+		"Not Transmitted":         StatusNotSent,
+	} {
+		if got := ParseClaimStatus(s); got != want {
+			t.Errorf("ParseClaimStatus(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

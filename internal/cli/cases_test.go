@@ -1,0 +1,88 @@
+package cli
+
+import (
+	"encoding/json"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestRealWorldCases balances the exports of each folder under
+// testdata/cases, made the way offices make them, and checks what a user
+// would: the exit status, the reasons per location, the warnings, and
+// words the answer must (or must not) say.
+func TestRealWorldCases(t *testing.T) {
+	for _, c := range []struct {
+		dir  string
+		args []string
+		code int
+		// reasons per location, as the JSON counts them.
+		reasons map[string]map[string]int
+		// warnings lists codes that must be among the warnings.
+		warnings []string
+		// say and never are words the text answer must and must not hold.
+		say, never []string
+	}{
+		{dir: "claims-feed-other-status", code: ExitNotBalanced,
+			reasons:  map[string]map[string]int{"": {"claims_feed_not_sent": 1}},
+			warnings: []string{"claims_feed_not_sent"},
+			say:      []string{"Claims Feed: Not Sent"}},
+	} {
+		t.Run(c.dir, func(t *testing.T) {
+			files, err := filepath.Glob(filepath.Join("testdata", "cases", c.dir, "*"))
+			if err != nil || len(files) == 0 {
+				t.Fatalf("no files in %s: %v", c.dir, err)
+			}
+			slices.Sort(files)
+			args := append(append([]string{"--format", "json"}, c.args...), files...)
+			out, errs, code := run(args...)
+			if code != c.code {
+				t.Fatalf("exit status %d, want %d; stderr:\n%s", code, c.code, errs)
+			}
+			if code == ExitTrouble {
+				return
+			}
+			var res struct {
+				Locations []struct {
+					Location string         `json:"location"`
+					Reasons  map[string]int `json:"reasons"`
+				} `json:"locations"`
+				Warnings []struct {
+					Code string `json:"code"`
+				} `json:"warnings"`
+			}
+			if err := json.Unmarshal([]byte(out), &res); err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]map[string]int{}
+			for _, l := range res.Locations {
+				got[l.Location] = l.Reasons
+			}
+			if !maps.EqualFunc(got, c.reasons, maps.Equal) {
+				t.Errorf("reasons %v, want %v", got, c.reasons)
+			}
+			var codes []string
+			for _, w := range res.Warnings {
+				codes = append(codes, w.Code)
+			}
+			for _, w := range c.warnings {
+				if !slices.Contains(codes, w) {
+					t.Errorf("warnings %v lack %s", codes, w)
+				}
+			}
+			text, _, _ := run(append(append([]string{}, c.args...), files...)...)
+			for _, s := range c.say {
+				if !strings.Contains(text, s) {
+					t.Errorf("the answer lacks %q:\n%s", s, text)
+				}
+			}
+			for _, s := range c.never {
+				if strings.Contains(text, s) {
+					t.Errorf("the answer says %q:\n%s", s, text)
+				}
+			}
+		})
+	}
+}
