@@ -29,6 +29,9 @@ func TestRealWorldCases(t *testing.T) {
 			reasons:  map[string]map[string]int{"": {"claims_feed_not_sent": 1}},
 			warnings: []string{"claims_feed_not_sent"},
 			say:      []string{"Claims Feed: Not Sent"}},
+		// A Java-based exporter writes the account 10028 as "10028.0".
+		{dir: "number-cells", args: []string{"--kind", "emr.csv=emr_billing_report"}, code: ExitNotBalanced,
+			reasons: map[string]map[string]int{"": {"unexplained": 1}}},
 	} {
 		t.Run(c.dir, func(t *testing.T) {
 			files, err := filepath.Glob(filepath.Join("testdata", "cases", c.dir, "*"))

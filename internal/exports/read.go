@@ -528,7 +528,7 @@ func (t *tableReader) decode(cells []string, n int, l *rules.Line) (skip bool, e
 	if l.Location == "" {
 		l.Location = t.ctx[fLocation]
 	}
-	l.Patient = rules.Patient{Name: t.cell(cells, fPatient), ID: t.cell(cells, fPatientID), Account: t.cell(cells, fAccount)}
+	l.Patient = rules.Patient{Name: t.cell(cells, fPatient), ID: idCell(t.cell(cells, fPatientID)), Account: idCell(t.cell(cells, fAccount))}
 	if l.Patient.Name == "" && h.has(fLastName) {
 		last, first := t.cell(cells, fLastName), t.cell(cells, fFirstName)
 		switch {

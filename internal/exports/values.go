@@ -2,6 +2,7 @@ package exports
 
 import (
 	"encoding/binary"
+	"math"
 	"strconv"
 	"strings"
 
@@ -182,6 +183,31 @@ func plainInt(s string) (int, bool) {
 	}
 	return v, true
 }
+
+// idCell is an id as Excel would show it. Java-based exporters write a
+// number cell as "10028.0", and a spreadsheet may show "1.0028E+4": both
+// are the id 10028. Anything else, leading zeros included, is kept as
+// written.
+func idCell(s string) string {
+	i := strings.IndexByte(s, '.')
+	if i <= 0 {
+		return s // the common case: no fraction at all
+	}
+	whole, frac := s[:i], s[i+1:]
+	if strings.IndexFunc(whole, notDigit) < 0 && (len(whole) == 1 || whole[0] != '0') {
+		if strings.Trim(frac, "0") == "" {
+			return whole
+		}
+	}
+	if e := strings.IndexAny(frac, "eE"); e >= 0 {
+		if f, err := strconv.ParseFloat(s, 64); err == nil && f == math.Trunc(f) && f >= 0 && f < 1e15 {
+			return strconv.FormatFloat(f, 'f', -1, 64)
+		}
+	}
+	return s
+}
+
+func notDigit(r rune) bool { return r < '0' || r > '9' }
 
 // isNumeric reports whether a cell holds only a number.
 func isNumeric(s string) bool {
