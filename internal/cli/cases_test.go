@@ -32,6 +32,12 @@ func TestRealWorldCases(t *testing.T) {
 		// A Java-based exporter writes the account 10028 as "10028.0".
 		{dir: "number-cells", args: []string{"--kind", "emr.csv=emr_billing_report"}, code: ExitNotBalanced,
 			reasons: map[string]map[string]int{"": {"unexplained": 1}}},
+		// Two patients named John Smith the same day, billed under two
+		// accounts, against a second charge of Jane Doe's under one.
+		{dir: "same-name-patients", code: ExitNotBalanced,
+			reasons: map[string]map[string]int{"": {"duplicate": 1, "unexplained": 1}},
+			say:     []string{"Smith, John (acct 20417)  (another patient of the same name: the matched visit is under acct 10028)"},
+			never:   []string{"Smith, John (acct 20417)  \n", "billing only  Mon 11/16  Smith, John (acct 10028)"}},
 	} {
 		t.Run(c.dir, func(t *testing.T) {
 			files, err := filepath.Glob(filepath.Join("testdata", "cases", c.dir, "*"))

@@ -459,7 +459,9 @@ func (rc *reconciler) identityAt(loc int32) (rules.Identity, error) {
 // sideVisits is one side's visits at a location, one keyVisits per patient
 // and date, in the order the files first give them.
 type sideVisits struct {
-	list  []keyVisits
+	list []keyVisits
+	// refs are the side's visits at the location, in file order.
+	refs  []visitRef
 	units float64
 	ie    float64
 	// ieSameDay is the initial-evaluation units beyond one per patient and
@@ -746,6 +748,7 @@ func (rc *reconciler) collect(todo []int32, side rules.Side) ([]*sideVisits, []i
 	for _, loc := range todo {
 		es := refs[off[loc]:end[loc]]
 		sv := out[loc]
+		sv.refs = es
 		sv.list = keys[off[loc]:off[loc]:end[loc]]
 		// A table of the location's keys, in cache: a location holds a
 		// few thousand visits at most, even in a chain's month.
@@ -1114,12 +1117,27 @@ func (rc *reconciler) matchByKey(loc int32, out *rules.Location, emr, bill *side
 				Pairable: reason == "",
 			})
 		}
-		for range b - m {
+		var accts []rules.AccountVisits
+		if b > m && m > 0 {
+			// Rare: billing has more for a key the EMR has. Whether the
+			// extra visits are another patient's takes their accounts.
+			accts = rc.accounts(loc, bill, bk)
+		}
+		for _, x := range rules.ExtraBilling(accts, b, m) {
+			p := rc.patient(bill, bk)
+			if x != nil {
+				p.Account = x.Account
+			}
+			mm := mismatch(rules.SideBilling, p, k.dos, "")
+			if x != nil {
+				mm.MatchedAccount = x.Matched
+			}
 			pending = append(pending, pendingMismatch{
-				Mismatch: mismatch(rules.SideBilling, rc.patient(bill, bk), k.dos, ""),
-				Who:      k.who,
-				EMRCount: e,
-				Pairable: true,
+				Mismatch:       mm,
+				Who:            k.who,
+				EMRCount:       e,
+				Pairable:       true,
+				AnotherPatient: x != nil && x.Matched != "",
 			})
 		}
 	}
@@ -1223,6 +1241,29 @@ func (rc *reconciler) matchByDay(out *rules.Location, keys []patientDay, emr, bi
 
 func mismatch(s rules.Side, p rules.Patient, dos rules.Date, r rules.Reason) rules.Mismatch {
 	return rules.Mismatch{Side: s, Patient: p.Name, PatientID: p.ID, Account: p.Account, DateOfService: dos, Reason: r}
+}
+
+// accounts lists billing key k's visits at loc per account, in file order,
+// going back over the location's billing visits.
+func (rc *reconciler) accounts(loc int32, sv *sideVisits, k *keyVisits) []rules.AccountVisits {
+	var out []rules.AccountVisits
+	for _, ref := range sv.refs {
+		r := rc.reports[ref.rep]
+		v := &r.Visits[ref.idx]
+		if v.DOS != k.dos {
+			continue
+		}
+		if who, _ := rc.who(loc, rules.SideBilling, r, v); who != k.who {
+			continue
+		}
+		a := r.str(v.account)
+		if i := slices.IndexFunc(out, func(x rules.AccountVisits) bool { return x.Account == a }); i >= 0 {
+			out[i].Visits += int(v.Count)
+		} else {
+			out = append(out, rules.AccountVisits{Account: a, Visits: int(v.Count)})
+		}
+	}
+	return out
 }
 
 // emrReason gathers what the reports say about an EMR visit billing

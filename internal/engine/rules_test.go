@@ -109,6 +109,10 @@ func (g *exportsFrom) export(n int) export {
 		l.Status = rules.ClaimStatus(g.pick(3))
 		for range 1 + g.pick(3) { // a visit's lines come together, mostly
 			e.lines = append(e.lines, l)
+			if c.Account && g.pick(4) == 0 {
+				// Another patient of the same name the same day.
+				l.Patient.Account = g.one("A1", "A2", "A3")
+			}
 		}
 	}
 	return e

@@ -384,5 +384,8 @@ func slackLine(m rules.Mismatch, full bool) string {
 		}
 		s += " · " + other + " has " + DayLabel(m.OtherDate)
 	}
+	if m.MatchedAccount != "" {
+		s += " · " + SameNameNote(m, full)
+	}
 	return s
 }

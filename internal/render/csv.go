@@ -20,8 +20,11 @@ type csvRow struct {
 	Reason        string `csv:"reason"`
 	NeedsAction   string `csv:"needs_action"`
 	OtherDate     string `csv:"other_date"`
-	Explanation   string `csv:"explanation"`
-	ToDo          string `csv:"what_to_do"`
+	// MatchedAccount is, for a same-name patient's billing visit, the
+	// matched visit's account.
+	MatchedAccount string `csv:"matched_account"`
+	Explanation    string `csv:"explanation"`
+	ToDo           string `csv:"what_to_do"`
 }
 
 // CSV writes every mismatch of the result, one per line. With full unset,
@@ -46,7 +49,7 @@ func CSV(w io.Writer, res *rules.Result, full bool) error {
 				r.NeedsAction = "yes"
 			}
 			if full {
-				r.Patient, r.PatientID, r.Account = m.Patient, m.PatientID, m.Account
+				r.Patient, r.PatientID, r.Account, r.MatchedAccount = m.Patient, m.PatientID, m.Account, m.MatchedAccount
 			} else {
 				if m.Patient != "" {
 					r.Patient = Initials(m.Patient)
@@ -56,6 +59,9 @@ func CSV(w io.Writer, res *rules.Result, full bool) error {
 				}
 				if m.Account != "" {
 					r.Account = lastDigits(m.Account)
+				}
+				if m.MatchedAccount != "" {
+					r.MatchedAccount = lastDigits(m.MatchedAccount)
 				}
 			}
 			rows = append(rows, r)

@@ -167,7 +167,21 @@ func MismatchLine(m rules.Mismatch, full bool) string {
 		}
 		s += fmt.Sprintf("  (%s has %s)", other, DayLabel(m.OtherDate))
 	}
+	if m.MatchedAccount != "" {
+		s += "  (" + SameNameNote(m, full) + ")"
+	}
 	return s
+}
+
+// SameNameNote says that a billing visit is another patient's with the same
+// name: the matched visit is under another account. Accounts are cut to
+// their last digits unless full.
+func SameNameNote(m rules.Mismatch, full bool) string {
+	acct := m.MatchedAccount
+	if !full {
+		acct = lastDigits(acct)
+	}
+	return "another patient of the same name: the matched visit is under acct " + acct
 }
 
 // Headline is the one-line verdict of a result.

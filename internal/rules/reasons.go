@@ -63,6 +63,9 @@ type Pending[W comparable] struct {
 	Pairable bool
 	// Other is the date of the visit it pairs with, once paired.
 	Other Date
+	// AnotherPatient is set for a billing visit under another account
+	// than the key's matched visit: a same-name patient, never a duplicate.
+	AnotherPatient bool
 }
 
 // PairDOS pairs each patient's EMR-only and billing-only visits that are
@@ -124,8 +127,8 @@ func PairDOS[W comparable](ms []Pending[W]) {
 
 // Settle gives a pending mismatch its reason: the one found before
 // dos_mismatch, else dos_mismatch when it was paired, duplicate for a
-// billing visit beyond the EMR's count for a key the EMR has, else
-// unexplained.
+// billing visit beyond the EMR's count for a key the EMR has under the
+// same account (or none known), else unexplained.
 func Settle[W comparable](p Pending[W]) Mismatch {
 	m := p.Mismatch
 	if m.Reason == "" {
@@ -133,7 +136,7 @@ func Settle[W comparable](p Pending[W]) Mismatch {
 		case p.Other != 0:
 			m.Reason = ReasonDOSMismatch
 			m.OtherDate = p.Other
-		case m.Side == SideBilling && p.EMRCount > 0:
+		case m.Side == SideBilling && p.EMRCount > 0 && !p.AnotherPatient:
 			m.Reason = ReasonDuplicate
 		default:
 			m.Reason = ReasonUnexplained
@@ -156,3 +159,85 @@ func SortMismatches(ms []Mismatch) {
 
 // rank is the reason's place in precedence order.
 func (r Reason) rank() int { return slices.Index(Reasons, r) }
+
+// AccountVisits is how many of a billing key's visits are under one
+// account ("" when the export gives none).
+type AccountVisits struct {
+	Account string
+	Visits  int
+}
+
+// MixedAccounts reports whether a billing key's visits are under two
+// different accounts: two patients who share a name and a day.
+func MixedAccounts(accts []AccountVisits) bool {
+	first := ""
+	for _, a := range accts {
+		switch {
+		case a.Account == "" || a.Visits == 0:
+		case first == "":
+			first = a.Account
+		case NormID(a.Account) != NormID(first):
+			return true
+		}
+	}
+	return false
+}
+
+// Extra is a billing visit beyond the EMR's count for its key.
+type Extra struct {
+	// Account is the account it is under; Matched, when it differs from
+	// every account of the key's matched visits, is theirs: then it is
+	// another patient with the same name, never a duplicate charge.
+	Account, Matched string
+}
+
+// ExtraVisits lists the billing visits of a key beyond the matched ones:
+// its visits per account in the order the exports give them, of which the
+// first matched are matched. Each extra visit under an account no matched
+// visit has (both known) is another patient's (Extra.Matched set).
+func ExtraVisits(accts []AccountVisits, matched int) []Extra {
+	var matchedAccts []string
+	var out []Extra
+	left := matched
+	for _, a := range accts {
+		for range a.Visits {
+			if left > 0 {
+				left--
+				if a.Account != "" {
+					matchedAccts = append(matchedAccts, NormID(a.Account))
+				}
+				continue
+			}
+			out = append(out, Extra{Account: a.Account})
+		}
+	}
+	if len(matchedAccts) == 0 {
+		return out // no matched account known: a duplicate, as far as anyone can tell
+	}
+	for i, e := range out {
+		if e.Account != "" && !slices.Contains(matchedAccts, NormID(e.Account)) {
+			out[i].Matched = matchedAccts[0]
+		}
+	}
+	return out
+}
+
+// ExtraBilling lists a billing key's bl-m visits beyond the m matched:
+// nil entries when the key's visits are under one account (or none known)
+// or none matched, else which account each is under and whether it is
+// another patient's (ExtraVisits).
+func ExtraBilling(accts []AccountVisits, bl, m int) []*Extra {
+	if bl <= m {
+		return nil
+	}
+	out := make([]*Extra, bl-m)
+	if m == 0 || !MixedAccounts(accts) {
+		return out
+	}
+	for i, x := range ExtraVisits(accts, m) {
+		if i < len(out) {
+			out[i] = &x
+		}
+	}
+	return out
+}

@@ -419,6 +419,8 @@ type key struct {
 	byDV, byOther int
 	flags         Flag
 	ie            float64
+	// accts holds the key's visits per account, in the order given.
+	accts []AccountVisits
 }
 
 func (k *key) count() int { return max(k.byDV, k.byOther) }
@@ -455,6 +457,11 @@ func (b *balancer) gather(loc string, s Side, id Identity) *side {
 			}
 			k.flags |= v.Flags
 			k.ie += v.IEUnits
+			if i := slices.IndexFunc(k.accts, func(a AccountVisits) bool { return a.Account == v.Patient.Account }); i >= 0 {
+				k.accts[i].Visits += int(v.Count)
+			} else {
+				k.accts = append(k.accts, AccountVisits{v.Patient.Account, int(v.Count)})
+			}
 		}
 	}
 	return sv
@@ -552,9 +559,21 @@ func (b *balancer) matchByKey(loc string, emr, bill *side, count func(Date, int,
 			pending = append(pending, Pending[string]{Mismatch: mismatch(SideEMR, ek.patient, k.dos, reason),
 				Who: k.who, EMRCount: e, Pairable: reason == ""})
 		}
-		for range bl - m {
-			pending = append(pending, Pending[string]{Mismatch: mismatch(SideBilling, bk.patient, k.dos, ""),
-				Who: k.who, EMRCount: e, Pairable: true})
+		var accts []AccountVisits
+		if bk != nil {
+			accts = bk.accts
+		}
+		for _, x := range ExtraBilling(accts, bl, m) {
+			p := bk.patient
+			if x != nil {
+				p.Account = x.Account
+			}
+			mm := mismatch(SideBilling, p, k.dos, "")
+			if x != nil {
+				mm.MatchedAccount = x.Matched
+			}
+			pending = append(pending, Pending[string]{Mismatch: mm, Who: k.who, EMRCount: e, Pairable: true,
+				AnotherPatient: x != nil && x.Matched != ""})
 		}
 	}
 	billing := map[patientDay]*key{}

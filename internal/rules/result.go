@@ -63,7 +63,7 @@ var reasonInfos = map[Reason]reasonInfo{
 		"the same patient has a visit on the other side within 7 days: the date of service was changed on one side only",
 		"Correct the date of service so both systems agree."},
 	ReasonDuplicate: {true, "Possible duplicate charge",
-		"billing counts more visits for this patient and day than the EMR documents",
+		"billing counts more visits for this patient and day, under the same account, than the EMR documents",
 		"Check billing for a duplicate charge and void it, or document the missing visit."},
 	ReasonUnexplained: {true, "Unexplained",
 		"no report explains it",
@@ -178,6 +178,10 @@ type Mismatch struct {
 	// OtherDate is, for dos_mismatch, the date of service of the visit on
 	// the other side that it pairs with.
 	OtherDate Date `json:"other_date,omitempty"`
+	// MatchedAccount is, for a billing visit of a same-name patient under
+	// another account, the account of the visit that matched the EMR's:
+	// the details show both accounts.
+	MatchedAccount string `json:"matched_account,omitempty"`
 }
 
 // Warning is something to look at before trusting the balance. It carries
