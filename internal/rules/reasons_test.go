@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"testing"
 )
 
@@ -76,5 +77,36 @@ func TestSortMismatchesIsTotal(t *testing.T) {
 		if in[0] != c || in[1] != a || in[2] != b {
 			t.Errorf("order depends on the input: %+v", in)
 		}
+	}
+}
+
+func TestExtraVisits(t *testing.T) {
+	a := func(acct string, n int) AccountVisits { return AccountVisits{acct, n} }
+	for _, c := range []struct {
+		name    string
+		accts   []AccountVisits
+		matched int
+		mixed   bool
+		want    []Extra
+	}{
+		{"one account twice: a duplicate", []AccountVisits{a("10031", 2)}, 1, false, []Extra{{Account: "10031"}}},
+		{"no account known: a duplicate", []AccountVisits{a("", 2)}, 1, false, []Extra{{}}},
+		{"another account: another patient", []AccountVisits{a("10028", 1), a("20417", 1)}, 1, true,
+			[]Extra{{Account: "20417", Matched: "10028"}}},
+		{"the same account spelled with a leading zero", []AccountVisits{a("10028", 1), a("010028", 1)}, 1, false, []Extra{{Account: "010028"}}},
+		{"an extra without an account may be a duplicate", []AccountVisits{a("10028", 1), a("", 1), a("20417", 1)}, 1, true,
+			[]Extra{{}, {Account: "20417", Matched: "10028"}}},
+		{"one matched of two under the same account, one other", []AccountVisits{a("10028", 2), a("20417", 1)}, 1, true,
+			[]Extra{{Account: "10028"}, {Account: "20417", Matched: "10028"}}},
+	} {
+		if got := MixedAccounts(c.accts); got != c.mixed {
+			t.Errorf("%s: MixedAccounts = %v", c.name, got)
+		}
+		if got := ExtraVisits(c.accts, c.matched); !slices.Equal(got, c.want) {
+			t.Errorf("%s: ExtraVisits = %+v, want %+v", c.name, got, c.want)
+		}
+	}
+	if got := ExtraBilling([]AccountVisits{a("10028", 1), a("20417", 1)}, 2, 0); len(got) != 2 || got[0] != nil {
+		t.Errorf("with nothing matched, no extra is told apart: %v", got)
 	}
 }
