@@ -214,3 +214,63 @@ func TestBackupCommand(t *testing.T) {
 		t.Error("backup overwrote a file")
 	}
 }
+
+// TestNoErrorReplyQuotesACell shares a file for each error a reader can
+// give, each with a patient's name where the error looks (a shifted row's
+// date, a units cell, a first row that is data, a report of no known kind,
+// a file naming no location among two), and finds the name in no Slack
+// message and no log line.
+func TestNoErrorReplyQuotesACell(t *testing.T) {
+	e := start(t)
+	const name = "Kowalczyk, Agnieszka"
+	files := map[string]string{
+		"shifted.csv":   "Patient,Date of Service,CPT Code,Units\n\"Able, Ann\",11/16/2026,97110,1\n11/16/2026,\"" + name + "\",97110,1\n",
+		"units.csv":     "Patient,Date of Service,CPT Code,Units\n\"Able, Ann\",11/16/2026,97110,\"" + name + "\"\n",
+		"no-header.csv": "\"" + name + "\",Balance Due\n\"Able, Ann\",40.00\n",
+		"mystery.csv":   "Patient,Account #,Balance Due\n\"" + name + "\",12,40.00\n",
+	}
+	var envs []string
+	for fname, data := range files {
+		env, _ := e.shareBytes(fname, []byte(data))
+		envs = append(envs, env)
+	}
+	// Two clinics on the EMR side and a billing file naming none: the
+	// balance itself is refused, naming the file.
+	two := "Patient,Date of Service,Clinic,CPT Code,Units\n\"" + name + "\",11/16/2026,Downtown,97110,1\n\"Able, Ann\",11/16/2026,Uptown,97110,1\n"
+	cas := "Patient,Date of Service,Visits\n\"" + name + "\",11/16/2026,1\n"
+	env, _ := e.slack.ShareFiles(channel, user, "", e.slack.AddFile("emr-two.csv", []byte(two)), e.slack.AddFile("cas.csv", []byte(cas)))
+	envs = append(envs, env)
+	e.waitFor("an answer to every share", func() bool {
+		replies := 0
+		for _, m := range e.slack.Messages() {
+			if m.Method == "chat.update" && strings.Contains(m.Text, ":x:") {
+				replies++
+			}
+		}
+		return replies >= len(envs)
+	})
+	e.settle()
+	answers := 0
+	for _, m := range e.slack.Messages() {
+		all := m.Text + string(m.Blocks) + string(m.Metadata)
+		for _, part := range []string{name, "Kowalczyk", "Agnieszka", "K.A.", "A.K."} {
+			if strings.Contains(all, part) {
+				t.Errorf("a Slack message shows %q: %s", part, all)
+			}
+		}
+		if strings.Contains(m.Text, ":x:") {
+			answers++
+		}
+	}
+	if answers < len(envs) {
+		t.Errorf("%d error replies for %d shares", answers, len(envs))
+	}
+	for _, part := range []string{"Kowalczyk", "Agnieszka"} {
+		if strings.Contains(e.logs.String(), part) {
+			t.Errorf("the logs show %q", part)
+		}
+	}
+	if t.Failed() {
+		t.Log(e.dump())
+	}
+}

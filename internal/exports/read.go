@@ -200,7 +200,9 @@ func readTable(name string, src rowSource, opt Options) (*engine.Report, error) 
 			return nil, &noHeaderError{rules.FileErrorf(name, "the file has no rows. Export the report again; if it has no rows for these dates, there is nothing to balance.")}
 		}
 		if first := firstTextRow(head); first != nil {
-			return nil, &noHeaderError{rules.FileErrorf(name, "its columns (%s) are not those of a report balancebot reads: it needs a Date of Service and a Patient column, with CPT Code and Units, Visits, Status or an exception reason depending on the report (or a New Patients column). Export the report with those columns shown.", strings.Join(first, ", "))}
+			e := rules.FileErrorf(name, "its columns%s are not those of a report balancebot reads: it needs a Date of Service and a Patient column, with CPT Code and Units, Visits, Status or an exception reason depending on the report (or a New Patients column). Export the report with those columns shown.", rules.CellMark)
+			e.Cell = " (" + strings.Join(first, ", ") + ")"
+			return nil, &noHeaderError{e}
 		}
 		return nil, &noHeaderError{rules.FileErrorf(name, "no header row found in the first %d rows: expected a row of column names such as Patient, Date of Service, CPT Code, Units or Visits. Export the report with its column headers shown.", headerScanRows)}
 	}
@@ -580,7 +582,9 @@ func (t *tableReader) decode(cells []string, n int, l *rules.Line) (skip bool, e
 			}
 		}
 		if !ok {
-			return false, rules.RowErrorf(t.name, n, "the %s %q is not a date balancebot can read. It reads M/D/YYYY, M/D/YY and YYYY-MM-DD. Correct the cell, or export the report again.", t.dosName(), dosCell)
+			e := rules.RowErrorf(t.name, n, "the %s%s is not a date balancebot can read. It reads M/D/YYYY, M/D/YY and YYYY-MM-DD. Correct the cell, or export the report again.", t.dosName(), rules.CellMark)
+			e.Cell = fmt.Sprintf(" %q", dosCell)
+			return false, e
 		}
 		l.DOS = d
 	}
@@ -591,7 +595,9 @@ func (t *tableReader) decode(cells []string, n int, l *rules.Line) (skip bool, e
 		s := t.cell(cells, f)
 		v, ok := parseNumber(s)
 		if !ok {
-			return 0, rules.RowErrorf(t.name, n, "the %s cell %q is not a number. Correct the cell, or export the report again.", t.colName(f), s)
+			e := rules.RowErrorf(t.name, n, "the %s cell%s is not a number. Correct the cell, or export the report again.", t.colName(f), rules.CellMark)
+			e.Cell = fmt.Sprintf(" %q", s)
+			return 0, e
 		}
 		return v, nil
 	}

@@ -493,6 +493,19 @@ func TestReadRefused(t *testing.T) {
 			if got := rules.ErrorMessage(err); got != tc.want {
 				t.Errorf("message:\n got %s\nwant %s", got, tc.want)
 			}
+			// What Slack may show quotes no cell of the file.
+			safe := rules.SafeMessage(err)
+			lines := strings.Split(tc.data, "\n")
+			for _, line := range lines[min(1, len(lines)):] {
+				if strings.HasPrefix(line, "Patient,") {
+					continue // the header row: column names, which may be named
+				}
+				for _, cell := range strings.Split(line, ",") {
+					if len(cell) >= 3 && strings.Contains(safe, cell) {
+						t.Errorf("the safe message quotes the cell %q: %s", cell, safe)
+					}
+				}
+			}
 		})
 	}
 }

@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes. A user sees the message of an Invalid error; any other error
@@ -24,7 +25,15 @@ type Error struct {
 	// anything; each front end says how to tell it (a flag on the command
 	// line, a word in the Slack message), so the message does not.
 	Fix Fix
+	// Cell is what the file holds where the message says CellMark, written
+	// as the message quotes it. After a shifted row a cell may hold a
+	// patient's name: the command line, on the user's own files, shows it;
+	// Slack never does (SafeMessage).
+	Cell string
 }
+
+// CellMark marks where an Error's message quotes its Cell.
+const CellMark = "\x00cell"
 
 // Fix is something a user can tell balancebot that mends an error.
 type Fix string
@@ -45,14 +54,21 @@ func ErrorFix(err error) Fix {
 	return FixNone
 }
 
-func (e *Error) Error() string {
+func (e *Error) Error() string { return e.text(e.Cell) }
+
+// Safe is the error without what the file holds: the file, row and column
+// it names, what was expected and how to fix it.
+func (e *Error) Safe() string { return e.text("") }
+
+func (e *Error) text(cell string) string {
+	msg := strings.ReplaceAll(e.Message, CellMark, cell)
 	switch {
 	case e.File != "" && e.Row > 0:
-		return fmt.Sprintf("%s, row %d: %s", e.File, e.Row, e.Message)
+		return fmt.Sprintf("%s, row %d: %s", e.File, e.Row, msg)
 	case e.File != "":
-		return fmt.Sprintf("%s: %s", e.File, e.Message)
+		return fmt.Sprintf("%s: %s", e.File, msg)
 	}
-	return e.Message
+	return msg
 }
 
 // Errorf returns an Invalid error about no file in particular.
@@ -80,6 +96,15 @@ func ErrorCode(err error) string {
 		return e.Code
 	}
 	return EInternal
+}
+
+// SafeMessage is ErrorMessage without the cells an error quotes: what a
+// Slack reply may say.
+func SafeMessage(err error) string {
+	if e, ok := errors.AsType[*Error](err); ok {
+		return e.Safe()
+	}
+	return ErrorMessage(err)
 }
 
 // ErrorMessage returns what a user may be shown for err: the message of an

@@ -297,7 +297,7 @@ func refusalText(name string, r *refusal) string {
 		return "balancebot could not keep it (a storage fault on our side). Share it again; if that fails, tell whoever runs balancebot."
 	}
 	// The status line names the file already.
-	msg := strings.TrimPrefix(strings.TrimPrefix(rules.ErrorMessage(r.Err), name+": "), name+", ")
+	msg := strings.TrimPrefix(strings.TrimPrefix(rules.SafeMessage(r.Err), name+": "), name+", ")
 	return msg + fixText(rules.ErrorFix(r.Err))
 }
 
@@ -383,7 +383,7 @@ func (b *Bot) balanceAfter(ctx context.Context, channel string, added []*service
 func (b *Bot) postBalance(ctx context.Context, channel string, bal *service.Balance, posted func(ts string)) outcome {
 	res, err := bal.Result, bal.Err
 	if err != nil {
-		return outcome{lines: []string{":x: " + esc(rules.ErrorMessage(err)+fixText(rules.ErrorFix(err)))}, reaction: "x"}
+		return outcome{lines: []string{":x: " + esc(rules.SafeMessage(err)+fixText(rules.ErrorFix(err)))}, reaction: "x"}
 	}
 	var o outcome
 	o.waiting = len(res.Waiting)
