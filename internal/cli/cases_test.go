@@ -38,6 +38,15 @@ func TestRealWorldCases(t *testing.T) {
 			reasons: map[string]map[string]int{"": {"duplicate": 1, "unexplained": 1}},
 			say:     []string{"Smith, John (acct 20417)  (another patient of the same name: the matched visit is under acct 10028)"},
 			never:   []string{"Smith, John (acct 20417)  \n", "billing only  Mon 11/16  Smith, John (acct 10028)"}},
+		// A Charge Audit Summary grouped by date of service, its headings
+		// in the Date of Service column, with a grand total.
+		{dir: "group-rows", code: ExitBalanced, reasons: map[string]map[string]int{"": {}},
+			say: []string{"cas.csv: Charge Audit Summary, 2026-11-16 to 2026-11-17, 3 rows, 3 visits"}},
+		// An EMR Billing Report grouped by CPT code, "Total 97110" in the
+		// CPT column: units counted once, the grand total agreeing.
+		{dir: "subtotal-in-cpt", code: ExitBalanced, reasons: map[string]map[string]int{"": {}},
+			say:   []string{"Units (information only, payers scrub units): EMR 4,"},
+			never: []string{"cut short"}},
 	} {
 		t.Run(c.dir, func(t *testing.T) {
 			files, err := filepath.Glob(filepath.Join("testdata", "cases", c.dir, "*"))

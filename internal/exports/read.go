@@ -337,7 +337,7 @@ func (t *tableReader) row(cells []string, n int) error {
 	if nonEmpty == 0 {
 		return nil
 	}
-	if nonEmpty == 1 && (only >= len(t.hdr.cols) || t.hdr.cols[only] != fDOS) {
+	if nonEmpty == 1 && (only >= len(t.hdr.cols) || t.hdr.cols[only] != fDOS || groupHeading(cells[only])) {
 		// One value alone is a group heading or a count, never a visit: a
 		// visit needs at least a patient and a date.
 		if _, ok := totalRow(cells); !ok {
@@ -490,6 +490,27 @@ func (t *tableReader) repeatsHeader(cells []string) bool {
 	return true
 }
 
+// groupHeading reports whether a row's single value is a group heading
+// even in the Date of Service column: labelled ("Date of Service:
+// 11/16/2026 (8)", "Clinic: Uptown") or a date with its row count
+// ("11/16/2026 (8)"). A bare date alone is not: it is a visit missing its
+// patient, and says so.
+func groupHeading(s string) bool {
+	s = strings.TrimSpace(s)
+	if label, _, ok := strings.Cut(s, ":"); ok {
+		if _, known := aliases[letters(label)]; known {
+			return true
+		}
+	}
+	if i := strings.LastIndexByte(s, '('); i > 0 && strings.HasSuffix(s, ")") {
+		if _, ok := plainInt(strings.TrimSpace(s[i+1 : len(s)-1])); ok {
+			_, isDate := parseDate(strings.TrimSpace(s[:i]), 0)
+			return isDate
+		}
+	}
+	return false
+}
+
 // groupRow takes a row with a single value: a group heading. A labelled one
 // ("Location: Uptown", "Clinic - Uptown") sets that field for the rows below.
 func (t *tableReader) groupRow(s string) {
@@ -545,6 +566,14 @@ func (t *tableReader) decode(cells []string, n int, l *rules.Line) (skip bool, e
 	dosCell := t.cell(cells, fDOS)
 	noPatient := l.Patient == (rules.Patient{})
 
+	// A row with neither patient nor date whose label says total is a
+	// subtotal, wherever the label sits ("Total 97110" in the CPT column
+	// of a report grouped by code): it never adds to a visit.
+	if noPatient && dosCell == "" {
+		if _, ok := totalRow(cells); ok {
+			return true, nil
+		}
+	}
 	// A CPT line with neither patient nor date belongs to the visit above
 	// it: grids that group by visit print those once.
 	if l.CPT != "" && noPatient {
