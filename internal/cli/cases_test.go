@@ -47,6 +47,14 @@ func TestRealWorldCases(t *testing.T) {
 		{dir: "subtotal-in-cpt", code: ExitBalanced, reasons: map[string]map[string]int{"": {}},
 			say:   []string{"Units (information only, payers scrub units): EMR 4,"},
 			never: []string{"cut short"}},
+		// The example week balanced over three of its five days: its
+		// Insurance Class Summary covers the week, so no claim is made
+		// about billing's new patients.
+		{dir: "../../../../examples/soap1-week", args: []string{"--from", "2026-11-16", "--to", "2026-11-18"}, code: ExitNotBalanced,
+			reasons:  map[string]map[string]int{"Downtown": {"no_charge": 1, "norcm": 1, "unexplained": 2}},
+			warnings: []string{"new_patients_period"},
+			say:      []string{"covers 2026-11-16 to 2026-11-20, not 2026-11-16 to 2026-11-18"},
+			never:    []string{"set up as new in billing"}},
 	} {
 		t.Run(c.dir, func(t *testing.T) {
 			files, err := filepath.Glob(filepath.Join("testdata", "cases", c.dir, "*"))

@@ -1048,7 +1048,7 @@ func (rc *reconciler) newPatients(loc int32, emr *sideVisits) *rules.NewPatients
 	found := false
 	key := rc.keys[loc]
 	for _, r := range rc.reports {
-		if r.Kind != rules.KindInsuranceClassSummary {
+		if r.Kind != rules.KindInsuranceClassSummary || !rules.NewPatientsComparable(r.Period, rc.period) {
 			continue
 		}
 		for l, n := range r.NewPatients {
@@ -1287,7 +1287,7 @@ func (rc *reconciler) reportWarnings() {
 	facts := make([]rules.ReportFacts, len(rc.reports))
 	for ri, r := range rc.reports {
 		f := rules.ReportFacts{Name: r.Name, Kind: r.Kind, DateBasis: r.DateBasis, Stated: r.Stated, GrandTotal: r.GrandTotal,
-			Visits: r.VisitCount(), Outside: rc.outside[ri]}
+			Visits: r.VisitCount(), Outside: rc.outside[ri], Period: r.Period}
 		if r.Kind.Role() == rules.RoleVisits {
 			f.Units = r.UnitCount()
 		}
@@ -1335,7 +1335,9 @@ func (rc *reconciler) inputs() []rules.Input {
 func (rc *reconciler) resultWarnings(res *rules.Result) {
 	var given []rules.Kind
 	for _, r := range rc.reports {
-		given = append(given, r.Kind)
+		if r.Kind != rules.KindInsuranceClassSummary || rules.NewPatientsComparable(r.Period, rc.period) {
+			given = append(given, r.Kind)
+		}
 	}
 	rc.warnings = append(rc.warnings, rules.ResultWarnings(res, given, rc.locNames())...)
 }

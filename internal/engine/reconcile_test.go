@@ -482,7 +482,9 @@ func TestReconcileByAccount(t *testing.T) {
 
 func TestReconcileNewPatients(t *testing.T) {
 	ics := func(n float64) *Report {
-		return build("ics.csv", rules.KindInsuranceClassSummary, rules.Line{NewPatients: n})
+		r := build("ics.csv", rules.KindInsuranceClassSummary, rules.Line{NewPatients: n})
+		r.Period = rules.Period{From: day(16), To: day(16)} // the dates balanced
+		return r
 	}
 	e := emr(line("Smith, John", 16, cpt("97161", 1)), line("Smith, John", 16, cpt("97165", 1)),
 		line("Doe, Jane", 16, cpt("97162", 1)), line("Roe, Rick", 16, cpt("97164", 1)))
@@ -507,6 +509,18 @@ func TestReconcileNewPatients(t *testing.T) {
 	res, _ = Reconcile([]*Report{e, b}, rules.Options{})
 	if res.Locations[0].NewPatients != nil {
 		t.Error("without an Insurance Class Summary new_patients must be null")
+	}
+	// A summary over the week against a balance of one day: its total
+	// cannot be cut to the day, so nothing is claimed about billing.
+	week := ics(1)
+	week.Period = rules.Period{From: day(16), To: day(20)}
+	res, _ = Reconcile([]*Report{e, b, week}, rules.Options{Period: rules.Period{From: day(16), To: day(16)}})
+	w := findWarning(res, rules.WarnNewPatientsPeriod)
+	if res.Locations[0].NewPatients != nil || findWarning(res, rules.WarnNewPatients) != nil || w == nil || w.File != "ics.csv" {
+		t.Errorf("new patients over another period must not be compared: %+v %+v", res.Locations[0].NewPatients, res.Warnings)
+	}
+	if findWarning(res, rules.WarnNewPatientsLocation) != nil {
+		t.Errorf("a summary left out for its period is not one that names no location: %+v", res.Warnings)
 	}
 }
 

@@ -116,6 +116,8 @@ func TestWarningText(t *testing.T) {
 		{rules.Warning{Code: rules.WarnNewPatientsSameDay, Location: "Downtown", Count: 1, EMR: f(4), Billing: f(3)}, []string{"Downtown", "4 initial", "3 new", "Nothing to fix"}},
 		{rules.Warning{Code: rules.WarnNewPatients, Location: "Downtown", Count: 2, EMR: f(5), Billing: f(3)}, []string{"5 initial", "3 new"}},
 		{rules.Warning{Code: rules.WarnNewPatientsLocation, Locations: []string{"Downtown", "Uptown"}}, []string{"Downtown, Uptown"}},
+		{rules.Warning{Code: rules.WarnNewPatientsPeriod, File: "ics.csv", BillingPeriod: emrWeek, Period: week}, []string{"ics.csv covers 2026-11-16 to 2026-11-22, not 2026-11-16 to 2026-11-20", "nothing is said"}},
+		{rules.Warning{Code: rules.WarnNewPatientsPeriod, File: "ics.csv", Period: week}, []string{"ics.csv states no date range"}},
 		{rules.Warning{Code: rules.WarnCheckMissing, Count: 1, Kind: rules.KindClaimsFeed}, []string{"1 EMR visit is", "Claims Feed Report", "Not Sent"}},
 		{rules.Warning{Code: rules.WarnMissingSide, Location: "Uptown", Side: rules.SideBilling}, []string{"No billing report covers Uptown", "Charge Audit Summary"}},
 		{rules.Warning{Code: rules.WarnMissingSide, Location: "Uptown", Side: rules.SideEMR}, []string{"No EMR report covers Uptown"}},

@@ -52,6 +52,13 @@ func WarningText(w rules.Warning) string {
 	case rules.WarnNewPatients:
 		return fmt.Sprintf("New patients at %s: the EMR shows %s initial-evaluation units but billing %s new patients. Check that each evaluated patient was set up as new in billing.",
 			where, optNum(w.EMR), optNum(w.Billing))
+	case rules.WarnNewPatientsPeriod:
+		if w.BillingPeriod == nil || w.BillingPeriod.IsZero() {
+			return fmt.Sprintf("%s states no date range, so its New Patients cannot be set against the EMR's initial evaluations for %s; nothing is said about billing's new-patient setup. Run it for exactly %s.",
+				w.File, optPeriod(w.Period), optPeriod(w.Period))
+		}
+		return fmt.Sprintf("%s covers %s, not %s, the dates balanced, so its New Patients cannot be set against the EMR's initial evaluations; nothing is said about billing's new-patient setup. Run it for exactly %s to compare them.",
+			w.File, optPeriod(w.BillingPeriod), optPeriod(w.Period), optPeriod(w.Period))
 	case rules.WarnNewPatientsLocation:
 		return fmt.Sprintf("The Insurance Class Summary names no location and the files name several (%s), so new patients were not compared. Run it for one location.",
 			strings.Join(w.Locations, ", "))

@@ -23,3 +23,11 @@ func NewPatientsCount(rowKey, reportKey, key string, single bool) bool {
 func CompareNewPatients(emr, sameDay, billing float64) *NewPatients {
 	return &NewPatients{EMR: emr, Billing: billing, SameDay: min(sameDay, max(emr-billing, 0))}
 }
+
+// NewPatientsComparable says whether an Insurance Class Summary that states
+// it covers stated can be set against the EMR's initial evaluations for
+// period: only when they are the same dates. New Patients is a total over
+// the summary's range and cannot be cut to part of it.
+func NewPatientsComparable(stated, period Period) bool {
+	return !stated.From.IsZero() && stated == period
+}

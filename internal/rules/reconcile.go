@@ -61,7 +61,9 @@ func Reconcile(reports []*Report, opt Options) (*Result, error) {
 	b.warnings = append(b.warnings, ReportWarnings(b.reportFacts(), b.dates)...)
 	var given []Kind
 	for _, r := range reports {
-		given = append(given, r.Kind)
+		if r.Kind != KindInsuranceClassSummary || NewPatientsComparable(r.Period, b.dates) {
+			given = append(given, r.Kind)
+		}
 	}
 	b.warnings = append(b.warnings, ResultWarnings(res, given, b.namedLocations())...)
 	res.Warnings = b.warnings
@@ -657,7 +659,7 @@ func (b *balancer) newPatients(loc string, emr *side) *NewPatients {
 	found := false
 	single := b.opt.Location != "" || len(b.named) <= 1
 	for _, r := range b.reports {
-		if r.Kind != KindInsuranceClassSummary {
+		if r.Kind != KindInsuranceClassSummary || !NewPatientsComparable(r.Period, b.dates) {
 			continue
 		}
 		for l, n := range r.NewPatients {
@@ -698,7 +700,7 @@ func (b *balancer) reportFacts() []ReportFacts {
 	facts := make([]ReportFacts, len(b.reports))
 	for ri, r := range b.reports {
 		f := ReportFacts{Name: r.Name, Kind: r.Kind, DateBasis: r.DateBasis, Stated: r.Stated, GrandTotal: r.GrandTotal,
-			Visits: r.VisitCount(), Outside: b.outside[ri]}
+			Visits: r.VisitCount(), Outside: b.outside[ri], Period: r.Period}
 		if r.Kind.Role() == RoleVisits {
 			f.Units = r.UnitCount()
 		}

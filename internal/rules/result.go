@@ -246,6 +246,7 @@ const (
 	WarnNewPatients         = "new_patients_differ"
 	WarnNewPatientsSameDay  = "new_patients_same_day"
 	WarnNewPatientsLocation = "new_patients_location"
+	WarnNewPatientsPeriod   = "new_patients_period"
 	WarnCheckMissing        = "check_report_missing"
 	WarnMissingSide         = "location_missing_side"
 )

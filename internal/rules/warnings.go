@@ -19,6 +19,8 @@ type ReportFacts struct {
 	Outside int
 	// NotSent and NotRebilled count a Claims Feed's items by status.
 	NotSent, NotRebilled int
+	// Period is the range the report states it covers.
+	Period Period
 }
 
 // ReportWarnings lists what the reports themselves say to look at before
@@ -35,6 +37,10 @@ func ReportWarnings(reports []ReportFacts, period Period) []Warning {
 		case KindClaimsFeed:
 			notSent += r.NotSent
 			notRebilled += r.NotRebilled
+		}
+		if r.Kind == KindInsuranceClassSummary && !NewPatientsComparable(r.Period, period) {
+			stated, p := r.Period, period
+			out = append(out, Warning{Code: WarnNewPatientsPeriod, File: r.Name, Kind: r.Kind, BillingPeriod: &stated, Period: &p})
 		}
 		if r.DateBasis != "" && !IsDOSBasis(r.DateBasis) {
 			out = append(out, Warning{Code: WarnDateBasis, File: r.Name, Kind: r.Kind, DateBasis: r.DateBasis})
