@@ -55,6 +55,12 @@ func TestRealWorldCases(t *testing.T) {
 			warnings: []string{"new_patients_period"},
 			say:      []string{"covers 2026-11-16 to 2026-11-20, not 2026-11-16 to 2026-11-18"},
 			never:    []string{"set up as new in billing"}},
+		// A Charge Audit Summary run by Created Date: running it again by
+		// Date of Service is the first thing the answer says.
+		{dir: "created-date", code: ExitNotBalanced,
+			reasons:  map[string]map[string]int{"": {"unexplained": 1}},
+			warnings: []string{"date_basis_not_dos"},
+			say:      []string{"(Mon 2026-11-16 to Fri 2026-11-20)\n\nFIRST: Run cas.csv again by Date of Service: it was run by Created Date"}},
 	} {
 		t.Run(c.dir, func(t *testing.T) {
 			files, err := filepath.Glob(filepath.Join("testdata", "cases", c.dir, "*"))

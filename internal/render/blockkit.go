@@ -246,6 +246,10 @@ func nextSteps(res *rules.Result) string {
 	}
 	var b strings.Builder
 	n := 0
+	for _, first := range RunAgainFirst(res) {
+		n++
+		fmt.Fprintf(&b, "%d. *First:* %s\n", n, esc(first))
+	}
 	for _, r := range rules.Reasons {
 		if c := counts[r]; c > 0 {
 			n++

@@ -134,3 +134,15 @@ func TestSingleLocationTitle(t *testing.T) {
 		t.Errorf("summary: %s", b)
 	}
 }
+
+func TestRunAgainByDateOfServiceComesFirst(t *testing.T) {
+	res := bigResult(1, len(rules.Reasons))
+	res.Warnings = append(res.Warnings, rules.Warning{Code: rules.WarnDateBasis, File: "cas.csv", DateBasis: "Created Date"})
+	steps := nextSteps(res)
+	if !strings.HasPrefix(steps, "1. *First:* Run cas.csv again by Date of Service: it was run by Created Date") {
+		t.Errorf("the first step must be to run the report again by Date of Service:\n%s", steps)
+	}
+	if !strings.Contains(steps, "\n2. *Held on Billing Exceptions*") {
+		t.Errorf("the visits' steps come after it:\n%s", steps)
+	}
+}

@@ -24,6 +24,9 @@ func Text(w io.Writer, res *rules.Result, full bool) error {
 		p(": %s", rest)
 	}
 	p(" (%s)\n\n", periodLabel(res.Period()))
+	for _, first := range RunAgainFirst(res) {
+		p("%s\n", wrap("FIRST: "+first, "  ", 96))
+	}
 
 	width := len("Location")
 	for i := range res.Locations {

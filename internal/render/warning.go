@@ -96,3 +96,19 @@ func optPeriod(p *rules.Period) string {
 	}
 	return p.String()
 }
+
+// RunAgainFirst says, for each report run by a date other than date of
+// service, that running it again by Date of Service comes before any
+// visit is worked: by another date nothing lines up day by day, and every
+// difference may come from that alone. None when every report was run by
+// date of service.
+func RunAgainFirst(res *rules.Result) []string {
+	var out []string
+	for _, w := range res.Warnings {
+		if w.Code == rules.WarnDateBasis {
+			out = append(out, fmt.Sprintf("Run %s again by Date of Service: it was run by %s, so its visits cannot line up day by day, and the differences below may all come from that. Balance again before working them.",
+				w.File, w.DateBasis))
+		}
+	}
+	return out
+}
