@@ -40,6 +40,7 @@ const (
 	formatPDF
 	formatXLS
 	formatZip
+	formatNumbers
 	formatODS
 	formatHTML
 	formatBinary
@@ -62,6 +63,8 @@ func sniff(head []byte) format {
 			return formatODS
 		case bytes.Contains(head, []byte("xl/")) || bytes.Contains(head, []byte("[Content_Types].xml")):
 			return formatXLSX
+		case bytes.Contains(head, []byte(".iwa")) || bytes.Contains(head, []byte("Index/")):
+			return formatNumbers // Apple Numbers keeps its tables in .iwa files
 		}
 		return formatZip
 	case bytes.HasPrefix(head, []byte("\xff\xfe")) || bytes.HasPrefix(head, []byte("\xfe\xff")):
@@ -101,7 +104,12 @@ func formatError(name string, f format) error {
 		return rules.FileErrorf(name, "this is an old Excel 97-2003 workbook (.xls) or a password-protected one. %s: open it in Excel and save it as .xlsx or CSV (without a password).", works)
 	case formatODS:
 		return rules.FileErrorf(name, "this is an OpenDocument spreadsheet (.ods). %s: save it as .xlsx or CSV.", works)
+	case formatNumbers:
+		return rules.FileErrorf(name, "this is an Apple Numbers spreadsheet. %s: in Numbers, choose File > Export To > CSV (or Excel), and share that file.", works)
 	case formatZip:
+		if strings.HasSuffix(strings.ToLower(name), ".numbers") {
+			return formatError(name, formatNumbers)
+		}
 		return rules.FileErrorf(name, "this is a ZIP archive, not an Excel workbook. %s: unzip it and use the export inside.", works)
 	case formatHTML:
 		return rules.FileErrorf(name, "this is a web page or XML, not a spreadsheet (some systems save web pages with an .xls name). %s: open it in Excel and save it as .xlsx or CSV.", works)
