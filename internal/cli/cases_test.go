@@ -61,6 +61,24 @@ func TestRealWorldCases(t *testing.T) {
 			reasons:  map[string]map[string]int{"": {"unexplained": 1}},
 			warnings: []string{"date_basis_not_dos"},
 			say:      []string{"(Mon 2026-11-16 to Fri 2026-11-20)\n\nFIRST: Run cas.csv again by Date of Service: it was run by Created Date"}},
+		// The EMR says Downtown, billing DOWNTOWN PT: one plausible pair,
+		// balanced as one, with a warning saying how to keep or undo it.
+		{dir: "locations-differ", code: ExitBalanced, reasons: map[string]map[string]int{"Downtown": {}},
+			warnings: []string{"locations_paired"},
+			say:      []string{"The EMR's Downtown and billing's DOWNTOWN PT were balanced as one location, Downtown"}},
+		// Billing has Downtown Clinic and Downtown Rehab LLC: both fit
+		// Downtown, so none is paired, and the answer says so first,
+		// without asking for the exports that were given.
+		{dir: "locations-ambiguous", code: ExitNotBalanced,
+			reasons: map[string]map[string]int{"Downtown": {"unexplained": 3}, "Downtown Clinic": {"unexplained": 3},
+				"Downtown Rehab LLC": {"unexplained": 1}},
+			warnings: []string{"locations_unpaired"},
+			say:      []string{"\n\nFIRST: The EMR has visits at Downtown that billing has none for, and billing at Downtown Clinic,"},
+			never:    []string{"Add its Charge Audit Summary", "Add its EMR Billing Report"}},
+		// The same with the user's map saying Downtown Clinic is Downtown.
+		{dir: "locations-ambiguous", args: []string{"--location-map", "testdata/cases/locations-map.csv"}, code: ExitNotBalanced,
+			reasons: map[string]map[string]int{"Downtown": {}, "Downtown Rehab LLC": {"unexplained": 1}},
+			never:   []string{"FIRST:"}},
 	} {
 		t.Run(c.dir, func(t *testing.T) {
 			files, err := filepath.Glob(filepath.Join("testdata", "cases", c.dir, "*"))

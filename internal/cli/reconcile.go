@@ -5,6 +5,7 @@ package cli
 
 import (
 	"context"
+	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,7 +28,8 @@ const (
 // ReconcileUsage is the reconcile command's synopsis.
 const ReconcileUsage = `usage: balancebot reconcile [--format text|json|csv] [--location NAME]
                            [--from YYYY-MM-DD] [--to YYYY-MM-DD]
-                           [--kind FILE=KIND]... [--ie-codes CODE,...] FILE...
+                           [--kind FILE=KIND]... [--ie-codes CODE,...]
+                           [--location-map FILE] FILE...
 
 Balances the visits of EMR exports against billing exports by location and
 date of service, and explains every visit that is on one side only.
@@ -72,6 +74,7 @@ func (c *Command) Reconcile(args []string, stdout, stderr io.Writer) int {
 	from := fs.String("from", "", "")
 	to := fs.String("to", "", "")
 	ieCodes := fs.String("ie-codes", "", "")
+	locationMap := fs.String("location-map", "", "")
 	kinds := kindFlags{}
 	fs.Var(kinds, "kind", "")
 	fail := func(format string, args ...any) int {
@@ -116,6 +119,11 @@ func (c *Command) Reconcile(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	opt.Location = *location
+	if *locationMap != "" {
+		if opt.Locations, err = readLocationMap(*locationMap); err != nil {
+			return fail("%s", message(err))
+		}
+	}
 	var ie rules.CodeSet
 	if *ieCodes != "" {
 		ie = rules.NewCodeSet(strings.Split(*ieCodes, ",")...)
@@ -200,4 +208,40 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// readLocationMap reads a location map: a two-column CSV, with or without
+// the header row "name,location", each row saying that a location name
+// found in an export means that location.
+func readLocationMap(path string) (rules.LocationMap, error) {
+	name := filepath.Base(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, rules.FileErrorf(name, "cannot open the location map: %v", errors.Unwrap(err))
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	m := rules.LocationMap{}
+	for row := 1; ; row++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, rules.FileErrorf(name, "the location map cannot be read as CSV (%v). Write one row per name: name,location.", err)
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		if len(rec) != 2 || strings.TrimSpace(rec[0]) == "" || strings.TrimSpace(rec[1]) == "" {
+			return nil, rules.RowErrorf(name, row, "a location map row has two cells, the name found in an export and the location it means, as in: DOWNTOWN PT,Downtown.")
+		}
+		if row == 1 && rules.LocationKey(rec[0]) == "name" && rules.LocationKey(rec[1]) == "location" {
+			continue // the header row
+		}
+		m.Map(rec[0], rec[1])
+	}
+	return m, nil
 }

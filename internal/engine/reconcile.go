@@ -41,15 +41,21 @@ func Reconcile(reports []*Report, opt rules.Options) (*rules.Result, error) {
 	rc.applyReplacement()
 	rc.filterPeriod()
 	rc.countByLocation()
+	rc.pairLocations()
 	res := &rules.Result{From: rc.period.From, To: rc.period.To, Balanced: true, Waiting: []rules.Waiting{}}
 	var todo []int32
 	for _, loc := range rc.locationOrder() {
 		if missing := rc.missingSide(loc); missing != "" {
 			if opt.SkipIncomplete {
-				res.Waiting = append(res.Waiting, rc.waiting(loc, missing))
+				w := rc.waiting(loc, missing)
+				w.OtherNames = rc.unpaired[missing.Other()]
+				res.Waiting = append(res.Waiting, w)
 				continue
 			}
-			rc.warnMissingSide(loc, missing)
+			if len(rc.unpaired[missing.Other()]) == 0 {
+				// Else the unpaired locations' warning says it.
+				rc.warnMissingSide(loc, missing)
+			}
 		}
 		todo = append(todo, loc)
 	}
@@ -125,7 +131,10 @@ type reconciler struct {
 	duIE       []map[ieKey]float64
 	duIEAny    map[ieKey]float64
 	warnings   []rules.Warning
-	outside    []int // per report: visits left out as outside the period
+	// unpaired holds, per side, its locations that lack the other side and
+	// pair with none, when both sides have such.
+	unpaired map[rules.Side][]string
+	outside  []int // per report: visits left out as outside the period
 }
 
 func (rc *reconciler) warn(w rules.Warning) { rc.warnings = append(rc.warnings, w) }
@@ -167,7 +176,7 @@ func (rc *reconciler) resolveLocations() error {
 	keyOf := func(l string) string {
 		k, ok := keys[l]
 		if !ok {
-			k = rules.LocationKey(l)
+			k = rc.key(l)
 			keys[l] = k
 		}
 		return k
@@ -178,7 +187,7 @@ func (rc *reconciler) resolveLocations() error {
 			return
 		}
 		if _, ok := rc.locName[k]; !ok {
-			rc.locName[k] = strings.TrimSpace(l)
+			rc.locName[k] = strings.TrimSpace(rc.opt.Locations.Resolve(l))
 			rc.locSeen = append(rc.locSeen, k)
 		}
 	}
@@ -193,11 +202,11 @@ func (rc *reconciler) resolveLocations() error {
 		}
 	}
 	note(rc.opt.Location)
-	fallback := rules.LocationFallback(rc.opt.Location, rc.locSeen)
+	fallback := rules.LocationFallback(rc.opt.Locations.Resolve(rc.opt.Location), rc.locSeen)
 	rc.vloc = make([][]int32, len(rc.reports))
 	rc.stated = make([]int32, len(rc.reports))
 	for ri, r := range rc.reports {
-		own := rules.LocationKey(r.Location)
+		own := rc.key(r.Location)
 		rc.stated[ri] = -1
 		if own != "" {
 			rc.stated[ri] = rc.locIndex(own)
@@ -317,6 +326,56 @@ func (rc *reconciler) applyReplacement() {
 		o, n := rc.reports[rp.Old], rc.reports[rp.New]
 		dates := rp.Dates
 		rc.warn(rules.Warning{Code: rules.WarnReplaced, File: o.Name, OtherFile: n.Name, Kind: o.Kind, Period: &dates})
+	}
+}
+
+// key is the key of the location a name found in an export means, through
+// the user's map.
+func (rc *reconciler) key(name string) string {
+	return rules.LocationKey(rc.opt.Locations.Resolve(name))
+}
+
+// pairLocations balances as one an EMR location and a billing location
+// that each lack the other side, when the rules pair them
+// (rules.PairLocations), under the EMR's name, and warns of those left
+// unpaired on both sides.
+func (rc *reconciler) pairLocations() {
+	var emrOnly, billingOnly []string
+	index := map[string]int32{}
+	for _, loc := range rc.locationOrder() {
+		name := rc.locName[rc.keys[loc]]
+		if name == "" || rc.opt.Locations.Has(name) {
+			continue
+		}
+		index[name] = loc
+		switch rc.missingSide(loc) {
+		case rules.SideBilling:
+			emrOnly = append(emrOnly, name)
+		case rules.SideEMR:
+			billingOnly = append(billingOnly, name)
+		}
+	}
+	pairs, emrLeft, billingLeft := rules.PairLocations(emrOnly, billingOnly)
+	for _, p := range pairs {
+		from, to := index[p.Billing], index[p.EMR]
+		for ri := range rc.reports {
+			if rc.stated[ri] == from {
+				rc.stated[ri] = to
+			}
+			for i, l := range rc.vloc[ri] {
+				if l == from {
+					rc.vloc[ri][i] = to
+				}
+			}
+		}
+		rc.warn(rules.Warning{Code: rules.WarnLocationsPaired, Location: p.EMR, BillingLocations: []string{p.Billing}})
+	}
+	if len(pairs) > 0 {
+		rc.countByLocation()
+	}
+	if len(emrLeft) > 0 && len(billingLeft) > 0 {
+		rc.warn(rules.Warning{Code: rules.WarnLocationsUnpaired, Locations: emrLeft, BillingLocations: billingLeft})
+		rc.unpaired = map[rules.Side][]string{rules.SideEMR: emrLeft, rules.SideBilling: billingLeft}
 	}
 }
 
@@ -1052,7 +1111,7 @@ func (rc *reconciler) newPatients(loc int32, emr *sideVisits) *rules.NewPatients
 			continue
 		}
 		for l, n := range r.NewPatients {
-			if rules.NewPatientsCount(rules.LocationKey(l), rules.LocationKey(r.Location), key, rc.opt.Location != "" || len(rc.locSeen) <= 1) {
+			if rules.NewPatientsCount(rc.key(l), rc.key(r.Location), key, rc.opt.Location != "" || len(rc.locSeen) <= 1) {
 				billing += n
 				found = true
 			}

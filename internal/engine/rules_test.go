@@ -80,7 +80,7 @@ func (g *exportsFrom) export(n int) export {
 	for range g.pick(14) {
 		l := rules.Line{DOS: day(13 + g.pick(12))}
 		if c.Location {
-			l.Location = g.one("", "Downtown", "Uptown", "downtown ", "Midtown")
+			l.Location = g.one("", "Downtown", "Uptown", "downtown ", "Midtown", "DOWNTOWN PT", "Uptown Rehab LLC")
 		}
 		if e.kind == rules.KindInsuranceClassSummary {
 			// One spelling a location, as a real summary writes them.
@@ -129,6 +129,15 @@ func (g *exportsFrom) options() rules.Options {
 	}
 	o.Location = g.one("", "", "", "Downtown", "uptown")
 	o.SkipIncomplete = g.pick(2) == 0
+	switch g.pick(4) {
+	case 1:
+		o.Locations = rules.LocationMap{}
+		o.Locations.Map("Downtown PT", "Downtown")
+	case 2:
+		o.Locations = rules.LocationMap{}
+		o.Locations.Map("Midtown", "Uptown")
+		o.Locations.Map("downtown", "Downtown PT") // the undo of a pairing
+	}
 	return o
 }
 

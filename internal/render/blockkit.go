@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -82,10 +83,13 @@ func (BlockKit) Summary(res *rules.Result, full bool) slack.Msg {
 	if next := nextSteps(res); next != "" {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*What to do next*\n"+next), nil, nil))
 	}
-	if len(res.Warnings) > 0 {
+	if slices.ContainsFunc(res.Warnings, func(w rules.Warning) bool { return !saidFirst(w) }) {
 		var b strings.Builder
 		b.WriteString("*Before you trust this balance*")
 		for _, w := range res.Warnings {
+			if saidFirst(w) {
+				continue // step 1 of what to do next says it
+			}
 			line := "\n• " + esc(WarningText(w))
 			if b.Len()+len(line) > maxSectionText-40 {
 				b.WriteString("\n• …and more in the thread")

@@ -81,9 +81,15 @@ func Text(w io.Writer, res *rules.Result, full bool) error {
 		}
 	}
 
-	if len(res.Warnings) > 0 {
+	var warnings []rules.Warning
+	for _, w := range res.Warnings {
+		if !saidFirst(w) {
+			warnings = append(warnings, w)
+		}
+	}
+	if len(warnings) > 0 {
 		p("\nBefore you trust this balance:\n")
-		for _, w := range res.Warnings {
+		for _, w := range warnings {
 			p("%s", wrap("- "+WarningText(w), "  ", 96))
 		}
 	}

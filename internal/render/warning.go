@@ -72,6 +72,13 @@ func WarningText(w rules.Warning) string {
 		}
 		return fmt.Sprintf("%d EMR %s unexplained and no %s was given; %s Pull it: %s.",
 			n, Plural(n, "visit is", "visits are"), w.Kind.Title(), why, w.Kind.HowToPull())
+	case rules.WarnLocationsPaired:
+		billing := strings.Join(w.BillingLocations, ", ")
+		return fmt.Sprintf("The EMR's %s and billing's %s were balanced as one location, %s: neither name fits any other. If they are one clinic, make it permanent by adding %q = %s to the location map; if they are two, add %q = %s and they are balanced apart.",
+			w.Location, billing, w.Location, billing, w.Location, billing, billing)
+	case rules.WarnLocationsUnpaired:
+		return fmt.Sprintf("The EMR has visits at %s that billing has none for, and billing at %s that the EMR has none for, and no name pairs with exactly one other. If some are one clinic named two ways, add the billing name = the EMR name to the location map; until then each shows its visits as unexplained.",
+			strings.Join(w.Locations, ", "), strings.Join(w.BillingLocations, ", "))
 	case rules.WarnMissingSide:
 		if w.Side == rules.SideBilling {
 			return fmt.Sprintf("No billing report covers %s, so all its EMR visits show as unexplained. Add its Charge Audit Summary (%s).",
@@ -97,18 +104,29 @@ func optPeriod(p *rules.Period) string {
 	return p.String()
 }
 
-// RunAgainFirst says, for each report run by a date other than date of
-// service, that running it again by Date of Service comes before any
-// visit is worked: by another date nothing lines up day by day, and every
-// difference may come from that alone. None when every report was run by
-// date of service.
+// RunAgainFirst says what comes before any visit is worked: that
+// locations are left unpaired on both sides (their visits are listed as
+// one-sided only after that), and, for each report run by a date other
+// than date of service, that it must be run again by Date of Service (by
+// another date nothing lines up day by day, and every difference may come
+// from that alone).
 func RunAgainFirst(res *rules.Result) []string {
 	var out []string
 	for _, w := range res.Warnings {
+		if w.Code == rules.WarnLocationsUnpaired {
+			// Before any list of one-sided visits (result.md, Locations).
+			out = append(out, WarningText(w))
+		}
 		if w.Code == rules.WarnDateBasis {
 			out = append(out, fmt.Sprintf("Run %s again by Date of Service: it was run by %s, so its visits cannot line up day by day, and the differences below may all come from that. Balance again before working them.",
 				w.File, w.DateBasis))
 		}
 	}
 	return out
+}
+
+// saidFirst reports whether a warning leads the answer (RunAgainFirst), so
+// the list of warnings below need not say it again.
+func saidFirst(w rules.Warning) bool {
+	return w.Code == rules.WarnLocationsUnpaired || w.Code == rules.WarnDateBasis
 }

@@ -40,6 +40,14 @@ const (
 	SideBilling Side = "billing"
 )
 
+// Other is the other side.
+func (s Side) Other() Side {
+	if s == SideEMR {
+		return SideBilling
+	}
+	return SideEMR
+}
+
 // Role is what a kind contributes to a balance.
 type Role int
 

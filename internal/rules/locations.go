@@ -2,7 +2,9 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"unicode"
 )
 
 // LocationFallback is where a visit report's visits go when neither the
@@ -81,4 +83,110 @@ func MissingSide(emr, billing bool) Side {
 		return SideBilling
 	}
 	return ""
+}
+
+// LocationMap says which location a name found in an export means: the
+// user's map (reconcile --location-map; /balance location in Slack). Names
+// are compared normalised (LocationKey).
+type LocationMap map[string]string
+
+// Map adds that name means location.
+func (m LocationMap) Map(name, location string) {
+	if k := LocationKey(name); k != "" {
+		m[k] = strings.TrimSpace(location)
+	}
+}
+
+// Resolve is the location a name means: what the map says, else the name.
+func (m LocationMap) Resolve(name string) string {
+	if l, ok := m[LocationKey(name)]; ok {
+		return l
+	}
+	return name
+}
+
+// Has reports whether the map says what name means; a mapped name is
+// never paired by guess.
+func (m LocationMap) Has(name string) bool {
+	_, ok := m[LocationKey(name)]
+	return ok
+}
+
+// genericWords are the words location names carry beside the clinic's own
+// name, dropped when names are set side by side ("DOWNTOWN PT" and
+// "Downtown Clinic" are both "downtown").
+var genericWords = map[string]bool{
+	"pt": true, "ot": true, "slp": true, "physical": true, "occupational": true, "speech": true,
+	"therapy": true, "therapies": true, "rehab": true, "rehabilitation": true, "clinic": true, "center": true,
+	"centre": true, "llc": true, "inc": true, "and": true, "the": true, "of": true,
+}
+
+// locationWords are a location name's own words: lower-cased, split at
+// anything but letters and digits, generic words dropped.
+func locationWords(name string) []string {
+	var out []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}) {
+		if !genericWords[w] {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// Plausible reports whether two location names may be one clinic named by
+// two systems: once generic words (PT, Clinic, Rehab, LLC, ...) are
+// dropped, one name's words are all among the other's.
+func Plausible(a, b string) bool {
+	wa, wb := locationWords(a), locationWords(b)
+	if len(wa) == 0 || len(wb) == 0 {
+		return false
+	}
+	if len(wa) > len(wb) {
+		wa, wb = wb, wa
+	}
+	for _, w := range wa {
+		if !slices.Contains(wb, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// LocationPair is an EMR location and a billing location balanced as one,
+// under the EMR's name.
+type LocationPair struct{ EMR, Billing string }
+
+// PairLocations pairs the locations one side has and the other lacks:
+// an EMR-only location and a billing-only one are paired when each is the
+// other's only plausible partner among them. Each pair is found on its own.
+// It returns the pairs, and the locations of each side left unpaired, in
+// the order given.
+func PairLocations(emrOnly, billingOnly []string) (pairs []LocationPair, emrLeft, billingLeft []string) {
+	partners := func(name string, among []string) []string {
+		var out []string
+		for _, o := range among {
+			if Plausible(name, o) {
+				out = append(out, o)
+			}
+		}
+		return out
+	}
+	paired := map[string]bool{}
+	for _, e := range emrOnly {
+		ps := partners(e, billingOnly)
+		if len(ps) == 1 && len(partners(ps[0], emrOnly)) == 1 {
+			pairs = append(pairs, LocationPair{EMR: e, Billing: ps[0]})
+			paired[e], paired["\x00"+ps[0]] = true, true
+			continue
+		}
+		emrLeft = append(emrLeft, e)
+	}
+	for _, b := range billingOnly {
+		if !paired["\x00"+b] {
+			billingLeft = append(billingLeft, b)
+		}
+	}
+	return pairs, emrLeft, billingLeft
 }

@@ -6,6 +6,9 @@ type Options struct {
 	Period Period
 	// Location names the location of reports that carry none.
 	Location string
+	// Locations is the user's location map: which location a name found
+	// in an export means.
+	Locations LocationMap
 	// SkipIncomplete leaves out locations that have reports on one side
 	// only, listing them in Result.Waiting, instead of showing all their
 	// visits as one-sided. The bot sets it: the other side's export may

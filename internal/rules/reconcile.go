@@ -27,15 +27,21 @@ func Reconcile(reports []*Report, opt Options) (*Result, error) {
 	}
 	b.replace()
 	b.limitToPeriod()
+	b.pair()
 	res := &Result{From: b.dates.From, To: b.dates.To, Balanced: true, Waiting: []Waiting{}}
 	var todo []string
 	for _, loc := range b.locationsToBalance() {
 		if missing := b.missingSide(loc); missing != "" {
 			if opt.SkipIncomplete {
-				res.Waiting = append(res.Waiting, b.waiting(loc, missing))
+				w := b.waiting(loc, missing)
+				w.OtherNames = b.unpaired[missing.Other()]
+				res.Waiting = append(res.Waiting, w)
 				continue
 			}
-			b.warnings = append(b.warnings, Warning{Code: WarnMissingSide, Location: b.names[loc], Side: missing})
+			if len(b.unpaired[missing.Other()]) == 0 {
+				// Else the unpaired locations' warning says it.
+				b.warnings = append(b.warnings, Warning{Code: WarnMissingSide, Location: b.names[loc], Side: missing})
+			}
 		}
 		todo = append(todo, loc)
 	}
@@ -95,6 +101,9 @@ type balancer struct {
 	stated []string
 	// outside counts each report's visits left out as outside the period.
 	outside []int
+	// unpaired holds, per side, its locations that lack the other side and
+	// pair with none, when both sides have such.
+	unpaired map[Side][]string
 	// checks holds the check reports' items by location key (anyLocation
 	// for those for every location), kind and date.
 	checks map[checkAt][]checkItem
@@ -153,6 +162,7 @@ func (b *balancer) sides() error {
 // user's, or the one location the visit reports name.
 func (b *balancer) place() error {
 	name := func(l string) {
+		l = b.opt.Locations.Resolve(l)
 		if k := LocationKey(l); k != "" {
 			if _, ok := b.names[k]; !ok {
 				b.names[k] = strings.TrimSpace(l)
@@ -169,14 +179,14 @@ func (b *balancer) place() error {
 		}
 	}
 	name(b.opt.Location)
-	fallback := LocationFallback(b.opt.Location, b.named)
+	fallback := LocationFallback(b.opt.Locations.Resolve(b.opt.Location), b.named)
 	b.at = make([][]string, len(b.reports))
 	b.stated = make([]string, len(b.reports))
 	for ri, r := range b.reports {
-		b.stated[ri] = LocationKey(r.Location)
+		b.stated[ri] = b.key(r.Location)
 		b.at[ri] = make([]string, len(r.Visits))
 		for i, v := range r.Visits {
-			k, any, ok := VisitLocation(LocationKey(v.Location), b.stated[ri], r.Kind.Role(), fallback, len(b.named) > 1)
+			k, any, ok := VisitLocation(b.key(v.Location), b.stated[ri], r.Kind.Role(), fallback, len(b.named) > 1)
 			switch {
 			case !ok:
 				return ErrNoLocation(r.Name, r.Kind, b.namedLocations())
@@ -187,6 +197,51 @@ func (b *balancer) place() error {
 		}
 	}
 	return nil
+}
+
+// key is the key of the location a name found in an export means.
+func (b *balancer) key(name string) string { return LocationKey(b.opt.Locations.Resolve(name)) }
+
+// pair balances as one an EMR location and a billing location that each
+// lack the other side, when each is the other's only plausible partner
+// (PairLocations), under the EMR's name; and warns of the locations of
+// both sides left unpaired. A name in the user's map is never paired by
+// guess.
+func (b *balancer) pair() {
+	var emrOnly, billingOnly []string
+	keyOf := map[string]string{}
+	for _, loc := range b.locationsToBalance() {
+		name := b.names[loc]
+		if name == "" || b.opt.Locations.Has(name) {
+			continue
+		}
+		keyOf[name] = loc
+		switch b.missingSide(loc) {
+		case SideBilling:
+			emrOnly = append(emrOnly, name)
+		case SideEMR:
+			billingOnly = append(billingOnly, name)
+		}
+	}
+	pairs, emrLeft, billingLeft := PairLocations(emrOnly, billingOnly)
+	for _, p := range pairs {
+		from, to := keyOf[p.Billing], keyOf[p.EMR]
+		for ri := range b.reports {
+			if b.stated[ri] == from {
+				b.stated[ri] = to
+			}
+			for i, l := range b.at[ri] {
+				if l == from {
+					b.at[ri][i] = to
+				}
+			}
+		}
+		b.warnings = append(b.warnings, Warning{Code: WarnLocationsPaired, Location: p.EMR, BillingLocations: []string{p.Billing}})
+	}
+	if len(emrLeft) > 0 && len(billingLeft) > 0 {
+		b.warnings = append(b.warnings, Warning{Code: WarnLocationsUnpaired, Locations: emrLeft, BillingLocations: billingLeft})
+		b.unpaired = map[Side][]string{SideEMR: emrLeft, SideBilling: billingLeft}
+	}
 }
 
 // namedLocations lists the names of the locations the visit reports name,
@@ -663,7 +718,7 @@ func (b *balancer) newPatients(loc string, emr *side) *NewPatients {
 			continue
 		}
 		for l, n := range r.NewPatients {
-			if NewPatientsCount(LocationKey(l), LocationKey(r.Location), loc, single) {
+			if NewPatientsCount(b.key(l), b.key(r.Location), loc, single) {
 				billing += n
 				found = true
 			}

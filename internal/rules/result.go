@@ -109,6 +109,9 @@ type Waiting struct {
 	From   Date     `json:"from"`
 	To     Date     `json:"to"`
 	Visits int      `json:"visits"`
+	// OtherNames lists the other side's locations that lack this side,
+	// when no name pairs: the export wanted may be there, named otherwise.
+	OtherNames []string `json:"other_names,omitempty"`
 }
 
 // Period is the result's date range.
@@ -196,8 +199,12 @@ type Warning struct {
 	OtherFile string `json:"other_file,omitempty"`
 	Location  string `json:"location,omitempty"`
 	// Locations lists the locations the files name, where the warning is
-	// that they name several.
-	Locations []string `json:"locations,omitempty"`
+	// that they name several; for locations_unpaired, the EMR's locations
+	// that billing lacks, and BillingLocations billing's that the EMR
+	// lacks. For locations_paired, Location is the EMR's name and
+	// BillingLocations holds billing's.
+	Locations        []string `json:"locations,omitempty"`
+	BillingLocations []string `json:"billing_locations,omitempty"`
 	// Kind is the report kind the warning is about: the kind replaced, or
 	// the check report that would explain what is unexplained.
 	Kind Kind `json:"kind,omitempty"`
@@ -249,6 +256,8 @@ const (
 	WarnNewPatientsPeriod   = "new_patients_period"
 	WarnCheckMissing        = "check_report_missing"
 	WarnMissingSide         = "location_missing_side"
+	WarnLocationsPaired     = "locations_paired"
+	WarnLocationsUnpaired   = "locations_unpaired"
 )
 
 // Input describes one report the result was computed from.
