@@ -264,3 +264,58 @@ func TestWeeklyReminder(t *testing.T) {
 		t.Errorf("%d reminders after another restart, want 2", n)
 	}
 }
+
+// TestLocationsNamedDifferently: the EMR says Downtown and billing
+// DOWNTOWN PT, then billing names two clinics that both fit; the bot pairs
+// what it can, says how to map the rest without asking again for an export
+// it was given, and balances once the user maps the name.
+func TestLocationsNamedDifferently(t *testing.T) {
+	e := startAt(t, time.Date(2026, 11, 23, 10, 0, 0, 0, chicago))
+	emr := "Billing Report\nLocation: Downtown\nDate Range: 11/16/2026 - 11/17/2026\nPatient,Date of Service,CPT Code,Units\n" +
+		"\"Able, Ann\",11/16/2026,97110,2\n\"Baker, Bo\",11/16/2026,97110,1\n\"Cole, Cy\",11/17/2026,97110,1\n"
+	cas := "Charge Audit Summary\nLocation: DOWNTOWN PT\nDate Range: 11/16/2026 - 11/17/2026\nPatient,Date of Service,Visits\n" +
+		"\"ABLE, ANN\",11/16/2026,1\n\"BAKER, BO\",11/16/2026,1\n\"COLE, CY\",11/17/2026,1\n"
+	_, ts := e.slack.ShareFiles(channel, user, "", e.slack.AddFile("emr.csv", []byte(emr)), e.slack.AddFile("cas.csv", []byte(cas)))
+	e.waitFor("the paired balance", func() bool { return strings.Contains(e.status(ts), "see the balance") })
+	sum := e.summaries()[0]
+	if m := metaOf(t, sum); len(m.Locations) != 1 || m.Locations[0]["balanced"] != true || !strings.Contains(string(sum.Blocks), "balanced as one location, Downtown") {
+		t.Errorf("Downtown and DOWNTOWN PT should balance as one, with the warning: %s", sum.Blocks)
+	}
+
+	// Next week billing names two clinics that both fit Downtown.
+	emr2 := strings.ReplaceAll(strings.ReplaceAll(emr, "11/16/2026", "11/23/2026"), "11/17/2026", "11/24/2026")
+	cas2 := "Patient,Date of Service,Clinic,Visits\n\"ABLE, ANN\",11/23/2026,Downtown Clinic,1\n\"BAKER, BO\",11/23/2026,Downtown Clinic,1\n" +
+		"\"COLE, CY\",11/24/2026,Downtown Clinic,1\n\"DOE, DI\",11/24/2026,Downtown Rehab LLC,1\n"
+	_, ts2 := e.slack.ShareFiles(channel, user, "", e.slack.AddFile("emr2.csv", []byte(emr2)), e.slack.AddFile("cas2.csv", []byte(cas2)))
+	e.waitFor("the answer", func() bool { return strings.Contains(e.status(ts2), "Still needed for *Downtown*") })
+	st := e.status(ts2)
+	if !strings.Contains(st, "`/balance location \"Downtown Clinic\" = Downtown`") || strings.Contains(st, "Charge Audit Summary*") {
+		t.Errorf("the answer should say how to map billing's name, not ask for the Charge Audit Summary again:\n%s", st)
+	}
+	before := len(e.summaries())
+
+	ack := ackText(e.slash(`location "Downtown Clinic" = Downtown`))
+	if !strings.Contains(ack, "From now on *Downtown Clinic* in an export here means *Downtown*") {
+		t.Errorf("ack: %s", ack)
+	}
+	e.slash("week this")
+	e.waitFor("the balance with the map", func() bool { return len(e.summaries()) > before })
+	m := metaOf(t, e.summaries()[len(e.summaries())-1])
+	var downtown, rehab bool
+	for _, l := range m.Locations {
+		downtown = downtown || l["location"] == "Downtown" && l["balanced"] == true
+		rehab = rehab || l["location"] == "Downtown Rehab LLC"
+	}
+	if !downtown || rehab {
+		t.Errorf("with the map, Downtown balances and Downtown Rehab LLC waits for its EMR side: %+v", m.Locations)
+	}
+	if list := ackText(e.slash("location")); !strings.Contains(list, "• *Downtown Clinic* means *Downtown* (set by <@"+user+">") {
+		t.Errorf("the map: %s", list)
+	}
+	if gone := ackText(e.slash(`location remove "Downtown Clinic"`)); !strings.Contains(gone, "*Downtown Clinic* is out of the location map") {
+		t.Errorf("remove: %s", gone)
+	}
+	if list := ackText(e.slash("location")); !strings.Contains(list, "No location names are mapped here") {
+		t.Errorf("the map after removing: %s", list)
+	}
+}

@@ -48,11 +48,11 @@ func Reconcile(reports []*Report, opt rules.Options) (*rules.Result, error) {
 		if missing := rc.missingSide(loc); missing != "" {
 			if opt.SkipIncomplete {
 				w := rc.waiting(loc, missing)
-				w.OtherNames = rc.unpaired[missing.Other()]
+				w.OtherNames = rc.unpaired[missing]
 				res.Waiting = append(res.Waiting, w)
 				continue
 			}
-			if len(rc.unpaired[missing.Other()]) == 0 {
+			if len(rc.unpaired[missing]) == 0 {
 				// Else the unpaired locations' warning says it.
 				rc.warnMissingSide(loc, missing)
 			}

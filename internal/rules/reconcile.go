@@ -34,11 +34,11 @@ func Reconcile(reports []*Report, opt Options) (*Result, error) {
 		if missing := b.missingSide(loc); missing != "" {
 			if opt.SkipIncomplete {
 				w := b.waiting(loc, missing)
-				w.OtherNames = b.unpaired[missing.Other()]
+				w.OtherNames = b.unpaired[missing]
 				res.Waiting = append(res.Waiting, w)
 				continue
 			}
-			if len(b.unpaired[missing.Other()]) == 0 {
+			if len(b.unpaired[missing]) == 0 {
 				// Else the unpaired locations' warning says it.
 				b.warnings = append(b.warnings, Warning{Code: WarnMissingSide, Location: b.names[loc], Side: missing})
 			}

@@ -109,8 +109,9 @@ type Waiting struct {
 	From   Date     `json:"from"`
 	To     Date     `json:"to"`
 	Visits int      `json:"visits"`
-	// OtherNames lists the other side's locations that lack this side,
-	// when no name pairs: the export wanted may be there, named otherwise.
+	// OtherNames lists the locations of the missing side that lack the
+	// other side, when no name pairs: the export wanted may be among them,
+	// named otherwise.
 	OtherNames []string `json:"other_names,omitempty"`
 }
 

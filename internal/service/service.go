@@ -39,20 +39,27 @@ type Source struct {
 	Hint Hint
 }
 
+// Store is what the service keeps: uploads and each channel's location
+// map.
+type Store interface {
+	UploadStore
+	LocationStore
+}
+
 // Service reads, keeps and balances exports.
 type Service struct {
-	read    Reader
-	uploads UploadStore // nil where nothing is kept (the command line)
+	read  Reader
+	store Store // nil where nothing is kept (the command line)
 	// Parallel is how many files are read at once: two by default, the
 	// usual pair on two cores, without holding every file of a large
 	// share in memory at once.
 	Parallel int
 }
 
-// New makes a service that reads with read and keeps uploads in uploads,
-// which may be nil for a front end that keeps nothing.
-func New(read Reader, uploads UploadStore) *Service {
-	return &Service{read: read, uploads: uploads, Parallel: 2}
+// New makes a service that reads with read and keeps uploads and location
+// maps in store, which may be nil for a front end that keeps nothing.
+func New(read Reader, store Store) *Service {
+	return &Service{read: read, store: store, Parallel: 2}
 }
 
 // Read reads one export.
@@ -112,7 +119,7 @@ func (s *Service) Keep(ctx context.Context, u *Upload, now time.Time) (same *Upl
 	if u.At.IsZero() {
 		u.At = now
 	}
-	earlier, dup, err := s.uploads.SaveUpload(ctx, u)
+	earlier, dup, err := s.store.SaveUpload(ctx, u)
 	if err != nil || !dup {
 		return nil, err
 	}
@@ -140,12 +147,16 @@ func (s *Service) BalanceNew(ctx context.Context, channel string, added []*Uploa
 	for _, u := range added {
 		p = p.Union(u.Period())
 	}
-	// The files just kept are in memory: not read back from the store.
-	ups, err := s.uploads.Uploads(ctx, channel, p, added...)
+	m, err := s.LocationMap(ctx, channel)
 	if err != nil {
 		return nil, err
 	}
-	return s.balance(ups, p, rules.Period{}), nil
+	// The files just kept are in memory: not read back from the store.
+	ups, err := s.store.Uploads(ctx, channel, p, added...)
+	if err != nil {
+		return nil, err
+	}
+	return s.balance(ups, m, p, rules.Period{}), nil
 }
 
 // BalancePeriod balances a period from what the channel holds, as
@@ -153,45 +164,87 @@ func (s *Service) BalanceNew(ctx context.Context, channel string, added []*Uploa
 // some location. With nothing stored for p, the Balance has no coverage;
 // with nothing both sides cover, no result.
 func (s *Service) BalancePeriod(ctx context.Context, channel string, p rules.Period) (*Balance, error) {
-	ups, err := s.uploads.Uploads(ctx, channel, p)
+	m, err := s.LocationMap(ctx, channel)
 	if err != nil {
 		return nil, err
 	}
-	covs := Covering(ups, p)
+	ups, err := s.store.Uploads(ctx, channel, p)
+	if err != nil {
+		return nil, err
+	}
+	covs := Covering(ups, m, p)
 	span := rules.Both(covs, p)
 	if span.IsZero() {
 		return &Balance{Coverage: covs}, nil
 	}
-	return s.balance(ups, p, span), nil
+	return s.balance(ups, m, p, span), nil
 }
 
 // Standing says what the channel holds for p, location by location.
 func (s *Service) Standing(ctx context.Context, channel string, p rules.Period) ([]*rules.Coverage, error) {
-	ups, err := s.uploads.Uploads(ctx, channel, p)
+	m, err := s.LocationMap(ctx, channel)
 	if err != nil {
 		return nil, err
 	}
-	return Covering(ups, p), nil
+	ups, err := s.store.Uploads(ctx, channel, p)
+	if err != nil {
+		return nil, err
+	}
+	return Covering(ups, m, p), nil
 }
 
 // balance balances ups over period (unset: the period they state), with
 // locations that lack a side left waiting.
-func (s *Service) balance(ups []*Upload, covered, period rules.Period) *Balance {
+func (s *Service) balance(ups []*Upload, m rules.LocationMap, covered, period rules.Period) *Balance {
 	reports := make([]*engine.Report, len(ups))
 	for i, u := range ups {
 		reports[i] = u.Report
 	}
-	b := &Balance{Coverage: Covering(ups, covered)}
-	b.Result, b.Err = engine.Reconcile(reports, rules.Options{SkipIncomplete: true, Period: period})
+	b := &Balance{Coverage: Covering(ups, m, covered)}
+	b.Result, b.Err = engine.Reconcile(reports, rules.Options{SkipIncomplete: true, Period: period, Locations: m})
 	return b
 }
 
+// LocationMap is channel's location map, as the balance takes it.
+func (s *Service) LocationMap(ctx context.Context, channel string) (rules.LocationMap, error) {
+	entries, err := s.store.Locations(ctx, channel)
+	if err != nil || len(entries) == 0 {
+		return nil, err
+	}
+	m := rules.LocationMap{}
+	for _, e := range entries {
+		m.Map(e.Name, e.Location)
+	}
+	return m, nil
+}
+
+// Locations lists channel's location map.
+func (s *Service) Locations(ctx context.Context, channel string) ([]LocationEntry, error) {
+	return s.store.Locations(ctx, channel)
+}
+
+// MapLocation records that a name found in channel's exports means a
+// location; the next balance uses it.
+func (s *Service) MapLocation(ctx context.Context, channel string, e LocationEntry) error {
+	return s.store.SetLocation(ctx, channel, e)
+}
+
+// UnmapLocation takes a name out of channel's map; ok is false when the
+// map did not have it.
+func (s *Service) UnmapLocation(ctx context.Context, channel, name string) (bool, error) {
+	return s.store.RemoveLocation(ctx, channel, name)
+}
+
 // Covering says what the uploads hold for p, location by location
-// (rules.Covering).
-func Covering(ups []*Upload, p rules.Period) []*rules.Coverage {
+// (rules.Covering), their locations taken through the map m.
+func Covering(ups []*Upload, m rules.LocationMap, p rules.Period) []*rules.Coverage {
 	held := make([]rules.Held, len(ups))
 	for i, u := range ups {
-		held[i] = rules.Held{Kind: u.Report.Kind, Locations: u.Report.Locations(), Period: u.Period()}
+		var locs []string
+		for _, l := range u.Report.Locations() {
+			locs = append(locs, m.Resolve(l))
+		}
+		held[i] = rules.Held{Kind: u.Report.Kind, Locations: locs, Period: u.Period()}
 	}
 	return rules.Covering(held, p)
 }

@@ -18,8 +18,30 @@ import (
 // memStore keeps uploads in memory, as the store does on disk: the same
 // content in a channel once, uploads returned oldest first.
 type memStore struct {
-	mu  sync.Mutex
-	ups []*Upload
+	mu   sync.Mutex
+	ups  []*Upload
+	locs []LocationEntry
+}
+
+func (m *memStore) SetLocation(_ context.Context, _ string, e LocationEntry) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.locs = append(m.locs, e)
+	return nil
+}
+
+func (m *memStore) RemoveLocation(_ context.Context, _, name string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := len(m.locs)
+	m.locs = slices.DeleteFunc(m.locs, func(e LocationEntry) bool { return rules.LocationKey(e.Name) == rules.LocationKey(name) })
+	return len(m.locs) < n, nil
+}
+
+func (m *memStore) Locations(context.Context, string) ([]LocationEntry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.locs), nil
 }
 
 func (m *memStore) SaveUpload(_ context.Context, u *Upload) (*Upload, bool, error) {

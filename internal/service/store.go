@@ -117,3 +117,18 @@ type JobStore interface {
 	// FinishJob sets a job's final state.
 	FinishJob(ctx context.Context, id int64, state string) error
 }
+
+// LocationEntry is one line of a channel's location map: a name found in
+// exports means a location. User set it, at At.
+type LocationEntry struct {
+	Name, Location string
+	User           string
+	At             time.Time
+}
+
+// LocationStore keeps each channel's location map.
+type LocationStore interface {
+	SetLocation(ctx context.Context, channel string, e LocationEntry) error
+	RemoveLocation(ctx context.Context, channel, name string) (ok bool, err error)
+	Locations(ctx context.Context, channel string) ([]LocationEntry, error)
+}

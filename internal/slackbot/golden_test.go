@@ -65,6 +65,11 @@ func TestGoldenUploadReply(t *testing.T) {
 	waiting := []rules.Waiting{
 		{Location: "Downtown", Missing: rules.SideBilling, From: week.From, To: week.From.AddDays(4), Visits: 45},
 		{Location: "Uptown", Missing: rules.SideEMR, From: week.From, To: week.From.AddDays(4), Visits: 12},
+		// Billing's exports name clinics the EMR's do not, and none pairs.
+		{Location: "Eastside", Missing: rules.SideBilling, From: week.From, To: week.From.AddDays(4), Visits: 30,
+			OtherNames: []string{"EAST SIDE PT", "East Annex"}},
+		{Location: "East Annex", Missing: rules.SideEMR, From: week.From, To: week.From.AddDays(4), Visits: 3,
+			OtherNames: []string{"Eastside"}},
 	}
 	var after []string
 	for _, w := range waiting {
@@ -89,7 +94,7 @@ func TestGoldenStatus(t *testing.T) {
 		Link: "https://example.slack.com/archives/C1/p1"}
 	weeks := []statusWeek{
 		{Name: "This week", Period: this},
-		{Name: "Last week", Period: week, Coverage: service.Covering(ups, week), Posted: posted},
+		{Name: "Last week", Period: week, Coverage: service.Covering(ups, nil, week), Posted: posted},
 	}
 	got := statusText(weeks, "1.0")
 	goldenText(t, "status.txt", got)
@@ -117,9 +122,9 @@ func TestGoldenReminder(t *testing.T) {
 		soap   string
 	}{
 		{"reminder-weekly.txt", reminder{Name: ReminderWeekly, Slot: monday, Period: reminderPeriod(ReminderWeekly, rules.DateOfTime(monday)),
-			Coverage: service.Covering(ups, week)}, "1.0"},
+			Coverage: service.Covering(ups, nil, week)}, "1.0"},
 		{"reminder-weekly-balanced.txt", reminder{Name: ReminderWeekly, Slot: monday, Period: reminderPeriod(ReminderWeekly, rules.DateOfTime(monday)),
-			Coverage: service.Covering(ups, week), Posted: &service.Posted{Period: week, Balanced: true, Link: "https://example.slack.com/archives/C1/p2"}}, ""},
+			Coverage: service.Covering(ups, nil, week), Posted: &service.Posted{Period: week, Balanced: true, Link: "https://example.slack.com/archives/C1/p2"}}, ""},
 		{"reminder-daily-late.txt", reminder{Name: ReminderDaily, Slot: monday, Late: true, Period: reminderPeriod(ReminderDaily, rules.DateOfTime(monday))}, "2.0"},
 	} {
 		t.Run(c.golden, func(t *testing.T) { goldenText(t, c.golden, reminderMessage(c.r, c.soap)) })

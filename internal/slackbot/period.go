@@ -2,6 +2,7 @@ package slackbot
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,16 +19,56 @@ func weekOf(d rules.Date) rules.Period {
 
 // request is what a /balance command asks for.
 type request struct {
-	verb   string // "week", "day", "status", "help"
+	verb   string // "week", "day", "status", "location", "help"
 	period rules.Period
 	// toDate marks a period that runs to today, whose later days are
 	// simply not over yet.
 	toDate bool
+	// loc is what a location request asks: to list the map (no name), to
+	// map name to location, or to remove name.
+	loc struct {
+		name, location string
+		remove         bool
+	}
+}
+
+// locationUsage says how to write a location request.
+const locationUsage = "write `/balance location \"NAME IN THE EXPORT\" = LOCATION`, `/balance location remove \"NAME\"`, or `/balance location` for the map"
+
+// parseLocation reads what follows /balance location, keeping the names'
+// case: "\"DOWNTOWN PT\" = Downtown", "remove DOWNTOWN PT", or nothing.
+func parseLocation(rest string) (request, error) {
+	r := request{verb: "location"}
+	rest = strings.TrimSpace(rest)
+	if rest == "" {
+		return r, nil
+	}
+	if verb, name, ok := strings.Cut(rest, " "); ok && slices.Contains([]string{"remove", "unmap", "delete"}, strings.ToLower(verb)) {
+		r.loc.name, r.loc.remove = unquote(name), true
+		if r.loc.name == "" {
+			return request{}, fmt.Errorf("say which name to remove: %s", locationUsage)
+		}
+		return r, nil
+	}
+	name, location, ok := strings.Cut(rest, "=")
+	r.loc.name, r.loc.location = unquote(name), unquote(location)
+	if !ok || r.loc.name == "" || r.loc.location == "" || rules.LocationKey(r.loc.name) == "" {
+		return request{}, fmt.Errorf("to map a location, %s", locationUsage)
+	}
+	return r, nil
+}
+
+// unquote trims spaces and the quotes around a name, straight or curly.
+func unquote(s string) string {
+	return strings.TrimSpace(strings.Trim(strings.TrimSpace(s), "\"“”'‘’"))
 }
 
 // parseRequest reads the command's text. today is the date in the
 // practice's time zone.
 func parseRequest(text string, today rules.Date) (request, error) {
+	if verb, rest, _ := strings.Cut(strings.TrimSpace(text), " "); strings.EqualFold(verb, "location") || strings.EqualFold(verb, "locations") {
+		return parseLocation(rest)
+	}
 	f := strings.Fields(strings.ToLower(text))
 	if len(f) == 0 {
 		return request{verb: "help"}, nil

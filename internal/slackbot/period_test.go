@@ -71,3 +71,32 @@ func TestRanges(t *testing.T) {
 		t.Errorf("weekdays over a weekend: %v", got)
 	}
 }
+
+func TestParseLocationRequest(t *testing.T) {
+	today := d(11, 25)
+	for text, want := range map[string][3]string{ // name, location, remove
+		"location":                              {"", "", ""},
+		`location "DOWNTOWN PT" = Downtown`:     {"DOWNTOWN PT", "Downtown", ""},
+		"Location DOWNTOWN PT=Downtown Clinic":  {"DOWNTOWN PT", "Downtown Clinic", ""},
+		"location “Uptown Rehab, LLC” = Uptown": {"Uptown Rehab, LLC", "Uptown", ""},
+		`location remove "DOWNTOWN PT"`:         {"DOWNTOWN PT", "", "remove"},
+	} {
+		r, err := parseRequest(text, today)
+		if err != nil {
+			t.Errorf("%q: %v", text, err)
+			continue
+		}
+		got := [3]string{r.loc.name, r.loc.location, ""}
+		if r.loc.remove {
+			got[2] = "remove"
+		}
+		if r.verb != "location" || got != want {
+			t.Errorf("%q: %s %q, want %q", text, r.verb, got, want)
+		}
+	}
+	for _, text := range []string{"location DOWNTOWN PT", "location = Downtown", `location "DOWNTOWN PT" =`, "location remove"} {
+		if _, err := parseRequest(text, today); err == nil || !strings.Contains(err.Error(), "/balance location") {
+			t.Errorf("%q: want an error saying how to write it, got %v", text, err)
+		}
+	}
+}

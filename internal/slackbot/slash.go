@@ -19,6 +19,7 @@ const usage = "*Balance the EMR against billing*\n" +
 	"• `/balance week 2026-11-16`: the week containing that date\n" +
 	"• `/balance day [DATE]`: one day (yesterday when no date is given)\n" +
 	"• `/balance status`: what is uploaded here, and what is missing\n" +
+	"• `/balance location \"DOWNTOWN PT\" = Downtown`: a location billing or the EMR names differently; `/balance location` lists the map, `/balance location remove \"DOWNTOWN PT\"` takes a name out\n" +
 	"• `/balance help`: this help\n" +
 	"Exports: the EMR Billing Report (SOAP 1.0) or Documented Visits (SOAP 2.0), and the Charge Audit Summary; " +
 	"the Claims Feed, Billing Exceptions, Documented Units and Insurance Class Summary explain differences. " +
@@ -42,6 +43,8 @@ func (b *Bot) onSlash(ctx context.Context, req *socketmode.Request, cmd slack.Sl
 	switch r.verb {
 	case "help":
 		ack(usage)
+	case "location":
+		ack(b.locationRequest(ctx, cmd, r))
 	case "status":
 		// The work is counted before the ack and started after it: once
 		// Slack has the ack, the bot is busy until it has answered (Idle).
@@ -166,4 +169,59 @@ func statusText(weeks []statusWeek, soap string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// locationRequest maps, unmaps or lists the channel's location names, and
+// says what it did.
+func (b *Bot) locationRequest(ctx context.Context, cmd slack.SlashCommand, r request) string {
+	svc := b.cfg.Service
+	const fault = ":x: I could not change the location map (a storage fault on our side). Try again in a minute."
+	switch {
+	case r.loc.remove:
+		ok, err := svc.UnmapLocation(ctx, cmd.ChannelID, r.loc.name)
+		switch {
+		case err != nil:
+			b.log.Error("cannot change the location map", "err", err.Error())
+			return fault
+		case !ok:
+			return fmt.Sprintf("*%s* is not in the location map here; `/balance location` lists it.", esc(r.loc.name))
+		}
+		return fmt.Sprintf(":white_check_mark: *%s* is out of the location map: exports naming it are balanced under that name again.", esc(r.loc.name))
+	case r.loc.name != "":
+		e := service.LocationEntry{Name: r.loc.name, Location: r.loc.location, User: cmd.UserID, At: b.cfg.Clock.Now()}
+		if err := svc.MapLocation(ctx, cmd.ChannelID, e); err != nil {
+			b.log.Error("cannot change the location map", "err", err.Error())
+			return fault
+		}
+		b.log.Info("location mapped", "channel", cmd.ChannelID)
+		if rules.LocationKey(r.loc.name) == rules.LocationKey(r.loc.location) {
+			return fmt.Sprintf(":white_check_mark: *%s* is its own location here: it is never paired with another name. `/balance week` balances again now.", esc(r.loc.name))
+		}
+		return fmt.Sprintf(":white_check_mark: From now on *%s* in an export here means *%s*. `/balance week` balances again now; new uploads use it.",
+			esc(r.loc.name), esc(r.loc.location))
+	}
+	entries, err := svc.Locations(ctx, cmd.ChannelID)
+	if err != nil {
+		b.log.Error("cannot read the location map", "err", err.Error())
+		return ":x: I could not read the location map (a storage fault on our side). Try again in a minute."
+	}
+	if len(entries) == 0 {
+		return "No location names are mapped here. When billing and the EMR name a clinic differently, " + locationUsage + "."
+	}
+	lines := []string{"*Location map*"}
+	for _, e := range entries {
+		lines = append(lines, fmt.Sprintf("• *%s* means *%s* (set by <@%s>, %s)", esc(e.Name), esc(e.Location), e.User,
+			e.At.In(b.cfg.TZ).Format("Mon Jan 2")))
+	}
+	return clipAck(strings.Join(lines, "\n"))
+}
+
+// clipAck keeps an ack's text well under Slack's 20 KB limit.
+func clipAck(s string) string {
+	const limit = 12000
+	if len(s) <= limit {
+		return s
+	}
+	cut := strings.LastIndexByte(s[:limit], '\n')
+	return s[:max(cut, 0)] + "\n…and more."
 }

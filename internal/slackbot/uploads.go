@@ -422,8 +422,13 @@ func (b *Bot) postBalance(ctx context.Context, channel string, bal *service.Bala
 	return o
 }
 
-// stillNeeded says which export is missing for a location.
+// stillNeeded says which export is missing for a location, or, when the
+// other side has locations that pair with none, that it may be there under
+// another name.
 func stillNeeded(w rules.Waiting) string {
+	if len(w.OtherNames) > 0 {
+		return otherNames(w)
+	}
 	where := "this location"
 	if w.Location != "" {
 		where = "*" + esc(w.Location) + "*"
@@ -435,6 +440,30 @@ func stillNeeded(w rules.Waiting) string {
 	}
 	return fmt.Sprintf(":hourglass_flowing_sand: Still needed for %s, %s: the EMR side, the *EMR Billing Report* for SOAP 1.0 clinics (%s) or the *Documented Visits* report for SOAP 2.0 (%s). Drop it here and I will balance.",
 		where, dates, esc(rules.KindEMRBillingReport.HowToPull()), esc(rules.KindDocumentedVisits.HowToPull()))
+}
+
+// otherNames says that the export a location waits for may be here under
+// another name, and how to map it.
+func otherNames(w rules.Waiting) string {
+	side, other := "billing", "EMR"
+	if w.Missing == rules.SideEMR {
+		side, other = "EMR", "billing"
+	}
+	names := make([]string, len(w.OtherNames))
+	for i, n := range w.OtherNames {
+		names[i] = "*" + esc(n) + "*"
+	}
+	here := w.Location
+	if here == "" {
+		here = "LOCATION"
+	}
+	// The map takes billing's name to the EMR's.
+	from, to := w.OtherNames[0], here
+	if w.Missing == rules.SideEMR {
+		from, to = here, w.OtherNames[0]
+	}
+	return fmt.Sprintf(":twisted_rightwards_arrows: Still needed for *%s*: its %s side. The %s exports here name %s, which the %s exports do not: if one is *%s* named another way, map it with `/balance location \"%s\" = %s` and balance again.",
+		esc(here), side, side, strings.Join(names, ", "), other, esc(here), esc(from), esc(to))
 }
 
 // postResult posts the summary in the channel, the details in its thread
