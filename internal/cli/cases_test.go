@@ -79,6 +79,14 @@ func TestRealWorldCases(t *testing.T) {
 		{dir: "locations-ambiguous", args: []string{"--location-map", "testdata/cases/locations-map.csv"}, code: ExitNotBalanced,
 			reasons: map[string]map[string]int{"Downtown": {}, "Downtown Rehab LLC": {"unexplained": 1}},
 			never:   []string{"FIRST:"}},
+		// The same patients written differently: a nickname, a second
+		// surname, a typo; and two patients who are not alike at all.
+		{dir: "name-variants", code: ExitNotBalanced,
+			reasons: map[string]map[string]int{"": {"name_mismatch": 6, "unexplained": 2}},
+			say: []string{"billing only  Mon 11/16  JOHNSON, BOB  (the EMR writes Johnson, Robert)",
+				"EMR only      Mon 11/16  Lopez Garcia, Juan Carlos  (billing writes LOPEZ, JUAN)",
+				"billing only  Tue 11/17  KOWALSKY, ANNA  (the EMR writes Kowalski, Anna)"},
+			never: []string{"Reyes, Ana  (", "Torres, Luis  ("}},
 	} {
 		t.Run(c.dir, func(t *testing.T) {
 			files, err := filepath.Glob(filepath.Join("testdata", "cases", c.dir, "*"))

@@ -1079,6 +1079,7 @@ func (rc *reconciler) balanceLocation(loc int32) *rules.Location {
 			cmp.Compare(a.Mismatch.Side, b.Mismatch.Side), cmp.Compare(a.Mismatch.Patient, b.Mismatch.Patient))
 	})
 	rules.PairDOS(pending)
+	rules.PairNames(pending)
 	for _, p := range pending {
 		m := rules.Settle(p)
 		out.Reasons[m.Reason]++

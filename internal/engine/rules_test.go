@@ -76,7 +76,8 @@ func (g *exportsFrom) export(n int) export {
 	e.stated = rules.Totals{Visits: total(), Units: total()}
 	e.grandTotal = rules.Totals{Visits: total()}
 	e.collide = g.pick(6) == 0
-	names := []string{"Smith, John", "JOHN SMITH", "Doe, Jane", "Núñez, José", "Nunez, Jose", "Roe, Rick", "", "Smith, Joan"}
+	names := []string{"Smith, John", "JOHN SMITH", "Doe, Jane", "Núñez, José", "Nunez, Jose", "Roe, Rick", "", "Smith, Joan",
+		"JOHNSON, BOB", "Johnson, Robert", "Lopez, Juan", "Lopez Garcia, Juan Carlos", "Kowalsky, Anna", "Kowalski, Anna"}
 	for range g.pick(14) {
 		l := rules.Line{DOS: day(13 + g.pick(12))}
 		if c.Location {

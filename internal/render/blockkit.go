@@ -395,5 +395,8 @@ func slackLine(m rules.Mismatch, full bool) string {
 	if m.MatchedAccount != "" {
 		s += " · " + SameNameNote(m, full)
 	}
+	if m.OtherPatient != "" {
+		s += " · " + OtherSpelling(m, full)
+	}
 	return s
 }

@@ -123,9 +123,15 @@ func TestSummaryEscapesMrkdwn(t *testing.T) {
 }
 
 func TestSingleLocationTitle(t *testing.T) {
-	res := bigResult(1, len(rules.Reasons)) // one of each reason: 6 need action
+	res := bigResult(1, len(rules.Reasons)) // one of each reason
+	action := 0
+	for _, r := range rules.Reasons {
+		if r.NeedsAction() {
+			action++
+		}
+	}
 	b, _ := json.Marshal(BlockKit{}.Summary(res, false).Blocks.BlockSet)
-	if !strings.Contains(string(b), `"*Not balanced*: 6 visits need action"`) {
+	if !strings.Contains(string(b), fmt.Sprintf(`"*Not balanced*: %d visits need action"`, action)) {
 		t.Errorf("summary: %s", b)
 	}
 	res.Locations[0].Mismatches, res.Locations[0].Reasons, res.Locations[0].Balanced, res.Balanced = nil, map[rules.Reason]int{}, true, true

@@ -23,8 +23,10 @@ type csvRow struct {
 	// MatchedAccount is, for a same-name patient's billing visit, the
 	// matched visit's account.
 	MatchedAccount string `csv:"matched_account"`
-	Explanation    string `csv:"explanation"`
-	ToDo           string `csv:"what_to_do"`
+	// OtherPatient is, for name_mismatch, the other side's spelling.
+	OtherPatient string `csv:"other_patient"`
+	Explanation  string `csv:"explanation"`
+	ToDo         string `csv:"what_to_do"`
 }
 
 // CSV writes every mismatch of the result, one per line. With full unset,
@@ -49,7 +51,7 @@ func CSV(w io.Writer, res *rules.Result, full bool) error {
 				r.NeedsAction = "yes"
 			}
 			if full {
-				r.Patient, r.PatientID, r.Account, r.MatchedAccount = m.Patient, m.PatientID, m.Account, m.MatchedAccount
+				r.Patient, r.PatientID, r.Account, r.MatchedAccount, r.OtherPatient = m.Patient, m.PatientID, m.Account, m.MatchedAccount, m.OtherPatient
 			} else {
 				if m.Patient != "" {
 					r.Patient = Initials(m.Patient)
@@ -62,6 +64,9 @@ func CSV(w io.Writer, res *rules.Result, full bool) error {
 				}
 				if m.MatchedAccount != "" {
 					r.MatchedAccount = lastDigits(m.MatchedAccount)
+				}
+				if m.OtherPatient != "" {
+					r.OtherPatient = Initials(m.OtherPatient)
 				}
 			}
 			rows = append(rows, r)

@@ -170,7 +170,24 @@ func MismatchLine(m rules.Mismatch, full bool) string {
 	if m.MatchedAccount != "" {
 		s += "  (" + SameNameNote(m, full) + ")"
 	}
+	if m.OtherPatient != "" {
+		s += "  (" + OtherSpelling(m, full) + ")"
+	}
 	return s
+}
+
+// OtherSpelling says how the other side writes a name_mismatch's patient:
+// in full with full set, else as initials.
+func OtherSpelling(m rules.Mismatch, full bool) string {
+	other := "billing"
+	if m.Side == rules.SideBilling {
+		other = "the EMR"
+	}
+	name := m.OtherPatient
+	if !full {
+		name = Initials(name)
+	}
+	return other + " writes " + name
 }
 
 // SameNameNote says that a billing visit is another patient's with the same

@@ -66,6 +66,8 @@ type Pending[W comparable] struct {
 	// AnotherPatient is set for a billing visit under another account
 	// than the key's matched visit: a same-name patient, never a duplicate.
 	AnotherPatient bool
+	// NameOf is, once paired for name_mismatch, the other side's spelling.
+	NameOf string
 }
 
 // PairDOS pairs each patient's EMR-only and billing-only visits that are
@@ -138,6 +140,9 @@ func Settle[W comparable](p Pending[W]) Mismatch {
 			m.OtherDate = p.Other
 		case m.Side == SideBilling && p.EMRCount > 0 && !p.AnotherPatient:
 			m.Reason = ReasonDuplicate
+		case p.NameOf != "":
+			m.Reason = ReasonNameMismatch
+			m.OtherPatient = p.NameOf
 		default:
 			m.Reason = ReasonUnexplained
 		}

@@ -110,3 +110,24 @@ func TestExtraVisits(t *testing.T) {
 		t.Errorf("with nothing matched, no extra is told apart: %v", got)
 	}
 }
+
+func TestNameDistance(t *testing.T) {
+	for _, c := range []struct {
+		a, b  string
+		close bool
+	}{
+		{"JOHNSON, BOB", "Johnson, Robert", true},          // a nickname pair
+		{"Johnson, R.", "Johnson, Robert", true},           // an initial
+		{"Lopez, Juan", "Lopez Garcia, Juan Carlos", true}, // a second surname and given name
+		{"Kowalsky, Anna", "Kowalski, Anna", true},         // a typo in a long name
+		{"Smith, Bill", "Smith, William", true},
+		{"Smith, John", "Smith, Mary", false}, // another person in the family
+		{"Roe, Rick", "Rowe, Rick", false},    // a short name: one edit is too much to guess
+		{"Smith, John", "John Smith", false},  // the same name: not a mismatch
+		{"", "Smith, John", false},
+	} {
+		if _, ok := NameDistance(c.a, c.b); ok != c.close {
+			t.Errorf("NameDistance(%q, %q) close = %v, want %v", c.a, c.b, ok, c.close)
+		}
+	}
+}

@@ -565,6 +565,7 @@ func (b *balancer) balance(loc string, id Identity) Location {
 			cmp.Compare(x.Mismatch.Side, y.Mismatch.Side), cmp.Compare(x.Mismatch.Patient, y.Mismatch.Patient))
 	})
 	PairDOS(pending)
+	PairNames(pending)
 	out.Mismatches = []Mismatch{}
 	for _, p := range pending {
 		m := Settle(p)

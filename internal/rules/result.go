@@ -16,6 +16,7 @@ const (
 	ReasonNotSent          Reason = "claims_feed_not_sent"
 	ReasonDOSMismatch      Reason = "dos_mismatch"
 	ReasonDuplicate        Reason = "duplicate"
+	ReasonNameMismatch     Reason = "name_mismatch"
 	ReasonUnexplained      Reason = "unexplained"
 )
 
@@ -23,7 +24,7 @@ const (
 var Reasons = []Reason{
 	ReasonNORCM, ReasonNoCharge, ReasonDoNotBill, ReasonZeroUnits, ReasonSameDay,
 	ReasonBillingException, ReasonNotRebilled, ReasonNotSent, ReasonDOSMismatch,
-	ReasonDuplicate, ReasonUnexplained,
+	ReasonDuplicate, ReasonNameMismatch, ReasonUnexplained,
 }
 
 type reasonInfo struct {
@@ -65,6 +66,9 @@ var reasonInfos = map[Reason]reasonInfo{
 	ReasonDuplicate: {true, "Possible duplicate charge",
 		"billing counts more visits for this patient and day, under the same account, than the EMR documents",
 		"Check billing for a duplicate charge and void it, or document the missing visit."},
+	ReasonNameMismatch: {true, "Name spelled differently",
+		"the other side has a visit that day at this location for a patient whose name is written differently (a nickname, a second surname, a typo)",
+		"If it is one patient, correct the name in one system so both agree; if not, look both visits up."},
 	ReasonUnexplained: {true, "Unexplained",
 		"no report explains it",
 		"Look the visit up in both systems. EMR-only: find why it did not reach billing. Billing-only: charges entered straight into billing (fees, supplies, billing-only patients) have no EMR visit; anything else needs a note."},
@@ -182,6 +186,9 @@ type Mismatch struct {
 	// OtherDate is, for dos_mismatch, the date of service of the visit on
 	// the other side that it pairs with.
 	OtherDate Date `json:"other_date,omitempty"`
+	// OtherPatient is, for name_mismatch, how the other side writes the
+	// patient: the details show both spellings.
+	OtherPatient string `json:"other_patient,omitempty"`
 	// MatchedAccount is, for a billing visit of a same-name patient under
 	// another account, the account of the visit that matched the EMR's:
 	// the details show both accounts.
