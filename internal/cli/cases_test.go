@@ -87,6 +87,12 @@ func TestRealWorldCases(t *testing.T) {
 				"EMR only      Mon 11/16  Lopez Garcia, Juan Carlos  (billing writes LOPEZ, JUAN)",
 				"billing only  Tue 11/17  KOWALSKY, ANNA  (the EMR writes Kowalski, Anna)"},
 			never: []string{"Reyes, Ana  (", "Torres, Luis  ("}},
+		// The details show what helps to work each visit: the therapist,
+		// the exception type, the Claims Feed status as written.
+		{dir: "worked-details", code: ExitNotBalanced,
+			reasons: map[string]map[string]int{"": {"billing_exception": 1, "claims_feed_not_sent": 1}},
+			say: []string{"EMR only      Mon 11/16  Able, Ann  [therapist Reed, PT; Missing Authorization]",
+				"EMR only      Mon 11/16  Baker, Bo  [therapist Lee, OT; Transmission Failed]"}},
 	} {
 		t.Run(c.dir, func(t *testing.T) {
 			files, err := filepath.Glob(filepath.Join("testdata", "cases", c.dir, "*"))

@@ -12,13 +12,18 @@ import (
 	"github.com/balancebot/balancebot/internal/rules"
 )
 
-// codecMagic starts every report MarshalBinary writes; the last byte is
-// the layout's version.
-const codecMagic = "BBR\x01"
+// codecMagic starts every report MarshalBinary writes; the byte after it
+// is the layout's version: 1 as first written, 2 with each visit's detail
+// after its units. Both are read.
+const (
+	codecMagic   = "BBR"
+	codecVersion = 2
+)
 
 // IsBinaryReport reports whether b was written by MarshalBinary.
 func IsBinaryReport(b []byte) bool {
-	return len(b) >= len(codecMagic) && string(b[:len(codecMagic)]) == codecMagic
+	return len(b) > len(codecMagic) && string(b[:len(codecMagic)]) == codecMagic &&
+		(b[len(codecMagic)] == 1 || b[len(codecMagic)] == codecVersion)
 }
 
 // MarshalBinary encodes the report compactly for the store. Everything but
@@ -35,12 +40,13 @@ func (r *Report) MarshalBinary() ([]byte, error) {
 	}
 	// The visits' names and ids, which the report's text holds, and up to
 	// 24 bytes of small numbers a visit: sized once, not grown by copying.
-	size := len(codecMagic) + len(meta) + 16 + len(r.text) + len(r.Visits)*24
+	size := len(codecMagic) + 1 + len(meta) + 16 + len(r.text) + len(r.Visits)*25
 	for _, l := range r.locs {
 		size += len(l) + 2
 	}
 	buf := make([]byte, 0, size)
 	buf = append(buf, codecMagic...)
+	buf = append(buf, codecVersion)
 	buf = binary.AppendUvarint(buf, uint64(len(meta)))
 	buf = append(buf, meta...)
 
@@ -64,6 +70,7 @@ func (r *Report) MarshalBinary() ([]byte, error) {
 		// the float's bits.
 		buf = appendNumber(buf, v.Units)
 		buf = appendNumber(buf, v.IEUnits)
+		buf = binary.AppendUvarint(buf, uint64(v.detail))
 	}
 	return buf, nil
 }
@@ -98,7 +105,8 @@ func (r *Report) UnmarshalBinary(b []byte) error {
 		return fmt.Errorf("%w: not a binary report", errCodec)
 	}
 	own := bytes.Clone(b)
-	d := decoder{s: unsafe.String(unsafe.SliceData(own), len(own)), i: len(codecMagic)}
+	version := b[len(codecMagic)]
+	d := decoder{s: unsafe.String(unsafe.SliceData(own), len(own)), i: len(codecMagic) + 1}
 	n := d.uvarint()
 	meta := d.bytes(n)
 	if d.err != nil {
@@ -144,6 +152,16 @@ func (r *Report) UnmarshalBinary(b []byte) error {
 		v.Flags = rules.Flag(d.uvarint())
 		v.Units = d.number()
 		v.IEUnits = d.number()
+		if version >= 2 {
+			di := d.uvarint()
+			if di > uint64(len(out.Details)) {
+				if d.err == nil {
+					d.err = fmt.Errorf("%w: detail %d of %d", errCodec, di, len(out.Details))
+				}
+				return d.err
+			}
+			v.detail = uint32(di)
+		}
 		if d.err != nil {
 			return d.err
 		}

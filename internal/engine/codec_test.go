@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"os"
+	"reflect"
 	"testing"
 
 	"github.com/balancebot/balancebot/internal/rules"
@@ -131,5 +133,37 @@ func checkLocs(t *testing.T, r *Report) {
 		if v := &r.Visits[i]; int(v.loc) >= len(r.locs) {
 			t.Errorf("%s: visit %d has loc %d of %q", r.Name, i, v.loc, r.locs)
 		}
+	}
+}
+
+// TestReportBinaryVersion1 reads a report stored in the first layout, as
+// the code before visits had details wrote it (testdata/report-v1.bin):
+// stored uploads keep working after an upgrade.
+func TestReportBinaryVersion1(t *testing.T) {
+	blob, err := os.ReadFile("testdata/report-v1.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r Report
+	if err := r.UnmarshalBinary(blob); err != nil {
+		t.Fatal(err)
+	}
+	p := r.Plain()
+	if p.Name != "emr.csv" || p.Location != "Downtown" || len(p.Visits) != 2 || r.VisitCount() != 2 || len(r.Details) != 0 {
+		t.Fatalf("read %+v", p)
+	}
+	smith, doe := p.Visits[0], p.Visits[1]
+	if smith.Patient.Name != "Smith, John" || smith.Units != 2 || smith.Flags&rules.FlagNORCM == 0 || smith.Lines != 2 ||
+		doe.Location != "Uptown" || doe.Patient.ID != "P7" || doe.IEUnits != 1.5 || !doe.Detail.IsZero() {
+		t.Errorf("visits %+v", p.Visits)
+	}
+	// Written again, it is the current layout, and reads the same.
+	again, err := r.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r2 Report
+	if err := r2.UnmarshalBinary(again); err != nil || again[len(codecMagic)] != codecVersion || !reflect.DeepEqual(r2.Plain(), p) {
+		t.Errorf("re-encoded: %v %+v", err, r2.Plain())
 	}
 }

@@ -878,6 +878,7 @@ type checkItem struct {
 	patient rules.Patient
 	nameKey string
 	flags   rules.Flag
+	note    string
 }
 
 // gatherChecks indexes the check reports' items by location (and those for
@@ -913,7 +914,7 @@ func (rc *reconciler) gatherChecks() {
 			}
 			s := checkSlot{r.Kind, v.DOS}
 			p := r.Patient(v)
-			ci.items[s] = append(ci.items[s], checkItem{p, rules.NameKey(p.Name), v.Flags})
+			ci.items[s] = append(ci.items[s], checkItem{p, rules.NameKey(p.Name), v.Flags, r.DetailOf(v).Note})
 			if !du {
 				continue
 			}
@@ -949,6 +950,40 @@ func (c checksAt) flags(p rules.Patient, dos rules.Date, k rules.Kind) rules.Fla
 
 func (c checksAt) has(k rules.Kind, p rules.Patient, dos rules.Date) bool {
 	return c.here.has(k, p, dos) || c.any.has(k, p, dos)
+}
+
+// note is the first note the check reports of kind k give for p on dos,
+// at the location and then for every location.
+func (c checksAt) note(k rules.Kind, p rules.Patient, dos rules.Date) string {
+	nk := rules.NameKey(p.Name)
+	for _, ci := range []*checkIndex{c.here, c.any} {
+		if ci == nil {
+			continue
+		}
+		for _, it := range ci.items[checkSlot{k, dos}] {
+			if it.note != "" && rules.SamePatient(p, nk, it.patient, it.nameKey) {
+				return it.note
+			}
+		}
+	}
+	return ""
+}
+
+// withDetail adds what helps to work an EMR visit of key k: its therapist
+// (the key's first visit's), and the note of the check report its reason
+// comes from.
+func (rc *reconciler) withDetail(m rules.Mismatch, k *keyVisits, p rules.Patient, checks checksAt) rules.Mismatch {
+	m.Provider = rc.detail(k).Provider
+	if kind := rules.NoteFrom(m.Reason); kind != "" {
+		m.Note = checks.note(kind, p, m.DateOfService)
+	}
+	return m
+}
+
+// detail is key k's first visit's detail.
+func (rc *reconciler) detail(k *keyVisits) rules.Detail {
+	r := rc.reports[k.rep]
+	return r.DetailOf(&r.Visits[k.idx])
 }
 
 func (ci *checkIndex) flags(p rules.Patient, dos rules.Date, k rules.Kind) rules.Flag {
@@ -1171,7 +1206,7 @@ func (rc *reconciler) matchByKey(loc int32, out *rules.Location, emr, bill *side
 			p := rc.patient(emr, ek)
 			reason := rc.emrReason(ek, p, b, checks, k.dos)
 			pending = append(pending, pendingMismatch{
-				Mismatch: mismatch(rules.SideEMR, p, k.dos, reason),
+				Mismatch: rc.withDetail(mismatch(rules.SideEMR, p, k.dos, reason), ek, p, checks),
 				Who:      k.who,
 				EMRCount: e,
 				Pairable: reason == "",
@@ -1189,6 +1224,7 @@ func (rc *reconciler) matchByKey(loc int32, out *rules.Location, emr, bill *side
 				p.Account = x.Account
 			}
 			mm := mismatch(rules.SideBilling, p, k.dos, "")
+			mm.Provider = rc.detail(bk).Provider
 			if x != nil {
 				mm.MatchedAccount = x.Matched
 			}
@@ -1282,7 +1318,7 @@ func (rc *reconciler) matchByDay(out *rules.Location, keys []patientDay, emr, bi
 					}
 					p := rc.patient(emr, ek)
 					if reason := rc.emrReason(ek, p, billed, checks, dos); reason != "" {
-						pending = append(pending, pendingMismatch{Mismatch: mismatch(rules.SideEMR, p, dos, reason)})
+						pending = append(pending, pendingMismatch{Mismatch: rc.withDetail(mismatch(rules.SideEMR, p, dos, reason), ek, p, checks)})
 						listed++
 					}
 				}

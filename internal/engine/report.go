@@ -45,6 +45,11 @@ type Visit struct {
 	// report's text.
 	name, id, account text
 	Flags             rules.Flag
+	// detail indexes the report's Details, plus one (0 for none): the
+	// therapist and note of the first of the visit's lines that has one.
+	// It sits in what would be the struct's padding: a visit stays 80
+	// bytes.
+	detail uint32
 }
 
 // text is a string kept in a report's text.
@@ -104,6 +109,9 @@ type Report struct {
 	// NewPatients is the New Patients column total per location ("" for
 	// rows without one), from an Insurance Class Summary.
 	NewPatients map[string]float64 `json:"new_patients,omitempty"`
+	// Details are the distinct therapist-and-note pairs the visits carry
+	// (a practice has a few dozen therapists): each visit indexes them.
+	Details []rules.Detail `json:"details,omitempty"`
 	// hashed is set once every visit has its NameHash.
 	hashed bool
 	// locs lists the distinct locations of the visits in the order first
@@ -132,6 +140,28 @@ func (r *Report) Patient(v *Visit) rules.Patient {
 // LocationOf is the location visit v's rows carry ("" for none; the
 // report's Location then applies).
 func (r *Report) LocationOf(v *Visit) string { return r.locs[v.loc] }
+
+// DetailOf is what helps to work visit v: its therapist, and the exception
+// type or Claims Feed status as written.
+func (r *Report) DetailOf(v *Visit) rules.Detail {
+	if v.detail == 0 || int(v.detail) > len(r.Details) {
+		return rules.Detail{}
+	}
+	return r.Details[v.detail-1]
+}
+
+// detailIndex returns d's index in Details plus one, adding it; for
+// reports made without a Builder, so it looks through the table.
+func (r *Report) detailIndex(d rules.Detail) uint32 {
+	if d.IsZero() {
+		return 0
+	}
+	if i := slices.Index(r.Details, d); i >= 0 {
+		return uint32(i + 1)
+	}
+	r.Details = append(r.Details, d)
+	return uint32(len(r.Details))
+}
 
 // str is the string t refers to. Strings already handed out stay valid as
 // text grows: they keep the array they point into.
@@ -301,6 +331,15 @@ type Builder struct {
 	// counting and countsIE are the report kind's rules for counting.
 	counting rules.Counting
 	countsIE bool
+	// details finds a detail's index in the report's Details, plus one;
+	// providers those of details that are a therapist alone (the EMR's),
+	// whose one string hashes faster. last is the detail found last.
+	details   map[rules.Detail]uint32
+	providers map[string]uint32
+	last      struct {
+		d   rules.Detail
+		idx uint32
+	}
 	// visits finds a visit by the hash of its key.
 	visits flatTable
 	seed   maphash.Seed
@@ -508,6 +547,9 @@ func (b *Builder) Add(l *rules.Line) {
 	v.Units += l.Units
 	v.Count = b.counting.Add(v.Count, l)
 	v.Flags |= rules.LineFlags(r.Kind, l)
+	if v.detail == 0 && !l.Detail.IsZero() {
+		v.detail = b.detailIndex(l.Detail)
+	}
 	if b.countsIE && b.isIE(l.CPT) {
 		v.IEUnits += l.Units
 	}
@@ -607,6 +649,39 @@ func (b *Builder) merge(v, run *Visit) {
 	v.IEUnits += run.IEUnits
 	v.Flags |= run.Flags
 	v.Count = b.counting.Merge(v.Count, run.Count)
+	if v.detail == 0 {
+		v.detail = run.detail
+	}
+}
+
+// detailIndex interns d, copied out of the reader's buffers. A visit's
+// detail is looked up once per visit, a million times in a large month.
+func (b *Builder) detailIndex(d rules.Detail) uint32 {
+	if d == b.last.d {
+		return b.last.idx
+	}
+	var i uint32
+	var ok bool
+	if d.Note == "" {
+		i, ok = b.providers[d.Provider]
+	} else {
+		i, ok = b.details[d]
+	}
+	if !ok {
+		if b.details == nil {
+			b.details, b.providers = map[rules.Detail]uint32{}, map[string]uint32{}
+		}
+		d = rules.Detail{Provider: strings.Clone(d.Provider), Note: strings.Clone(d.Note)}
+		b.report.Details = append(b.report.Details, d)
+		i = uint32(len(b.report.Details))
+		if d.Note == "" {
+			b.providers[d.Provider] = i
+		} else {
+			b.details[d] = i
+		}
+	}
+	b.last.d, b.last.idx = b.report.Details[i-1], i
+	return i
 }
 
 // isIE reports whether code is an initial evaluation's.
@@ -645,6 +720,7 @@ type jsonVisit struct {
 	Units    float64       `json:"units,omitempty"`
 	IEUnits  float64       `json:"ie_units,omitempty"`
 	Flags    rules.Flag    `json:"flags,omitempty"`
+	Detail   rules.Detail  `json:"detail,omitzero"`
 }
 
 // plainReport is a Report without its JSON methods.
@@ -660,7 +736,7 @@ func (r *Report) MarshalJSON() ([]byte, error) {
 	for i := range r.Visits {
 		v := &r.Visits[i]
 		visits[i] = jsonVisit{Location: r.LocationOf(v), Patient: r.Patient(v), DOS: v.DOS, Count: v.Count, Lines: v.Lines,
-			Units: v.Units, IEUnits: v.IEUnits, Flags: v.Flags}
+			Units: v.Units, IEUnits: v.IEUnits, Flags: v.Flags, Detail: r.DetailOf(v)}
 	}
 	return json.Marshal(struct {
 		*plainReport
@@ -690,7 +766,8 @@ func (r *Report) UnmarshalJSON(b []byte) error {
 			loc = out.locIndex(v.Location)
 			locs[v.Location] = loc
 		}
-		out.addVisit(loc, v.Patient, Visit{DOS: v.DOS, Count: v.Count, Lines: v.Lines, Units: v.Units, IEUnits: v.IEUnits, Flags: v.Flags})
+		out.addVisit(loc, v.Patient, Visit{DOS: v.DOS, Count: v.Count, Lines: v.Lines, Units: v.Units, IEUnits: v.IEUnits, Flags: v.Flags,
+			detail: out.detailIndex(v.Detail)})
 	}
 	out.sum()
 	*r = out
@@ -709,7 +786,7 @@ func (r *Report) Plain() *rules.Report {
 	for i := range r.Visits {
 		v := &r.Visits[i]
 		p.Visits[i] = rules.Visit{Location: r.LocationOf(v), Patient: r.Patient(v), DOS: v.DOS, Count: v.Count,
-			Lines: v.Lines, Units: v.Units, IEUnits: v.IEUnits, Flags: v.Flags}
+			Lines: v.Lines, Units: v.Units, IEUnits: v.IEUnits, Flags: v.Flags, Detail: r.DetailOf(v)}
 	}
 	return p
 }

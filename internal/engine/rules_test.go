@@ -108,6 +108,9 @@ func (g *exportsFrom) export(n int) export {
 		l.Visits = float64(g.pick(3))
 		l.DoNotBill = g.pick(5) == 0
 		l.Status = rules.ClaimStatus(g.pick(3))
+		// What helps to work a visit, on some lines: a therapist, an
+		// exception type or a status as written.
+		l.Detail = rules.Detail{Provider: g.one("", "", "Reed, PT", "Lee, OT"), Note: g.one("", "", "Missing Authorization", "Transmission Failed")}
 		for range 1 + g.pick(3) { // a visit's lines come together, mostly
 			e.lines = append(e.lines, l)
 			if c.Account && g.pick(4) == 0 {

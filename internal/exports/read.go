@@ -655,6 +655,18 @@ func (t *tableReader) decode(cells []string, n int, l *rules.Line) (skip bool, e
 	if h.has(fStatus) {
 		l.Status = rules.ParseClaimStatus(t.cell(cells, fStatus))
 	}
+	// What helps to work the visit: its therapist (a column, or a group
+	// heading above), and the exception type or the status as written.
+	l.Detail.Provider = t.cell(cells, fProvider)
+	if l.Detail.Provider == "" {
+		l.Detail.Provider = t.ctx[fProvider]
+	}
+	switch t.kind {
+	case rules.KindBillingExceptions:
+		l.Detail.Note = t.cell(cells, fException)
+	case rules.KindClaimsFeed:
+		l.Detail.Note = t.cell(cells, fStatus)
+	}
 	return false, nil
 }
 

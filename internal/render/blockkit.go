@@ -398,5 +398,8 @@ func slackLine(m rules.Mismatch, full bool) string {
 	if m.OtherPatient != "" {
 		s += " · " + OtherSpelling(m, full)
 	}
+	if d := DetailText(m); d != "" {
+		s += " · " + d
+	}
 	return s
 }

@@ -25,8 +25,12 @@ type csvRow struct {
 	MatchedAccount string `csv:"matched_account"`
 	// OtherPatient is, for name_mismatch, the other side's spelling.
 	OtherPatient string `csv:"other_patient"`
-	Explanation  string `csv:"explanation"`
-	ToDo         string `csv:"what_to_do"`
+	// Therapist and Note help to work the visit: the exception type or the
+	// Claims Feed status as written.
+	Therapist   string `csv:"therapist"`
+	Note        string `csv:"note"`
+	Explanation string `csv:"explanation"`
+	ToDo        string `csv:"what_to_do"`
 }
 
 // CSV writes every mismatch of the result, one per line. With full unset,
@@ -44,6 +48,8 @@ func CSV(w io.Writer, res *rules.Result, full bool) error {
 				Reason:        string(m.Reason),
 				NeedsAction:   "no",
 				OtherDate:     m.OtherDate.String(),
+				Therapist:     m.Provider,
+				Note:          m.Note,
 				Explanation:   m.Reason.Explain(),
 				ToDo:          m.Reason.Todo(),
 			}

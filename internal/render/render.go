@@ -173,7 +173,28 @@ func MismatchLine(m rules.Mismatch, full bool) string {
 	if m.OtherPatient != "" {
 		s += "  (" + OtherSpelling(m, full) + ")"
 	}
+	if d := DetailText(m); d != "" {
+		s += "  [" + d + "]"
+	}
 	return s
+}
+
+// DetailText is what helps to work a mismatch, where the exports give it:
+// its therapist, and the exception type or the Claims Feed status as
+// written (cut to 60 characters).
+func DetailText(m rules.Mismatch) string {
+	var parts []string
+	if m.Provider != "" {
+		parts = append(parts, "therapist "+m.Provider)
+	}
+	if m.Note != "" {
+		note := []rune(m.Note)
+		if len(note) > 60 {
+			note = append(note[:59], '…')
+		}
+		parts = append(parts, string(note))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // OtherSpelling says how the other side writes a name_mismatch's patient:

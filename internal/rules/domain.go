@@ -30,7 +30,21 @@ type Line struct {
 	Status    ClaimStatus
 	// NewPatients is the Insurance Class Summary's New Patients cell.
 	NewPatients float64
+	// Detail is what helps to work the visit: its therapist, and the
+	// exception type or the Claims Feed status as written.
+	Detail Detail
 }
+
+// Detail is what the exports say that helps a person work a visit: the
+// therapist (Provider), and the Billing Exceptions Report's exception type
+// or reason or the Claims Feed's status as written (Note).
+type Detail struct {
+	Provider string `json:"provider,omitempty"`
+	Note     string `json:"note,omitempty"`
+}
+
+// IsZero reports whether d says nothing.
+func (d Detail) IsZero() bool { return d == Detail{} }
 
 // ClaimStatus is a Claims Feed transmission status, reduced to what the
 // balance distinguishes.

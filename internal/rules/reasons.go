@@ -246,3 +246,15 @@ func ExtraBilling(accts []AccountVisits, bl, m int) []*Extra {
 	}
 	return out
 }
+
+// NoteFrom is the check report whose note explains a visit with reason r
+// (the exception type, the Claims Feed status as written), or "" for none.
+func NoteFrom(r Reason) Kind {
+	switch r {
+	case ReasonBillingException:
+		return KindBillingExceptions
+	case ReasonNotRebilled, ReasonNotSent:
+		return KindClaimsFeed
+	}
+	return ""
+}

@@ -124,6 +124,7 @@ type checkItem struct {
 	patient Patient
 	nameKey string
 	flags   Flag
+	note    string
 }
 
 type patientDay struct {
@@ -425,7 +426,7 @@ func (b *balancer) indexChecks() {
 				continue
 			}
 			at := checkAt{loc, r.Kind, v.DOS}
-			b.checks[at] = append(b.checks[at], checkItem{v.Patient, NameKey(v.Patient.Name), v.Flags})
+			b.checks[at] = append(b.checks[at], checkItem{v.Patient, NameKey(v.Patient.Name), v.Flags, v.Detail.Note})
 			if !du {
 				continue
 			}
@@ -457,6 +458,30 @@ func (b *balancer) checkFlags(loc string, k Kind, p Patient, dos Date) (f Flag, 
 	return f, listed
 }
 
+// checkNote is the first note the check reports of kind k give for
+// patient p on dos at loc (or for every location).
+func (b *balancer) checkNote(loc string, k Kind, p Patient, dos Date) string {
+	key := NameKey(p.Name)
+	for _, l := range []string{loc, anyLocation} {
+		for _, it := range b.checks[checkAt{l, k, dos}] {
+			if it.note != "" && SamePatient(p, key, it.patient, it.nameKey) {
+				return it.note
+			}
+		}
+	}
+	return ""
+}
+
+// withDetail adds what helps to work an EMR visit of key k with reason r:
+// its therapist, and the note of the check report the reason comes from.
+func (b *balancer) withDetail(loc string, m Mismatch, k *key) Mismatch {
+	m.Provider = k.detail.Provider
+	if kind := NoteFrom(m.Reason); kind != "" {
+		m.Note = b.checkNote(loc, kind, k.patient, k.dos)
+	}
+	return m
+}
+
 // side is one side's visits at a location, one key per patient and date
 // as the location's identity tells patients apart, in the order first
 // given.
@@ -476,6 +501,8 @@ type key struct {
 	byDV, byOther int
 	flags         Flag
 	ie            float64
+	// detail is the first visit's: its therapist.
+	detail Detail
 	// accts holds the key's visits per account, in the order given.
 	accts []AccountVisits
 }
@@ -500,7 +527,7 @@ func (b *balancer) gather(loc string, s Side, id Identity) *side {
 			pd := patientDay{Who(id, s, v.Patient), v.DOS}
 			k := at[pd]
 			if k == nil {
-				k = &key{who: pd.who, dos: v.DOS, patient: v.Patient}
+				k = &key{who: pd.who, dos: v.DOS, patient: v.Patient, detail: v.Detail}
 				at[pd] = k
 				sv.keys = append(sv.keys, k)
 			} else {
@@ -614,7 +641,7 @@ func (b *balancer) matchByKey(loc string, emr, bill *side, count func(Date, int,
 		m := min(e, bl)
 		for range e - m {
 			reason := b.emrReason(loc, ek, bl)
-			pending = append(pending, Pending[string]{Mismatch: mismatch(SideEMR, ek.patient, k.dos, reason),
+			pending = append(pending, Pending[string]{Mismatch: b.withDetail(loc, mismatch(SideEMR, ek.patient, k.dos, reason), ek),
 				Who: k.who, EMRCount: e, Pairable: reason == ""})
 		}
 		var accts []AccountVisits
@@ -627,6 +654,7 @@ func (b *balancer) matchByKey(loc string, emr, bill *side, count func(Date, int,
 				p.Account = x.Account
 			}
 			mm := mismatch(SideBilling, p, k.dos, "")
+			mm.Provider = bk.detail.Provider
 			if x != nil {
 				mm.MatchedAccount = x.Matched
 			}
@@ -687,7 +715,7 @@ func (b *balancer) matchByDay(loc string, emr, bill *side, count func(Date, int,
 				// A patient with several notes that day is billed once.
 				for i := range k.count() {
 					if reason := b.emrReason(loc, k, min(i, 1)); reason != "" {
-						pending = append(pending, Pending[string]{Mismatch: mismatch(SideEMR, k.patient, dos, reason)})
+						pending = append(pending, Pending[string]{Mismatch: b.withDetail(loc, mismatch(SideEMR, k.patient, dos, reason), k)})
 						listed++
 					}
 				}

@@ -47,6 +47,8 @@ type Visit struct {
 	// evaluations.
 	Units, IEUnits float64
 	Flags          Flag
+	// Detail is the first of its rows' details that says anything.
+	Detail Detail
 }
 
 // VisitKey is what makes two rows of one report the same visit: the same
@@ -94,6 +96,9 @@ func Fold(name string, k Kind, cols Columns, ieCodes CodeSet, lines []Line) *Rep
 		v.Units += l.Units
 		v.Count = counting.Add(v.Count, l)
 		v.Flags |= LineFlags(k, l)
+		if v.Detail.IsZero() {
+			v.Detail = l.Detail
+		}
 		if CountsNewPatients(k) && ieCodes.Has(l.CPT) {
 			v.IEUnits += l.Units
 		}

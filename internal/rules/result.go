@@ -186,6 +186,11 @@ type Mismatch struct {
 	// OtherDate is, for dos_mismatch, the date of service of the visit on
 	// the other side that it pairs with.
 	OtherDate Date `json:"other_date,omitempty"`
+	// Provider is the visit's therapist, and Note the exception type or the
+	// Claims Feed status as written, where the exports carry them: what
+	// the person working the visit needs.
+	Provider string `json:"provider,omitempty"`
+	Note     string `json:"note,omitempty"`
 	// OtherPatient is, for name_mismatch, how the other side writes the
 	// patient: the details show both spellings.
 	OtherPatient string `json:"other_patient,omitempty"`
