@@ -93,6 +93,9 @@ func TestRealWorldCases(t *testing.T) {
 			reasons: map[string]map[string]int{"": {"billing_exception": 1, "claims_feed_not_sent": 1}},
 			say: []string{"EMR only      Mon 11/16  Able, Ann  [therapist Reed, PT; Missing Authorization]",
 				"EMR only      Mon 11/16  Baker, Bo  [therapist Lee, OT; Transmission Failed]"}},
+		// Separate Last Name and First Name columns, accents on one side
+		// only, an apostrophe dropped by billing.
+		{dir: "names-split-and-accents", code: ExitBalanced, reasons: map[string]map[string]int{"": {}}},
 	} {
 		t.Run(c.dir, func(t *testing.T) {
 			files, err := filepath.Glob(filepath.Join("testdata", "cases", c.dir, "*"))
