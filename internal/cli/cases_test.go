@@ -96,6 +96,11 @@ func TestRealWorldCases(t *testing.T) {
 		// Separate Last Name and First Name columns, accents on one side
 		// only, an apostrophe dropped by billing.
 		{dir: "names-split-and-accents", code: ExitBalanced, reasons: map[string]map[string]int{"": {}}},
+		// Two initial evaluations against one new patient in billing: the
+		// warning lists the evaluations, so the difference can be found.
+		{dir: "new-patients-differ", code: ExitBalanced, reasons: map[string]map[string]int{"": {}},
+			warnings: []string{"new_patients_differ"},
+			say:      []string{"billing 1 new\n  patient. Check", "evaluations: Able, Ann Mon 11/16 (1); Cole, Cy Tue 11/17 (1)."}},
 	} {
 		t.Run(c.dir, func(t *testing.T) {
 			files, err := filepath.Glob(filepath.Join("testdata", "cases", c.dir, "*"))

@@ -1157,7 +1157,16 @@ func (rc *reconciler) newPatients(loc int32, emr *sideVisits) *rules.NewPatients
 		return nil
 	}
 	if emr.hasIE {
-		return rules.CompareNewPatients(emr.ie, emr.ieSameDay, billing)
+		np := rules.CompareNewPatients(emr.ie, emr.ieSameDay, billing)
+		if rules.NewPatientsDiffer(np) {
+			for i := range emr.list {
+				if k := &emr.list[i]; k.ie > 0 {
+					p := rc.patient(emr, k)
+					np.Evaluations = append(np.Evaluations, rules.Evaluation{Patient: p.Name, PatientID: p.ID, DateOfService: k.dos, Units: k.ie})
+				}
+			}
+		}
+		return np
 	}
 	// SOAP 2.0: initial evaluations come from the Documented Units report.
 	ie := map[ieKey]float64{}

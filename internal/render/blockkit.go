@@ -90,7 +90,7 @@ func (BlockKit) Summary(res *rules.Result, full bool) slack.Msg {
 			if saidFirst(w) {
 				continue // step 1 of what to do next says it
 			}
-			line := "\n• " + esc(WarningText(w))
+			line := "\n• " + esc(WarningText(w, full))
 			if b.Len()+len(line) > maxSectionText-40 {
 				b.WriteString("\n• …and more in the thread")
 				break

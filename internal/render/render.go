@@ -25,7 +25,7 @@ func JSON(w io.Writer, res *rules.Result) error {
 	type plainResult rules.Result
 	warnings := make([]jsonWarning, len(res.Warnings))
 	for i, wn := range res.Warnings {
-		warnings[i] = jsonWarning{wn, WarningText(wn)}
+		warnings[i] = jsonWarning{wn, WarningText(wn, true)}
 	}
 	return enc.Encode(struct {
 		*plainResult

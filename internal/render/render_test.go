@@ -127,7 +127,7 @@ func TestWarningText(t *testing.T) {
 		{rules.Warning{Code: rules.WarnMissingSide, Location: "Uptown", Side: rules.SideEMR}, []string{"No EMR report covers Uptown"}},
 		{rules.Warning{Code: "something_new", File: "x.csv"}, []string{"something new", "x.csv"}},
 	} {
-		got := WarningText(c.w)
+		got := WarningText(c.w, true)
 		for _, want := range c.want {
 			if !strings.Contains(got, want) {
 				t.Errorf("%s: %q lacks %q", c.w.Code, got, want)
@@ -136,5 +136,24 @@ func TestWarningText(t *testing.T) {
 		if strings.Contains(got, "--") || strings.Contains(got, "/balance") {
 			t.Errorf("%s: %q names a front end's command", c.w.Code, got)
 		}
+	}
+}
+
+func TestNewPatientsWarningListsEvaluations(t *testing.T) {
+	three := 3.0
+	one := 1.0
+	w := rules.Warning{Code: rules.WarnNewPatients, Location: "Downtown", Count: 2, EMR: &three, Billing: &one,
+		Evaluations: []rules.Evaluation{
+			{Patient: "Smith, John", PatientID: "P10482", DateOfService: rules.DateOf(2026, 11, 16), Units: 1},
+			{Patient: "Doe, Jane", DateOfService: rules.DateOf(2026, 11, 17), Units: 2},
+		}}
+	full := WarningText(w, true)
+	if !strings.Contains(full, "The EMR's initial evaluations: Smith, John (id P10482) Mon 11/16 (1); Doe, Jane Tue 11/17 (2).") {
+		t.Errorf("full: %s", full)
+	}
+	masked := WarningText(w, false)
+	if strings.Contains(masked, "Smith") || strings.Contains(masked, "10482") ||
+		!strings.Contains(masked, "J.S. (id …482) Mon 11/16 (1); J.D. Tue 11/17 (2)") {
+		t.Errorf("masked for Slack: %s", masked)
 	}
 }

@@ -90,7 +90,7 @@ func Text(w io.Writer, res *rules.Result, full bool) error {
 	if len(warnings) > 0 {
 		p("\nBefore you trust this balance:\n")
 		for _, w := range warnings {
-			p("%s", wrap("- "+WarningText(w), "  ", 96))
+			p("%s", wrap("- "+WarningText(w, full), "  ", 96))
 		}
 	}
 	if len(res.Inputs) > 0 {

@@ -9,8 +9,9 @@ import (
 
 // WarningText says what a warning means for the balance and what to do
 // about it, in words for any front end: it names no command-line flag and
-// no Slack command.
-func WarningText(w rules.Warning) string {
+// no Slack command. A warning that lists visits shows their patients in
+// full with full set, else as initials and the last digits of an id.
+func WarningText(w rules.Warning, full bool) string {
 	where := w.Location
 	if where == "" {
 		where = "the location"
@@ -47,11 +48,11 @@ func WarningText(w rules.Warning) string {
 		return fmt.Sprintf("Billing for %s has visit counts per day, not per patient, so only day totals could be compared and %d unexplained %s cannot be listed by patient. Export the Charge Audit Summary with patient rows to list them.",
 			where, n, Plural(n, "visit", "visits"))
 	case rules.WarnNewPatientsSameDay:
-		return fmt.Sprintf("New patients at %s: the EMR shows %s initial evaluations and billing %s new patients. The difference is patients evaluated by more than one discipline the same day (PT and OT, say), whom billing counts once. Nothing to fix.",
-			where, optNum(w.EMR), optNum(w.Billing))
+		return fmt.Sprintf("New patients at %s: the EMR shows %s initial evaluations and billing %s. The difference is patients evaluated by more than one discipline the same day (PT and OT, say), whom billing counts once. Nothing to fix.",
+			where, optNum(w.EMR), newPatients(w.Billing))
 	case rules.WarnNewPatients:
-		return fmt.Sprintf("New patients at %s: the EMR shows %s initial-evaluation units but billing %s new patients. Check that each evaluated patient was set up as new in billing.",
-			where, optNum(w.EMR), optNum(w.Billing))
+		return fmt.Sprintf("New patients at %s: the EMR shows %s initial-evaluation units but billing %s. Check that each evaluated patient was set up as new in billing.",
+			where, optNum(w.EMR), newPatients(w.Billing)) + evaluations(w.Evaluations, full)
 	case rules.WarnNewPatientsPeriod:
 		if w.BillingPeriod == nil || w.BillingPeriod.IsZero() {
 			return fmt.Sprintf("%s states no date range, so its New Patients cannot be set against the EMR's initial evaluations for %s; nothing is said about billing's new-patient setup. Run it for exactly %s.",
@@ -115,7 +116,7 @@ func RunAgainFirst(res *rules.Result) []string {
 	for _, w := range res.Warnings {
 		if w.Code == rules.WarnLocationsUnpaired {
 			// Before any list of one-sided visits (result.md, Locations).
-			out = append(out, WarningText(w))
+			out = append(out, WarningText(w, false)) // names no patient
 		}
 		if w.Code == rules.WarnDateBasis {
 			out = append(out, fmt.Sprintf("Run %s again by Date of Service: it was run by %s, so its visits cannot line up day by day, and the differences below may all come from that. Balance again before working them.",
@@ -129,4 +130,30 @@ func RunAgainFirst(res *rules.Result) []string {
 // the list of warnings below need not say it again.
 func saidFirst(w rules.Warning) bool {
 	return w.Code == rules.WarnLocationsUnpaired || w.Code == rules.WarnDateBasis
+}
+
+// evaluations lists the EMR's initial-evaluation visits, the first 20.
+func evaluations(es []rules.Evaluation, full bool) string {
+	if len(es) == 0 {
+		return ""
+	}
+	const most = 20
+	var parts []string
+	for i, e := range es {
+		if i == most {
+			parts = append(parts, fmt.Sprintf("and %d more", len(es)-most))
+			break
+		}
+		p := Patient(rules.Mismatch{Patient: e.Patient, PatientID: e.PatientID}, full)
+		parts = append(parts, fmt.Sprintf("%s %s (%s)", p, DayLabel(e.DateOfService), Num(e.Units)))
+	}
+	return " The EMR's initial evaluations: " + strings.Join(parts, "; ") + "."
+}
+
+// newPatients writes billing's New Patients count: "1 new patient".
+func newPatients(n *float64) string {
+	if n != nil && *n == 1 {
+		return "1 new patient"
+	}
+	return optNum(n) + " new patients"
 }

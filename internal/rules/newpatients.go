@@ -1,5 +1,7 @@
 package rules
 
+import "math"
+
 // NewPatientsCount says whether an Insurance Class Summary row naming
 // rowKey, in a report stating reportKey, counts for location key: the row's
 // location, else the report's, else, when neither names one, the location
@@ -30,4 +32,14 @@ func CompareNewPatients(emr, sameDay, billing float64) *NewPatients {
 // the summary's range and cannot be cut to part of it.
 func NewPatientsComparable(stated, period Period) bool {
 	return !stated.From.IsZero() && stated == period
+}
+
+// NewPatientsDiffer reports whether the EMR's initial evaluations and
+// billing's new patients differ by more than same-day evaluations explain:
+// then the evaluations are listed, for the difference to be found.
+func NewPatientsDiffer(np *NewPatients) bool {
+	if np == nil || math.Abs(np.EMR-np.Billing) <= 0.001 {
+		return false
+	}
+	return !(np.SameDay > 0 && math.Abs(np.EMR-np.SameDay-np.Billing) < 0.001)
 }

@@ -764,7 +764,15 @@ func (b *balancer) newPatients(loc string, emr *side) *NewPatients {
 				sameDay += max(k.ie-1, 0)
 			}
 		}
-		return CompareNewPatients(units, sameDay, billing)
+		np := CompareNewPatients(units, sameDay, billing)
+		if NewPatientsDiffer(np) {
+			for _, k := range emr.keys {
+				if k.ie > 0 {
+					np.Evaluations = append(np.Evaluations, Evaluation{Patient: k.patient.Name, PatientID: k.patient.ID, DateOfService: k.dos, Units: k.ie})
+				}
+			}
+		}
+		return np
 	}
 	// SOAP 2.0: initial evaluations come from the Documented Units report.
 	ie := map[patientDay]float64{}

@@ -164,6 +164,18 @@ type NewPatients struct {
 	// one initial evaluation on a day (PT and OT, say), which billing counts
 	// once: a flagged, explained difference.
 	SameDay float64 `json:"same_day,omitempty"`
+	// Evaluations lists the EMR's initial-evaluation visits when the two
+	// differ and same-day evaluations do not explain it, so the difference
+	// can be found.
+	Evaluations []Evaluation `json:"evaluations,omitempty"`
+}
+
+// Evaluation is an EMR visit with initial-evaluation units.
+type Evaluation struct {
+	Patient       string  `json:"patient"`
+	PatientID     string  `json:"patient_id,omitempty"`
+	DateOfService Date    `json:"date_of_service"`
+	Units         float64 `json:"units"`
 }
 
 // Day is one date of service's visit counts.
@@ -242,6 +254,9 @@ type Warning struct {
 	// initial-evaluation units and billing's New Patients total.
 	EMR     *float64 `json:"emr,omitempty"`
 	Billing *float64 `json:"billing,omitempty"`
+	// Evaluations are, for new_patients_differ, the EMR's
+	// initial-evaluation visits.
+	Evaluations []Evaluation `json:"evaluations,omitempty"`
 }
 
 // Where a report states a total, and of what, for header_totals_disagree.

@@ -3,6 +3,7 @@ package rules
 import (
 	"iter"
 	"maps"
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -144,7 +145,7 @@ func TestCompareNewPatients(t *testing.T) {
 		{5, 1, 3, NewPatients{EMR: 5, Billing: 3, SameDay: 1}}, // one of the two explained
 		{3, 1, 3, NewPatients{EMR: 3, Billing: 3}},             // nothing to explain
 	} {
-		if got := CompareNewPatients(c.emr, c.same, c.billing); *got != c.want {
+		if got := CompareNewPatients(c.emr, c.same, c.billing); !reflect.DeepEqual(*got, c.want) {
 			t.Errorf("CompareNewPatients(%v, %v, %v) = %+v, want %+v", c.emr, c.same, c.billing, *got, c.want)
 		}
 	}

@@ -103,10 +103,11 @@ func ResultWarnings(res *Result, given []Kind, named []string) []Warning {
 			out = append(out, Warning{Code: WarnPerDay, Location: l.Location, Count: l.Reasons[ReasonUnexplained]})
 		}
 		if np := l.NewPatients; np != nil && math.Abs(np.EMR-np.Billing) > 0.001 {
-			if np.SameDay > 0 && math.Abs(np.EMR-np.SameDay-np.Billing) < 0.001 {
+			if !NewPatientsDiffer(np) {
 				out = append(out, Warning{Code: WarnNewPatientsSameDay, Location: l.Location, Count: int(np.SameDay), EMR: ptr(np.EMR), Billing: ptr(np.Billing)})
 			} else {
-				out = append(out, Warning{Code: WarnNewPatients, Location: l.Location, Count: int(math.Abs(np.EMR - np.Billing)), EMR: ptr(np.EMR), Billing: ptr(np.Billing)})
+				out = append(out, Warning{Code: WarnNewPatients, Location: l.Location, Count: int(math.Abs(np.EMR - np.Billing)),
+					EMR: ptr(np.EMR), Billing: ptr(np.Billing), Evaluations: np.Evaluations})
 			}
 		}
 		for _, m := range l.Mismatches {
