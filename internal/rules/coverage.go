@@ -2,6 +2,7 @@ package rules
 
 import (
 	"iter"
+	"slices"
 	"sort"
 )
 
@@ -32,8 +33,18 @@ type Coverage struct {
 // without a location counts for every location the others name, a check
 // report only adds to the locations the visit reports name, and an export
 // that newer ones replace on every date it covers (Latest) counts no more.
-// held is in the order kept, oldest first.
-func Covering(held []Held, p Period) []*Coverage {
+// held is in the order kept, oldest first. Locations are taken through the
+// map m, and an EMR location and a billing location that each lack the
+// other side are paired as the balance pairs them (PairLocations).
+func Covering(held []Held, p Period, m LocationMap) []*Coverage {
+	held = slices.Clone(held)
+	for i := range held {
+		locs := make([]string, len(held[i].Locations))
+		for j, l := range held[i].Locations {
+			locs[j] = m.Resolve(l)
+		}
+		held[i].Locations = locs
+	}
 	byLoc := map[string]*Coverage{}
 	var order []string
 	get := func(loc string) *Coverage {
@@ -84,9 +95,12 @@ func Covering(held []Held, p Period) []*Coverage {
 			byLoc[k].add(u, p)
 		}
 	}
+	pairCoverage(byLoc, order, m)
 	out := make([]*Coverage, 0, len(order))
 	for _, k := range order {
-		out = append(out, byLoc[k])
+		if c := byLoc[k]; c != nil {
+			out = append(out, c)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool {
 		return LocationKey(out[i].Location) < LocationKey(out[j].Location)
@@ -188,4 +202,41 @@ func Both(covs []*Coverage, p Period) Period {
 		out = out.Union(q)
 	}
 	return out
+}
+
+// pairCoverage merges into an EMR location's coverage the billing
+// location's that PairLocations pairs with it, as the balance will.
+func pairCoverage(byLoc map[string]*Coverage, order []string, m LocationMap) {
+	var emrOnly, billingOnly []string
+	key := map[string]string{}
+	for _, k := range order {
+		c := byLoc[k]
+		if c.Location == "" || m.Has(c.Location) {
+			continue
+		}
+		key[c.Location] = k
+		e, b := len(c.Kinds[SideEMR.Index()]) > 0, len(c.Kinds[SideBilling.Index()]) > 0
+		switch {
+		case e && !b:
+			emrOnly = append(emrOnly, c.Location)
+		case b && !e:
+			billingOnly = append(billingOnly, c.Location)
+		}
+	}
+	pairs, _, _ := PairLocations(emrOnly, billingOnly)
+	for _, pr := range pairs {
+		to, from := byLoc[key[pr.EMR]], byLoc[key[pr.Billing]]
+		for s := range to.Dates {
+			for d := range from.Dates[s] {
+				to.Dates[s][d] = true
+			}
+			for k, n := range from.Kinds[s] {
+				to.Kinds[s][k] += n
+			}
+		}
+		for k, n := range from.Checks {
+			to.Checks[k] = max(to.Checks[k], n)
+		}
+		delete(byLoc, key[pr.Billing])
+	}
 }

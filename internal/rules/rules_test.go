@@ -181,7 +181,7 @@ func TestCovering(t *testing.T) {
 		{Kind: KindChargeAuditSummary, Period: monFri},                                // names no location: counts for both
 		{Kind: KindBillingExceptions, Locations: []string{"Midtown"}, Period: week},   // a check report adds to no new location
 		{Kind: KindEMRBillingReport, Locations: []string{"DOWNTOWN"}, Period: monFri}, // replaces the first wholly
-	}, week)
+	}, week, nil)
 	// The replaced export's spelling is gone with it.
 	if len(covs) != 2 || covs[0].Location != "DOWNTOWN" || covs[1].Location != "Uptown" {
 		t.Fatalf("locations: %q, %q", covs[0].Location, covs[len(covs)-1].Location)
@@ -198,6 +198,23 @@ func TestCovering(t *testing.T) {
 	}
 	if got := Both(covs, week); got != monFri {
 		t.Errorf("both sides cover %s at some location, want %s", got, monFri)
+	}
+
+	// The EMR's Downtown and billing's DOWNTOWN PT are paired, as the
+	// balance pairs them, and nothing is missing; mapped apart, they are
+	// not.
+	named := []Held{
+		{Kind: KindEMRBillingReport, Locations: []string{"Downtown"}, Period: monFri},
+		{Kind: KindChargeAuditSummary, Locations: []string{"DOWNTOWN PT"}, Period: monFri},
+	}
+	covs = Covering(named, week, nil)
+	if len(covs) != 1 || covs[0].Location != "Downtown" || len(covs[0].Missing(SideBilling, week)) != 0 {
+		t.Errorf("paired coverage: %+v", covs)
+	}
+	apart := LocationMap{}
+	apart.Map("DOWNTOWN PT", "DOWNTOWN PT")
+	if covs = Covering(named, week, apart); len(covs) != 2 {
+		t.Errorf("a mapped name is not paired: %d locations", len(covs))
 	}
 }
 

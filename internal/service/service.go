@@ -240,11 +240,7 @@ func (s *Service) UnmapLocation(ctx context.Context, channel, name string) (bool
 func Covering(ups []*Upload, m rules.LocationMap, p rules.Period) []*rules.Coverage {
 	held := make([]rules.Held, len(ups))
 	for i, u := range ups {
-		var locs []string
-		for _, l := range u.Report.Locations() {
-			locs = append(locs, m.Resolve(l))
-		}
-		held[i] = rules.Held{Kind: u.Report.Kind, Locations: locs, Period: u.Period()}
+		held[i] = rules.Held{Kind: u.Report.Kind, Locations: u.Report.Locations(), Period: u.Period()}
 	}
-	return rules.Covering(held, p)
+	return rules.Covering(held, p, m)
 }
