@@ -319,3 +319,23 @@ func TestLocationsNamedDifferently(t *testing.T) {
 		t.Errorf("the map after removing: %s", list)
 	}
 }
+
+// TestLocationHintWithAnUpload: a billing export naming no clinic, shared
+// with "location: Downtown" while the EMR names two, is Downtown's.
+func TestLocationHintWithAnUpload(t *testing.T) {
+	e := start(t)
+	emr := "Patient,Date of Service,Clinic,CPT Code,Units\n\"Able, Ann\",11/16/2026,Downtown,97110,2\n\"Baker, Bo\",11/16/2026,Uptown,97110,1\n"
+	_, first := e.slack.ShareFiles(channel, user, "", e.slack.AddFile("emr.csv", []byte(emr)))
+	e.waitFor("the EMR side kept", func() bool { return strings.Contains(e.status(first), "Still needed for *Uptown*") })
+	cas := "Patient,Date of Service,Visits\n\"ABLE, ANN\",11/16/2026,1\n"
+	_, ts := e.slack.ShareFiles(channel, user, "Monday's billing. location: Downtown", e.slack.AddFile("cas.csv", []byte(cas)))
+	e.waitFor("the balance", func() bool { return strings.Contains(e.status(ts), "see the balance") })
+	st := e.status(ts)
+	if !strings.Contains(st, "*cas.csv*: Charge Audit Summary · Downtown") || !strings.Contains(st, "Still needed for *Uptown*") {
+		t.Errorf("the hint should place cas.csv at Downtown, and Uptown wait for billing:\n%s", st)
+	}
+	m := metaOf(t, e.summaries()[0])
+	if len(m.Locations) != 1 || m.Locations[0]["location"] != "Downtown" || m.Locations[0]["balanced"] != true {
+		t.Errorf("summary locations: %+v", m.Locations)
+	}
+}
