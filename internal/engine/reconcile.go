@@ -1162,7 +1162,8 @@ func (rc *reconciler) newPatients(loc int32, emr *sideVisits) *rules.NewPatients
 			for i := range emr.list {
 				if k := &emr.list[i]; k.ie > 0 {
 					p := rc.patient(emr, k)
-					np.Evaluations = append(np.Evaluations, rules.Evaluation{Patient: p.Name, PatientID: p.ID, DateOfService: k.dos, Units: k.ie})
+					np.Evaluations = append(np.Evaluations, rules.Evaluation{Patient: p.Name, PatientID: p.ID, DateOfService: k.dos,
+						Code: rc.detail(k).Code, Units: k.ie})
 				}
 			}
 		}

@@ -547,11 +547,23 @@ func (b *Builder) Add(l *rules.Line) {
 	v.Units += l.Units
 	v.Count = b.counting.Add(v.Count, l)
 	v.Flags |= rules.LineFlags(r.Kind, l)
-	if v.detail == 0 && !l.Detail.IsZero() {
-		v.detail = b.detailIndex(l.Detail)
-	}
+	d := l.Detail
 	if b.countsIE && b.isIE(l.CPT) {
 		v.IEUnits += l.Units
+		d.Code = l.CPT
+	}
+	if !d.IsZero() {
+		b.fillDetail(v, d)
+	}
+}
+
+// fillDetail completes visit v's detail with d (rules.Detail.Filled),
+// interning the result only when it says more than before: most lines
+// repeat their visit's therapist.
+func (b *Builder) fillDetail(v *Visit, d rules.Detail) {
+	cur := b.report.DetailOf(v)
+	if next := cur.Filled(d); next != cur {
+		v.detail = b.detailIndex(next)
 	}
 }
 
@@ -649,8 +661,8 @@ func (b *Builder) merge(v, run *Visit) {
 	v.IEUnits += run.IEUnits
 	v.Flags |= run.Flags
 	v.Count = b.counting.Merge(v.Count, run.Count)
-	if v.detail == 0 {
-		v.detail = run.detail
+	if run.detail != 0 {
+		b.fillDetail(v, b.report.DetailOf(run))
 	}
 }
 
@@ -662,7 +674,7 @@ func (b *Builder) detailIndex(d rules.Detail) uint32 {
 	}
 	var i uint32
 	var ok bool
-	if d.Note == "" {
+	if d.Note == "" && d.Code == "" {
 		i, ok = b.providers[d.Provider]
 	} else {
 		i, ok = b.details[d]
@@ -671,10 +683,10 @@ func (b *Builder) detailIndex(d rules.Detail) uint32 {
 		if b.details == nil {
 			b.details, b.providers = map[rules.Detail]uint32{}, map[string]uint32{}
 		}
-		d = rules.Detail{Provider: strings.Clone(d.Provider), Note: strings.Clone(d.Note)}
+		d = rules.Detail{Provider: strings.Clone(d.Provider), Note: strings.Clone(d.Note), Code: strings.Clone(d.Code)}
 		b.report.Details = append(b.report.Details, d)
 		i = uint32(len(b.report.Details))
-		if d.Note == "" {
+		if d.Note == "" && d.Code == "" {
 			b.providers[d.Provider] = i
 		} else {
 			b.details[d] = i

@@ -144,16 +144,16 @@ func TestNewPatientsWarningListsEvaluations(t *testing.T) {
 	one := 1.0
 	w := rules.Warning{Code: rules.WarnNewPatients, Location: "Downtown", Count: 2, EMR: &three, Billing: &one,
 		Evaluations: []rules.Evaluation{
-			{Patient: "Smith, John", PatientID: "P10482", DateOfService: rules.DateOf(2026, 11, 16), Units: 1},
+			{Patient: "Smith, John", PatientID: "P10482", DateOfService: rules.DateOf(2026, 11, 16), Code: "97161", Units: 1},
 			{Patient: "Doe, Jane", DateOfService: rules.DateOf(2026, 11, 17), Units: 2},
 		}}
 	full := WarningText(w, true)
-	if !strings.Contains(full, "The EMR's initial evaluations: Smith, John (id P10482) Mon 11/16 (1); Doe, Jane Tue 11/17 (2).") {
+	if !strings.Contains(full, "The EMR's initial evaluations: Smith, John (id P10482) Mon 11/16 (97161, 1); Doe, Jane Tue 11/17 (2).") {
 		t.Errorf("full: %s", full)
 	}
 	masked := WarningText(w, false)
 	if strings.Contains(masked, "Smith") || strings.Contains(masked, "10482") ||
-		!strings.Contains(masked, "J.S. (id …482) Mon 11/16 (1); J.D. Tue 11/17 (2)") {
+		!strings.Contains(masked, "J.S. (id …482) Mon 11/16 (97161, 1); J.D. Tue 11/17 (2)") {
 		t.Errorf("masked for Slack: %s", masked)
 	}
 }

@@ -145,7 +145,11 @@ func evaluations(es []rules.Evaluation, full bool) string {
 			break
 		}
 		p := Patient(rules.Mismatch{Patient: e.Patient, PatientID: e.PatientID}, full)
-		parts = append(parts, fmt.Sprintf("%s %s (%s)", p, DayLabel(e.DateOfService), Num(e.Units)))
+		what := Num(e.Units)
+		if e.Code != "" {
+			what = e.Code + ", " + what
+		}
+		parts = append(parts, fmt.Sprintf("%s %s (%s)", p, DayLabel(e.DateOfService), what))
 	}
 	return " The EMR's initial evaluations: " + strings.Join(parts, "; ") + "."
 }

@@ -41,10 +41,28 @@ type Line struct {
 type Detail struct {
 	Provider string `json:"provider,omitempty"`
 	Note     string `json:"note,omitempty"`
+	// Code is the visit's initial-evaluation code, when it has one.
+	Code string `json:"code,omitempty"`
 }
 
 // IsZero reports whether d says nothing.
 func (d Detail) IsZero() bool { return d == Detail{} }
+
+// Filled is d completed with what e says and d lacks: a visit's detail
+// gathers its lines' (the therapist on one, the evaluation's code on
+// another).
+func (d Detail) Filled(e Detail) Detail {
+	if d.Provider == "" {
+		d.Provider = e.Provider
+	}
+	if d.Note == "" {
+		d.Note = e.Note
+	}
+	if d.Code == "" {
+		d.Code = e.Code
+	}
+	return d
+}
 
 // ClaimStatus is a Claims Feed transmission status, reduced to what the
 // balance distinguishes.

@@ -768,7 +768,8 @@ func (b *balancer) newPatients(loc string, emr *side) *NewPatients {
 		if NewPatientsDiffer(np) {
 			for _, k := range emr.keys {
 				if k.ie > 0 {
-					np.Evaluations = append(np.Evaluations, Evaluation{Patient: k.patient.Name, PatientID: k.patient.ID, DateOfService: k.dos, Units: k.ie})
+					np.Evaluations = append(np.Evaluations, Evaluation{Patient: k.patient.Name, PatientID: k.patient.ID, DateOfService: k.dos,
+						Code: k.detail.Code, Units: k.ie})
 				}
 			}
 		}

@@ -47,7 +47,7 @@ type Visit struct {
 	// evaluations.
 	Units, IEUnits float64
 	Flags          Flag
-	// Detail is the first of its rows' details that says anything.
+	// Detail gathers its rows' details, the first of each field.
 	Detail Detail
 }
 
@@ -96,12 +96,12 @@ func Fold(name string, k Kind, cols Columns, ieCodes CodeSet, lines []Line) *Rep
 		v.Units += l.Units
 		v.Count = counting.Add(v.Count, l)
 		v.Flags |= LineFlags(k, l)
-		if v.Detail.IsZero() {
-			v.Detail = l.Detail
-		}
+		d := l.Detail
 		if CountsNewPatients(k) && ieCodes.Has(l.CPT) {
 			v.IEUnits += l.Units
+			d.Code = l.CPT
 		}
+		v.Detail = v.Detail.Filled(d)
 	}
 	return r
 }

@@ -175,6 +175,7 @@ type Evaluation struct {
 	Patient       string  `json:"patient"`
 	PatientID     string  `json:"patient_id,omitempty"`
 	DateOfService Date    `json:"date_of_service"`
+	Code          string  `json:"code,omitempty"`
 	Units         float64 `json:"units"`
 }
 
