@@ -43,8 +43,10 @@ type Config struct {
 	DailySchedule string `envconfig:"BALANCEBOT_DAILY_REMINDER_SCHEDULE"`
 	// ShutdownGrace is how long a stop waits for work in flight; the rest
 	// resumes on the next start.
-	ShutdownGrace   time.Duration `envconfig:"BALANCEBOT_SHUTDOWN_GRACE" default:"25s"`
+	ShutdownGrace   time.Duration `envconfig:"BALANCEBOT_SHUTDOWN_GRACE" default:"8s"`
 	DownloadTimeout time.Duration `envconfig:"BALANCEBOT_DOWNLOAD_TIMEOUT" default:"2m"`
+	// SlackTimeout limits one Web API call; a call past it is retried.
+	SlackTimeout time.Duration `envconfig:"BALANCEBOT_SLACK_TIMEOUT" default:"30s"`
 	// HealthAddr serves /healthz, /readyz and /metrics; empty turns it off.
 	HealthAddr string `envconfig:"BALANCEBOT_HEALTH_ADDR" default:":8080"`
 

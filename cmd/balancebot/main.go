@@ -210,6 +210,7 @@ func (m *Main) Run(ctx context.Context) error {
 		PingInterval:    m.PingInterval,
 		MaxRetryWait:    m.MaxRetryWait,
 		DownloadTimeout: cfg.DownloadTimeout,
+		CallTimeout:     cfg.SlackTimeout,
 		DrainTimeout:    cfg.ShutdownGrace,
 	})
 	sched, err := schedule.New(m.Clock, cfg.tz, db, m.Bot.Remind, m.Log,

@@ -227,7 +227,7 @@ func (s *Server) DelayNext(method string, n int, d time.Duration) {
 
 // fail applies an injected failure to a call of method, reporting whether
 // the call was answered.
-func (s *Server) fail(w http.ResponseWriter, method string) bool {
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, method string) bool {
 	s.mu.Lock()
 	s.calls[method]++
 	f := s.failures[method]
@@ -239,8 +239,12 @@ func (s *Server) fail(w http.ResponseWriter, method string) bool {
 	fc := *f
 	s.mu.Unlock()
 	if fc.delay > 0 {
-		time.Sleep(fc.delay)
-		return false
+		select {
+		case <-time.After(fc.delay):
+			return false
+		case <-r.Context().Done():
+			return true // the client gave up waiting: nothing to answer
+		}
 	}
 	if fc.status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", strconv.Itoa(fc.retryAfter))
@@ -323,6 +327,21 @@ func (s *Server) Acked(envelopeID string) (Ack, bool) {
 		}
 	}
 	return Ack{}, false
+}
+
+// SendRaw writes a frame to the client as it is, as Slack might send one
+// the client cannot parse.
+func (s *Server) SendRaw(frame string) {
+	s.mu.Lock()
+	c := s.conn
+	s.deliveries++
+	s.mu.Unlock()
+	if c != nil {
+		c.mu.Lock()
+		c.ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		c.ws.WriteMessage(websocket.TextMessage, []byte(frame))
+		c.mu.Unlock()
+	}
 }
 
 // Settled reports whether everything sent to the client has been acked:
@@ -591,7 +610,7 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 			s.reply(w, map[string]any{"ok": false, "error": "invalid_auth"})
 			return
 		}
-		if s.fail(w, method) {
+		if s.fail(w, r, method) {
 			return
 		}
 		s.mu.Lock()
@@ -611,7 +630,7 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		s.reply(w, map[string]any{"ok": false, "error": "invalid_auth"})
 		return
 	}
-	if s.fail(w, method) {
+	if s.fail(w, r, method) {
 		return
 	}
 	f := r.FormValue
@@ -723,7 +742,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	if s.fail(w, "download") {
+	if s.fail(w, r, "download") {
 		return
 	}
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/files/"), "/")
@@ -739,7 +758,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) response(w http.ResponseWriter, r *http.Request) {
-	if s.fail(w, "response_url") {
+	if s.fail(w, r, "response_url") {
 		return
 	}
 	var resp Response

@@ -63,8 +63,10 @@ type Config struct {
 	PingInterval time.Duration
 	// MaxRetryWait caps how long one rate-limit or failure wait may be.
 	MaxRetryWait time.Duration
-	// DownloadTimeout limits one download attempt.
+	// DownloadTimeout limits one download attempt; CallTimeout one Web
+	// API call's.
 	DownloadTimeout time.Duration
+	CallTimeout     time.Duration
 	// DrainTimeout is how long shutdown waits for work in flight; what is
 	// not done by then stays recorded and resumes on the next start.
 	DrainTimeout time.Duration
@@ -141,6 +143,9 @@ func New(cfg Config) *Bot {
 	}
 	if cfg.DownloadTimeout <= 0 {
 		cfg.DownloadTimeout = 2 * time.Minute
+	}
+	if cfg.CallTimeout <= 0 {
+		cfg.CallTimeout = 30 * time.Second
 	}
 	if cfg.DrainTimeout <= 0 {
 		cfg.DrainTimeout = 25 * time.Second
@@ -256,6 +261,19 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 	case socketmode.EventTypeInteractive:
 		if evt.Request != nil {
 			b.sm.Ack(*evt.Request)
+		}
+	case socketmode.EventTypeErrorBadMessage:
+		// An envelope slack-go cannot parse, or of a type it does not
+		// know, is acked all the same: Slack would send it again and
+		// again. Its envelope id can still be read from the raw frame.
+		if bad, ok := evt.Data.(*socketmode.ErrorBadMessage); ok {
+			var env struct {
+				EnvelopeID string `json:"envelope_id"`
+			}
+			if json.Unmarshal(bad.Message, &env) == nil && env.EnvelopeID != "" {
+				b.sm.Ack(socketmode.Request{EnvelopeID: env.EnvelopeID})
+				b.log.Warn("an envelope could not be read; acked", "envelope", env.EnvelopeID)
+			}
 		}
 	}
 }
@@ -488,11 +506,15 @@ func (b *Bot) channelLock(ch string) *sync.Mutex {
 
 // call runs a Web API call, waiting out rate limits (429) and retrying
 // failures that may pass (network errors, 5xx) with backoff, a few times.
-func (b *Bot) call(ctx context.Context, what string, fn func() error) error {
+func (b *Bot) call(ctx context.Context, what string, fn func(ctx context.Context) error) error {
 	backoff := 500 * time.Millisecond
 	var err error
 	for attempt := 0; attempt < 6; attempt++ {
-		err = fn()
+		// Each attempt has its time: a call Slack never answers would
+		// otherwise hold its channel's work for ever.
+		actx, cancel := context.WithTimeout(ctx, b.cfg.CallTimeout)
+		err = fn(actx)
+		cancel()
 		if err == nil {
 			return nil
 		}
@@ -555,7 +577,7 @@ func (b *Bot) post(ctx context.Context, channel, thread, text string, blocks []s
 	}
 	opts = append(opts, extra...)
 	var ts string
-	err := b.call(ctx, "chat.postMessage", func() error {
+	err := b.call(ctx, "chat.postMessage", func(ctx context.Context) error {
 		var err error
 		_, ts, err = b.api.PostMessageContext(ctx, channel, opts...)
 		return err
@@ -565,7 +587,7 @@ func (b *Bot) post(ctx context.Context, channel, thread, text string, blocks []s
 
 // update replaces the text of a message the bot posted.
 func (b *Bot) update(ctx context.Context, channel, ts, text string) error {
-	return b.call(ctx, "chat.update", func() error {
+	return b.call(ctx, "chat.update", func(ctx context.Context) error {
 		_, _, _, err := b.api.UpdateMessageContext(ctx, channel, ts, slack.MsgOptionText(text, false), slack.MsgOptionDisableLinkUnfurl())
 		return err
 	})
@@ -573,7 +595,7 @@ func (b *Bot) update(ctx context.Context, channel, ts, text string) error {
 
 // react adds an emoji reaction; failing to is not worth an error.
 func (b *Bot) react(ctx context.Context, channel, ts, name string) {
-	err := b.call(ctx, "reactions.add", func() error {
+	err := b.call(ctx, "reactions.add", func(ctx context.Context) error {
 		return b.api.AddReactionContext(ctx, name, slack.NewRefToMessage(channel, ts))
 	})
 	if err != nil && !strings.Contains(err.Error(), "already_reacted") {
@@ -583,7 +605,7 @@ func (b *Bot) react(ctx context.Context, channel, ts, name string) {
 
 // ephemeral answers one user only.
 func (b *Bot) ephemeral(ctx context.Context, channel, user, text string) {
-	err := b.call(ctx, "chat.postEphemeral", func() error {
+	err := b.call(ctx, "chat.postEphemeral", func(ctx context.Context) error {
 		_, err := b.api.PostEphemeralContext(ctx, channel, user, slack.MsgOptionText(text, false))
 		return err
 	})
@@ -599,7 +621,7 @@ func (b *Bot) ephemeral(ctx context.Context, channel, user, text string) {
 func (b *Bot) download(ctx context.Context, f slack.File) ([]byte, string, error) {
 	if f.URLPrivateDownload == "" || f.FileAccess == "check_file_info" {
 		var info *slack.File
-		err := b.call(ctx, "files.info", func() error {
+		err := b.call(ctx, "files.info", func(ctx context.Context) error {
 			var err error
 			info, _, _, err = b.api.GetFileInfoContext(ctx, f.ID, 0, 0)
 			return err
@@ -614,7 +636,7 @@ func (b *Bot) download(ctx context.Context, f slack.File) ([]byte, string, error
 	}
 	var data []byte
 	var sum string
-	err := b.call(ctx, "download", func() error {
+	err := b.call(ctx, "download", func(ctx context.Context) error {
 		dctx, cancel := context.WithTimeout(ctx, b.cfg.DownloadTimeout)
 		defer cancel()
 		w := &limitWriter{limit: b.cfg.MaxFileBytes, hash: sha256.New()}

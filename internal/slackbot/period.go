@@ -115,7 +115,11 @@ func parseRequest(text string, today rules.Date) (request, error) {
 		}
 		return request{verb: "day", period: rules.Period{From: d, To: d}, toDate: d == today}, nil
 	}
-	return request{}, fmt.Errorf("I don't know `%s`", f[0])
+	word := f[0]
+	if r := []rune(word); len(r) > 40 {
+		word = string(r[:40]) + "…"
+	}
+	return request{}, fmt.Errorf("I don't know `%s`", word)
 }
 
 // parseUserDate reads 2026-11-16, 11/16/2026 or 11/16 (this year, or last

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
@@ -29,7 +30,11 @@ const usage = "*Balance the EMR against billing*\n" +
 // seconds, carrying the immediate (ephemeral) answer; longer work answers
 // later through the command's response_url.
 func (b *Bot) onSlash(ctx context.Context, req *socketmode.Request, cmd slack.SlashCommand) {
-	ack := func(text string) { b.sm.Ack(*req, map[string]any{"response_type": "ephemeral", "text": text}) }
+	// An ack of 20 KB or more is refused, and the user is left without an
+	// answer: none gets near it.
+	ack := func(text string) {
+		b.sm.Ack(*req, map[string]any{"response_type": "ephemeral", "text": clipAck(text)})
+	}
 	if !b.channelAllowed(cmd.ChannelID) {
 		ack("I don't balance in this channel. Use the billing channel I work in, or ask whoever runs balancebot to add this one to BALANCEBOT_CHANNELS.")
 		return
@@ -60,8 +65,9 @@ func (b *Bot) onSlash(ctx context.Context, req *socketmode.Request, cmd slack.Sl
 
 // respond answers the user who ran the command, privately.
 func (b *Bot) respond(ctx context.Context, cmd slack.SlashCommand, text string) {
+	text = clipText(text, 35000) // Slack cuts a message's text at 40,000 characters
 	if cmd.ResponseURL != "" {
-		err := b.call(ctx, "response_url", func() error {
+		err := b.call(ctx, "response_url", func(ctx context.Context) error {
 			return slack.PostWebhookContext(ctx, cmd.ResponseURL, &slack.WebhookMessage{Text: text, ResponseType: slack.ResponseTypeEphemeral})
 		})
 		if err == nil {
@@ -217,11 +223,20 @@ func (b *Bot) locationRequest(ctx context.Context, cmd slack.SlashCommand, r req
 }
 
 // clipAck keeps an ack's text well under Slack's 20 KB limit.
-func clipAck(s string) string {
-	const limit = 12000
+func clipAck(s string) string { return clipText(s, 12000) }
+
+// clipText cuts s to at most limit bytes, at a line's end when it can, at
+// a character's otherwise, and says so.
+func clipText(s string, limit int) string {
 	if len(s) <= limit {
 		return s
 	}
 	cut := strings.LastIndexByte(s[:limit], '\n')
-	return s[:max(cut, 0)] + "\n…and more."
+	if cut < limit/2 {
+		cut = limit
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+	}
+	return s[:cut] + "\n…and more."
 }

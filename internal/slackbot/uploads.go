@@ -60,6 +60,18 @@ func (b *Bot) handleShare(ctx context.Context, job *service.Job, s *share) error
 	job.Attempts++
 	b.saveJob(ctx, job)
 
+	if len(s.Files) == 0 {
+		// Slack sent the share without its files: one answer, and done.
+		if job.StatusTS == "" {
+			ts, err := b.post(ctx, s.Channel, s.thread(), ":grey_question: This message came without any file I can see: Slack sent it without its files. Share the export again; if this keeps happening, upload the file on its own.", nil)
+			if err != nil {
+				return fmt.Errorf("answering a share without files: %w", err)
+			}
+			job.StatusTS = ts
+			b.saveJob(ctx, job)
+		}
+		return nil
+	}
 	if job.StatusTS == "" {
 		b.react(ctx, s.Channel, s.TS, "eyes")
 		ts, err := b.post(ctx, s.Channel, s.thread(), fmt.Sprintf(":hourglass_flowing_sand: Reading %d %s…", len(s.Files), plural(len(s.Files), "file", "files")), nil)
@@ -498,7 +510,7 @@ func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result,
 		}
 	}
 	link := ""
-	err = b.call(ctx, "chat.getPermalink", func() error {
+	err = b.call(ctx, "chat.getPermalink", func(ctx context.Context) error {
 		var err error
 		link, err = b.api.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: channel, Ts: ts})
 		return err
@@ -528,7 +540,7 @@ func (b *Bot) uploadCSV(ctx context.Context, channel, thread string, res *rules.
 	}
 	name += "-" + res.From.String() + "-to-" + res.To.String() + ".csv"
 	title := fmt.Sprintf("Visits on one side only, %s", res.Period().Short())
-	return b.call(ctx, "files.upload", func() error {
+	return b.call(ctx, "files.upload", func(ctx context.Context) error {
 		_, err := b.api.UploadFileContext(ctx, slack.UploadFileParameters{
 			Reader: bytes.NewReader(buf.Bytes()), FileSize: buf.Len(), Filename: name, Title: title,
 			Channel: channel, ThreadTimestamp: thread,

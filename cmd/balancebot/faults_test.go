@@ -1,0 +1,91 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// The smaller faults of issue 12: each gets an answer, once, and none
+// leaves Slack or the user waiting.
+
+// TestEveryEnvelopeIsAcked sends frames slack-go cannot turn into events (a
+// type it does not know, an events_api envelope whose event cannot be
+// parsed): each is acked, or Slack would deliver it again and again.
+func TestEveryEnvelopeIsAcked(t *testing.T) {
+	e := start(t)
+	e.slack.SendRaw(`{"envelope_id":"env-new-type","type":"something_new","payload":{},"accepts_response_payload":false}`)
+	e.slack.SendRaw(`{"envelope_id":"env-bad-event","type":"events_api","payload":{"type":"event_callback","event":"not an object"},"accepts_response_payload":false}`)
+	for _, id := range []string{"env-new-type", "env-bad-event"} {
+		e.waitFor("the ack of "+id, func() bool { _, ok := e.slack.Acked(id); return ok })
+	}
+	// The bot goes on working.
+	e.share("", examples(t, "soap2-week")...)
+	e.waitFor("the summary", func() bool { return len(e.summaries()) == 1 })
+}
+
+// TestShareWithoutFiles: a file_share that comes without its files gets one
+// plain answer, not a progress reply it can never complete.
+func TestShareWithoutFiles(t *testing.T) {
+	e := start(t)
+	_, ts := e.slack.ShareFiles(channel, user, "here is the week")
+	e.waitFor("the answer", func() bool { return strings.Contains(e.replies(ts), "came without any file") })
+	e.settle()
+	if r := e.replies(ts); strings.Contains(r, "Reading") || strings.Count(r, "\n") != 1 {
+		t.Errorf("want one answer in the thread, got:\n%s", r)
+	}
+	for _, m := range e.slack.Messages() {
+		if m.Method == "chat.update" && m.Text == "" {
+			t.Errorf("an update with no text: %+v", m)
+		}
+	}
+}
+
+// TestLongSlashArgumentIsAcked: /balance with a 25,000-character word is
+// acked with the usage, within Slack's 20 KB ack limit.
+func TestLongSlashArgumentIsAcked(t *testing.T) {
+	e := start(t)
+	ack := e.slash("week" + strings.Repeat("x", 25000))
+	if len(ack.Payload) >= 20<<10 || !strings.Contains(ackText(ack), "I don't know") || !strings.Contains(ackText(ack), "/balance week") {
+		t.Errorf("ack of %d bytes: %.200s", len(ack.Payload), ackText(ack))
+	}
+}
+
+// TestStalledCallIsRetried: a chat.postMessage that Slack never answers is
+// given up after BALANCEBOT_SLACK_TIMEOUT and tried again; the summary comes.
+func TestStalledCallIsRetried(t *testing.T) {
+	e := start(t, func(c *Config) { c.SlackTimeout = 300 * time.Millisecond })
+	e.slack.DelayNext("chat.postMessage", 1, time.Minute)
+	e.share("", examples(t, "soap2-week")...)
+	e.waitFor("the summary", func() bool { return len(e.summaries()) == 1 })
+	if !strings.Contains(e.logs.String(), "Slack call failed; retrying") {
+		t.Error("the stalled call was not given up and retried")
+	}
+}
+
+// TestShutdownGraceFitsDockerStop: by default a stop waits 8 s for work in
+// flight, inside docker stop's 10 s (what is not done resumes on start:
+// TestStopMidUploadResumesOnStart).
+func TestShutdownGraceFitsDockerStop(t *testing.T) {
+	t.Setenv("SLACK_BOT_TOKEN", "xoxb-test")
+	t.Setenv("SLACK_APP_TOKEN", "xapp-test")
+	t.Setenv("BALANCEBOT_SHUTDOWN_GRACE", "")
+	cfg, err := loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ShutdownGrace != 8*time.Second || cfg.SlackTimeout != 30*time.Second {
+		t.Errorf("grace %v, Slack timeout %v", cfg.ShutdownGrace, cfg.SlackTimeout)
+	}
+}
+
+// replies lists the messages posted in a thread, one a line.
+func (e *env) replies(thread string) string {
+	var b strings.Builder
+	for _, m := range e.slack.Messages() {
+		if m.Method == "chat.postMessage" && m.ThreadTS == thread {
+			b.WriteString(m.Text + "\n")
+		}
+	}
+	return b.String()
+}
