@@ -1,9 +1,15 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/balancebot/balancebot/internal/service"
+	"github.com/balancebot/balancebot/internal/sqlite"
 )
 
 // The smaller faults of issue 12: each gets an answer, once, and none
@@ -88,4 +94,43 @@ func (e *env) replies(thread string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestUploadThatKeepsCrashingIsSetAside: an upload whose three attempts
+// started and never ended (each took the process down: the store is left
+// as three crashes leave it) is set aside on the next start, with a word
+// in its thread, and the channel goes on.
+func TestUploadThatKeepsCrashingIsSetAside(t *testing.T) {
+	e := start(t)
+	e.stop()
+	db, err := sqlite.Open(context.Background(), filepath.Join(e.dir, "balancebot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := e.slack.AddFile("bomb.xlsx", []byte("PK\x03\x04 not really"))
+	ts := e.slack.TS()
+	payload, _ := json.Marshal(map[string]any{"EventID": "Ev-crash", "Channel": channel, "User": user, "TS": ts,
+		"Files": []map[string]any{{"id": f.ID, "name": f.Name, "url_private_download": f.URLPrivateDownload, "size": f.Size}}})
+	job := &service.Job{EventID: "Ev-crash", Channel: channel, Payload: payload}
+	if _, err := db.AddJob(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	job.Attempts = 3 // started three times, ended never
+	if err := db.UpdateJob(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	e.boot()
+	e.waitFor("the word in its thread", func() bool { return strings.Contains(e.replies(ts), "reading them stopped balancebot 3 times") })
+	if n := e.slack.Calls("download"); n != 0 {
+		t.Errorf("the files were downloaded again %d times", n)
+	}
+	// The channel goes on.
+	e.share("", examples(t, "soap2-week")...)
+	e.waitFor("the next summary", func() bool { return len(e.summaries()) == 1 })
+	e.settle()
+	if n := strings.Count(e.replies(ts), "stopped balancebot"); n != 1 {
+		t.Errorf("%d words about the set-aside upload, want 1", n)
+	}
 }

@@ -94,7 +94,11 @@ type Job struct {
 	// posted for the job, once posted, so a resumed job posts neither twice.
 	StatusTS string
 	ResultTS string
+	// Attempts counts the attempts started, recorded as each starts;
+	// Ended those that ended, in success or in an error the bot handled.
+	// An attempt that started and never ended took the process down.
 	Attempts int
+	Ended    int
 	Created  time.Time
 }
 

@@ -347,6 +347,21 @@ func (b *Bot) runJob(job *service.Job, s *share) {
 	}
 	b.running[job.ID] = true
 	b.runMu.Unlock()
+	if crashes := job.Attempts - job.Ended; job.ID != 0 && crashes >= maxCrashes {
+		// Its files took the process down each time: set aside, so that
+		// nothing else in the channel waits on it, with a word to the user.
+		b.background(func(ctx context.Context) {
+			defer func() {
+				b.runMu.Lock()
+				delete(b.running, job.ID)
+				b.runMu.Unlock()
+			}()
+			b.log.Error("setting an upload aside: it stopped the bot each time", "event", job.EventID, "attempts", job.Attempts)
+			b.cfg.Store.FinishJob(context.WithoutCancel(ctx), job.ID, service.JobFailed)
+			b.tellUser(ctx, job, s, fmt.Sprintf(":x: I could not process these files: reading them stopped balancebot %d times, so I have set them aside and the rest of this channel goes on. Check that each is the export it should be, export it again (as CSV if it was Excel, or for fewer dates), and share it again; if it happens again, tell whoever runs balancebot.", crashes))
+		})
+		return
+	}
 	b.background(func(ctx context.Context) {
 		defer func() {
 			b.runMu.Lock()
@@ -360,6 +375,11 @@ func (b *Bot) runJob(job *service.Job, s *share) {
 			return
 		}
 		ctxStore := context.WithoutCancel(ctx)
+		if job.Attempts > job.Ended {
+			// This attempt ended: only one that never does counts as a crash.
+			job.Ended = job.Attempts
+			b.saveJob(ctxStore, job)
+		}
 		switch {
 		case err == nil:
 			if err := b.cfg.Store.FinishJob(ctxStore, job.ID, service.JobDone); err != nil {
@@ -375,13 +395,22 @@ func (b *Bot) runJob(job *service.Job, s *share) {
 	})
 }
 
+// maxCrashes is how many times an upload may take the process down before
+// it is set aside.
+const maxCrashes = 3
+
 // maxAttempts is how many times an upload is tried before the user is told
 // to share it again.
 const maxAttempts = 5
 
 // giveUp tells the user an upload could not be handled.
 func (b *Bot) giveUp(ctx context.Context, job *service.Job, s *share) {
-	text := ":x: I could not finish reading these files: Slack kept failing me. Please share them again."
+	b.tellUser(ctx, job, s, ":x: I could not finish reading these files: Slack kept failing me. Please share them again.")
+}
+
+// tellUser answers a job's message: in its progress reply when there is
+// one, else in the message's thread.
+func (b *Bot) tellUser(ctx context.Context, job *service.Job, s *share, text string) {
 	var err error
 	if job.StatusTS != "" {
 		err = b.update(ctx, s.Channel, job.StatusTS, text)

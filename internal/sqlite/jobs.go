@@ -31,7 +31,7 @@ func (db *DB) AddJob(ctx context.Context, j *service.Job) (bool, error) {
 
 // PendingJobs returns the jobs not yet done, oldest first.
 func (db *DB) PendingJobs(ctx context.Context) ([]*service.Job, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id, event_id, channel, payload, status_ts, result_ts, attempts, created_at
+	rows, err := db.db.QueryContext(ctx, `SELECT id, event_id, channel, payload, status_ts, result_ts, attempts, ended, created_at
 		FROM jobs WHERE state = ? ORDER BY created_at, id`, service.JobPending)
 	if err != nil {
 		return nil, err
@@ -41,7 +41,7 @@ func (db *DB) PendingJobs(ctx context.Context) ([]*service.Job, error) {
 	for rows.Next() {
 		var j service.Job
 		var at int64
-		if err := rows.Scan(&j.ID, &j.EventID, &j.Channel, &j.Payload, &j.StatusTS, &j.ResultTS, &j.Attempts, &at); err != nil {
+		if err := rows.Scan(&j.ID, &j.EventID, &j.Channel, &j.Payload, &j.StatusTS, &j.ResultTS, &j.Attempts, &j.Ended, &at); err != nil {
 			return nil, err
 		}
 		j.Created = time.Unix(at, 0)
@@ -52,8 +52,8 @@ func (db *DB) PendingJobs(ctx context.Context) ([]*service.Job, error) {
 
 // UpdateJob records a job's replies and attempts.
 func (db *DB) UpdateJob(ctx context.Context, j *service.Job) error {
-	_, err := db.db.ExecContext(ctx, `UPDATE jobs SET status_ts = ?, result_ts = ?, attempts = ?, updated_at = ? WHERE id = ?`,
-		j.StatusTS, j.ResultTS, j.Attempts, db.Now().Unix(), j.ID)
+	_, err := db.db.ExecContext(ctx, `UPDATE jobs SET status_ts = ?, result_ts = ?, attempts = ?, ended = ?, updated_at = ? WHERE id = ?`,
+		j.StatusTS, j.ResultTS, j.Attempts, j.Ended, db.Now().Unix(), j.ID)
 	return err
 }
 
