@@ -1,8 +1,11 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -133,4 +136,28 @@ func TestUploadThatKeepsCrashingIsSetAside(t *testing.T) {
 	if n := strings.Count(e.replies(ts), "stopped balancebot"); n != 1 {
 		t.Errorf("%d words about the set-aside upload, want 1", n)
 	}
+}
+
+// TestManyPartZipBombGetsAnAnswer shares a workbook of 70 parts of 4 MB
+// (280 MB unpacked, each part too small for the compression check): the
+// bot refuses it from its directory with a clear answer, and goes on.
+func TestManyPartZipBombGetsAnAnswer(t *testing.T) {
+	e := start(t)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	part := make([]byte, 4<<20)
+	for i := range 70 {
+		w, err := zw.Create(fmt.Sprintf("xl/media/part%03d.bin", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(part)
+	}
+	zw.Close()
+	_, ts := e.shareBytes("week.xlsx", buf.Bytes())
+	e.waitFor("the answer", func() bool {
+		return strings.Contains(e.status(ts), "parts add up to more than 256 MB to hold in memory")
+	})
+	e.share("", examples(t, "soap2-week")...)
+	e.waitFor("the next summary", func() bool { return len(e.summaries()) == 1 })
 }

@@ -92,8 +92,12 @@ func Read(name string, r io.Reader, opt Options) (rep *engine.Report, err error)
 	}
 }
 
+// maxInMemory bounds what a workbook's parts may take in memory while it
+// is read (docs/performance.md: an upload's peak stays under 512 MB).
+const maxInMemory = 256 << 20
+
 func readWorkbook(name string, r io.Reader, opt Options) (*engine.Report, error) {
-	lim := xlsxLimits{unzip: opt.MaxUnzip, xml: 16 << 20}
+	lim := xlsxLimits{unzip: opt.MaxUnzip, xml: 16 << 20, memory: maxInMemory}
 	if lim.unzip <= 0 {
 		lim.unzip = 1 << 30
 	}

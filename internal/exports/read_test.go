@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -640,4 +641,29 @@ func randomish(n int) []byte {
 		b[i] = 'a' + byte(x%26)
 	}
 	return b
+}
+
+// TestReadRefusesManyPartBombs: a workbook of many parts, each too small
+// for the compression check, adds up to more than the memory budget; it is
+// refused from its directory, before any part is unpacked, so reading it
+// allocates a few megabytes, not hundreds.
+func TestReadRefusesManyPartBombs(t *testing.T) {
+	ct := []byte(`<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"></Types>`)
+	part := make([]byte, 4<<20)
+	parts := map[string][]byte{"[Content_Types].xml": ct}
+	for i := range 70 { // 280 MB unpacked
+		parts[fmt.Sprintf("xl/media/part%03d.bin", i)] = part
+	}
+	data := zipWith(t, parts)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := Read("bomb.xlsx", bytes.NewReader(data), Options{MaxUnzip: 2 << 30})
+	runtime.ReadMemStats(&after)
+	if msg := rules.ErrorMessage(err); !strings.HasPrefix(msg, "bomb.xlsx: this workbook's parts add up to more than 256 MB to hold in memory") {
+		t.Errorf("got %q", msg)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 32<<20 {
+		t.Errorf("refusing a %d-byte bomb allocated %d MB", len(data), alloc>>20)
+	}
 }

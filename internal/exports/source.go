@@ -244,6 +244,9 @@ type xlsxSource struct {
 type xlsxLimits struct {
 	unzip int64 // total bytes a workbook may unzip to
 	xml   int64 // bytes of one sheet's XML kept in memory before spilling
+	// memory is what the parts read into memory may add up to: every part
+	// but the sheets and the shared-string table that spill to disk.
+	memory int64
 }
 
 // checkZip refuses a workbook that would unpack to more than the limit, or
@@ -257,10 +260,21 @@ func checkZip(name string, data []byte, lim xlsxLimits) error {
 	if err != nil {
 		return rules.FileErrorf(name, "this Excel file cannot be opened; it may be damaged or cut short (%v). Download or export it again, or save it as CSV.", err)
 	}
-	var total uint64
+	var total, inMemory uint64
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
+		// excelize reads a part into memory unless it is a sheet or the
+		// shared-string table larger than the XML limit, which it spills
+		// to disk: every other part counts against the memory budget,
+		// whatever its size (a bomb of many 4 MB parts, say).
+		n := strings.ToLower(f.Name)
+		spills := f.UncompressedSize64 > uint64(lim.xml) && (n == "xl/sharedstrings.xml" || strings.HasPrefix(n, "xl/worksheets/sheet"))
+		if !spills {
+			inMemory += f.UncompressedSize64
+		}
 		switch {
+		case inMemory > uint64(lim.memory):
+			return rules.FileErrorf(name, "this workbook's parts add up to more than %d MB to hold in memory, far more than an export needs (it may be built to exhaust memory). Export the report again from WebPT, or save it as CSV.", lim.memory>>20)
 		case total > uint64(lim.unzip):
 			return rules.FileErrorf(name, "this workbook unpacks to more than %d MB, more than an export of one period needs. Export a shorter date range, or save it as CSV.", lim.unzip>>20)
 		case f.UncompressedSize64 > 4<<20 && f.CompressedSize64 > 0 && f.UncompressedSize64/f.CompressedSize64 > 100:
