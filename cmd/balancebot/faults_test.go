@@ -161,3 +161,46 @@ func TestManyPartZipBombGetsAnAnswer(t *testing.T) {
 	e.share("", examples(t, "soap2-week")...)
 	e.waitFor("the next summary", func() bool { return len(e.summaries()) == 1 })
 }
+
+// TestLostAnswersPostOnce loses the answer of one chat.postMessage after
+// Slack did the work (the progress reply, the summary, the first details
+// message): the bot looks for its post before trying again, adopts it, and
+// the channel ends with one of each.
+func TestLostAnswersPostOnce(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		nth  int
+	}{{"the progress reply", 1}, {"the summary", 2}, {"the first details message", 3}} {
+		t.Run(c.name, func(t *testing.T) {
+			e := start(t)
+			e.slack.LoseAnswer("chat.postMessage", c.nth)
+			_, ts := e.share("", examples(t, "soap1-week")...)
+			e.waitFor("the CSV", func() bool { return len(e.slack.Uploads()) == 1 })
+			e.waitFor("the answer", func() bool { return strings.Contains(e.status(ts), "see the balance") })
+			e.settle()
+			if n := len(e.summaries()); n != 1 {
+				t.Errorf("%d summaries", n)
+			}
+			if n := strings.Count(e.replies(ts), "Reading"); n != 1 {
+				t.Errorf("%d progress replies", n)
+			}
+			seen := map[string]int{}
+			for _, m := range e.slack.Messages() {
+				if m.Method == "chat.postMessage" && m.ThreadTS != "" && m.ThreadTS != ts {
+					seen[m.Text]++
+				}
+			}
+			for text, n := range seen {
+				if n > 1 {
+					t.Errorf("%q posted %d times in the summary's thread", text, n)
+				}
+			}
+			if len(seen) == 0 {
+				t.Error("no details in the summary's thread")
+			}
+			if !strings.Contains(e.logs.String(), "a post already made was found and adopted") {
+				t.Error("the lost post was not looked for")
+			}
+		})
+	}
+}

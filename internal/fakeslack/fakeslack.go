@@ -16,6 +16,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -125,14 +126,16 @@ type Server struct {
 	// the acks before it; echoing the bot's uploads being echoed back.
 	deliveries int
 	echoing    int
-	messages   []Message
-	reactions  []Reaction
-	uploads    []Upload
-	responses  []Response
-	staged     map[string]Upload // upload URL given, not yet completed
-	failures   map[string]*failure
-	calls      map[string]int
-	left       map[string]bool // channels the bot is not a member of
+	// lose counts down, per method, to a call whose answer is lost.
+	lose      map[string]int
+	messages  []Message
+	reactions []Reaction
+	uploads   []Upload
+	responses []Response
+	staged    map[string]Upload // upload URL given, not yet completed
+	failures  map[string]*failure
+	calls     map[string]int
+	left      map[string]bool // channels the bot is not a member of
 }
 
 // New starts a fake Slack on a loopback port.
@@ -327,6 +330,40 @@ func (s *Server) Acked(envelopeID string) (Ack, bool) {
 		}
 	}
 	return Ack{}, false
+}
+
+// LoseAnswer makes the nth call of method from now succeed, and then lose
+// its answer: the connection is closed before the reply, as a reset or a
+// crash after sending leaves it. Slack has done the work; the client
+// cannot know.
+func (s *Server) LoseAnswer(method string, nth int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lose == nil {
+		s.lose = map[string]int{}
+	}
+	s.lose[method] = nth
+}
+
+// loseNow counts a call of method down and reports whether its answer is
+// the one to lose.
+func (s *Server) loseNow(method string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.lose[method] <= 0 {
+		return false
+	}
+	s.lose[method]--
+	return s.lose[method] == 0
+}
+
+// hangUp closes a call's connection without an answer.
+func hangUp(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			conn.Close()
+		}
+	}
 }
 
 // SendRaw writes a frame to the client as it is, as Slack might send one
@@ -657,11 +694,38 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		}
 		s.messages = append(s.messages, m)
 		s.mu.Unlock()
+		if s.loseNow(method) {
+			hangUp(w)
+			return
+		}
 		if method == "chat.postEphemeral" {
 			s.reply(w, map[string]any{"ok": true, "message_ts": m.TS})
 			return
 		}
 		s.reply(w, map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS, "text": m.Text})
+	case "conversations.history", "conversations.replies":
+		// The channel's top-level messages newest first, or a thread's
+		// messages parent first, with their metadata when asked.
+		s.mu.Lock()
+		var out []map[string]any
+		for _, m := range s.messages {
+			if m.Method != "chat.postMessage" || m.Channel != f("channel") {
+				continue
+			}
+			if method == "conversations.history" && m.ThreadTS != "" || method == "conversations.replies" && m.ThreadTS != f("ts") && m.TS != f("ts") {
+				continue
+			}
+			msg := map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "thread_ts": m.ThreadTS}
+			if f("include_all_metadata") == "1" && len(m.Metadata) > 0 {
+				msg["metadata"] = m.Metadata
+			}
+			out = append(out, msg)
+		}
+		s.mu.Unlock()
+		if method == "conversations.history" {
+			slices.Reverse(out)
+		}
+		s.reply(w, map[string]any{"ok": true, "messages": out, "has_more": false})
 	case "chat.getPermalink":
 		ts := strings.ReplaceAll(f("message_ts"), ".", "")
 		s.reply(w, map[string]any{"ok": true, "channel": f("channel"), "permalink": "https://fake.slack.com/archives/" + f("channel") + "/p" + ts})

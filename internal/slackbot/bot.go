@@ -15,6 +15,8 @@ import (
 	"hash"
 	"io"
 	"log/slog"
+	"maps"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -415,7 +417,7 @@ func (b *Bot) tellUser(ctx context.Context, job *service.Job, s *share, text str
 	if job.StatusTS != "" {
 		err = b.update(ctx, s.Channel, job.StatusTS, text)
 	} else {
-		_, err = b.post(ctx, s.Channel, s.thread(), text, nil)
+		_, err = b.postMarked(ctx, jobMark(job, "status"), s.Channel, s.thread(), text, nil, slack.SlackMetadata{})
 	}
 	if err != nil {
 		b.log.Error("cannot tell the user an upload failed", "event", job.EventID, "err", err.Error())
@@ -615,6 +617,105 @@ func (b *Bot) post(ctx context.Context, channel, thread, text string, blocks []s
 }
 
 // update replaces the text of a message the bot posted.
+// mark says which job a post answers and which part of the answer it is,
+// in the post's metadata, so a post whose outcome is unknown (its answer
+// lost, or the job resumed after a crash) is looked for before it is made
+// again: Slack has no idempotency key, and the channel must end with one of
+// each.
+type mark struct {
+	job  int64
+	part string
+	// since is when the job was recorded: nothing older is looked at.
+	since time.Time
+	// lookFirst is set for a job resumed after an attempt that may have
+	// posted it already.
+	lookFirst bool
+}
+
+// jobMark is the mark of part of job's answer; nil for no job.
+func jobMark(job *service.Job, part string) *mark {
+	if job == nil || job.ID == 0 {
+		return nil
+	}
+	return &mark{job: job.ID, part: part, since: job.Created, lookFirst: job.Attempts > 1}
+}
+
+// postMarked posts a message carrying m in its metadata (meta's payload,
+// or a balancebot_post event of its own), and, before any second try and
+// before the first one of a resumed job, looks for a post already made
+// with m and adopts it. With no mark it posts as post does.
+func (b *Bot) postMarked(ctx context.Context, m *mark, channel, thread, text string, blocks []slack.Block, meta slack.SlackMetadata) (string, error) {
+	if m == nil {
+		var extra []slack.MsgOption
+		if meta.EventType != "" {
+			extra = append(extra, slack.MsgOptionMetadata(meta))
+		}
+		return b.post(ctx, channel, thread, text, blocks, extra...)
+	}
+	if meta.EventType == "" {
+		meta.EventType = "balancebot_post"
+	}
+	payload := maps.Clone(meta.EventPayload)
+	if payload == nil {
+		payload = map[string]any{}
+	}
+	payload["job"], payload["part"] = strconv.FormatInt(m.job, 10), m.part
+	meta.EventPayload = payload
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionDisableLinkUnfurl(), slack.MsgOptionMetadata(meta)}
+	if len(blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(blocks...))
+	}
+	if thread != "" {
+		opts = append(opts, slack.MsgOptionTS(thread))
+	}
+	var ts string
+	tries := 0
+	err := b.call(ctx, "chat.postMessage", func(ctx context.Context) error {
+		tries++
+		if tries > 1 || m.lookFirst {
+			if found := b.find(ctx, channel, thread, m); found != "" {
+				b.log.Info("a post already made was found and adopted", "job", m.job, "part", m.part)
+				ts = found
+				return nil
+			}
+		}
+		var err error
+		_, ts, err = b.api.PostMessageContext(ctx, channel, opts...)
+		return err
+	})
+	return ts, err
+}
+
+// find looks for a post carrying m: in the channel since the job was
+// recorded, or in thread. A lookup that fails finds nothing: posting again
+// is better than no answer.
+func (b *Bot) find(ctx context.Context, channel, thread string, m *mark) string {
+	var msgs []slack.Message
+	var err error
+	if thread == "" {
+		var resp *slack.GetConversationHistoryResponse
+		resp, err = b.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{ChannelID: channel,
+			Oldest: fmt.Sprintf("%d.000000", m.since.Add(-time.Minute).Unix()), Limit: 200, IncludeAllMetadata: true})
+		if resp != nil {
+			msgs = resp.Messages
+		}
+	} else {
+		msgs, _, _, err = b.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{ChannelID: channel,
+			Timestamp: thread, Limit: 200, IncludeAllMetadata: true})
+	}
+	if err != nil {
+		b.log.Warn("cannot look for a post already made", "job", m.job, "err", err.Error())
+		return ""
+	}
+	job := strconv.FormatInt(m.job, 10)
+	for _, msg := range msgs {
+		if p := msg.Metadata.EventPayload; p != nil && fmt.Sprint(p["job"]) == job && fmt.Sprint(p["part"]) == m.part {
+			return msg.Timestamp
+		}
+	}
+	return ""
+}
+
 func (b *Bot) update(ctx context.Context, channel, ts, text string) error {
 	return b.call(ctx, "chat.update", func(ctx context.Context) error {
 		_, _, _, err := b.api.UpdateMessageContext(ctx, channel, ts, slack.MsgOptionText(text, false), slack.MsgOptionDisableLinkUnfurl())

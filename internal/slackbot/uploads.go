@@ -63,7 +63,7 @@ func (b *Bot) handleShare(ctx context.Context, job *service.Job, s *share) error
 	if len(s.Files) == 0 {
 		// Slack sent the share without its files: one answer, and done.
 		if job.StatusTS == "" {
-			ts, err := b.post(ctx, s.Channel, s.thread(), ":grey_question: This message came without any file I can see: Slack sent it without its files. Share the export again; if this keeps happening, upload the file on its own.", nil)
+			ts, err := b.postMarked(ctx, jobMark(job, "status"), s.Channel, s.thread(), ":grey_question: This message came without any file I can see: Slack sent it without its files. Share the export again; if this keeps happening, upload the file on its own.", nil, slack.SlackMetadata{})
 			if err != nil {
 				return fmt.Errorf("answering a share without files: %w", err)
 			}
@@ -74,7 +74,7 @@ func (b *Bot) handleShare(ctx context.Context, job *service.Job, s *share) error
 	}
 	if job.StatusTS == "" {
 		b.react(ctx, s.Channel, s.TS, "eyes")
-		ts, err := b.post(ctx, s.Channel, s.thread(), fmt.Sprintf(":hourglass_flowing_sand: Reading %d %s…", len(s.Files), plural(len(s.Files), "file", "files")), nil)
+		ts, err := b.postMarked(ctx, jobMark(job, "status"), s.Channel, s.thread(), fmt.Sprintf(":hourglass_flowing_sand: Reading %d %s…", len(s.Files), plural(len(s.Files), "file", "files")), nil, slack.SlackMetadata{})
 		if err != nil {
 			return fmt.Errorf("posting the progress reply: %w", err)
 		}
@@ -127,10 +127,10 @@ func (b *Bot) handleShare(ctx context.Context, job *service.Job, s *share) error
 		logDone(outcome{})
 		return nil
 	}
-	o := b.balanceAfter(ctx, s.Channel, added, func(ts string) {
+	o := b.balanceAfter(ctx, s.Channel, added, &answer{job: job, posted: func(ts string) {
 		job.ResultTS = ts
 		b.saveJob(ctx, job)
-	})
+	}})
 	if o.err != nil {
 		return o.err
 	}
@@ -381,18 +381,18 @@ type outcome struct {
 // balanceAfter balances the dates the new uploads cover, with everything
 // the channel holds for them, posting a result for each location both
 // sides now cover and saying what is still needed for the others.
-func (b *Bot) balanceAfter(ctx context.Context, channel string, added []*service.Upload, posted func(ts string)) outcome {
+func (b *Bot) balanceAfter(ctx context.Context, channel string, added []*service.Upload, a *answer) outcome {
 	bal, err := b.cfg.Service.BalanceNew(ctx, channel, added)
 	if err != nil {
 		b.log.Error("cannot read stored uploads", "err", err.Error())
 		return outcome{lines: []string{":x: balancebot could not read what was uploaded before (a storage fault on our side). Try `/balance week` in a minute."}, reaction: "x"}
 	}
-	return b.postBalance(ctx, channel, bal, posted)
+	return b.postBalance(ctx, channel, bal, a)
 }
 
 // postBalance posts a balance and says what it led to; it is shared by
 // uploads and /balance.
-func (b *Bot) postBalance(ctx context.Context, channel string, bal *service.Balance, posted func(ts string)) outcome {
+func (b *Bot) postBalance(ctx context.Context, channel string, bal *service.Balance, a *answer) outcome {
 	res, err := bal.Result, bal.Err
 	if err != nil {
 		return outcome{lines: []string{":x: " + esc(rules.SafeMessage(err)+fixText(rules.ErrorFix(err)))}, reaction: "x"}
@@ -401,7 +401,7 @@ func (b *Bot) postBalance(ctx context.Context, channel string, bal *service.Bala
 	o.waiting = len(res.Waiting)
 	o.locations = len(res.Locations)
 	if len(res.Locations) > 0 {
-		link, err := b.postResult(ctx, channel, res, posted)
+		link, err := b.postResult(ctx, channel, res, a)
 		if err != nil {
 			b.log.Error("cannot post the balance", "err", err.Error())
 			if ctx.Err() != nil || isNetErr(err) || isServerErr(err) {
@@ -478,28 +478,44 @@ func otherNames(w rules.Waiting) string {
 		esc(here), side, side, strings.Join(names, ", "), other, esc(here), esc(from), esc(to))
 }
 
+// answer is the job a balance is posted for, if any: its posts carry the
+// job's mark (see mark), and posted records the summary's ts as soon as
+// it is posted.
+type answer struct {
+	job    *service.Job
+	posted func(ts string)
+}
+
+// mark is the mark of part of the answer; nil without a job.
+func (a *answer) mark(part string) *mark {
+	if a == nil {
+		return nil
+	}
+	return jobMark(a.job, part)
+}
+
 // postResult posts the summary in the channel, the details in its thread
 // and the mismatch CSV there too, and returns a link to the summary.
-func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result, posted func(ts string)) (string, error) {
+func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result, a *answer) (string, error) {
 	sum := b.cfg.Render.Summary(res, b.cfg.FullNames)
-	ts, err := b.post(ctx, channel, "", sum.Text, sum.Blocks.BlockSet, slack.MsgOptionMetadata(sum.Metadata))
+	ts, err := b.postMarked(ctx, a.mark("summary"), channel, "", sum.Text, sum.Blocks.BlockSet, sum.Metadata)
 	if err != nil {
 		return "", err
 	}
-	if posted != nil {
-		posted(ts)
+	if a != nil && a.posted != nil {
+		a.posted(ts)
 	}
 	mismatches := 0
 	for i := range res.Locations {
 		mismatches += len(res.Locations[i].Mismatches)
 	}
 	if mismatches == 0 {
-		if _, err := b.post(ctx, channel, ts, "Every visit matched: nothing to list.", nil); err != nil {
+		if _, err := b.postMarked(ctx, a.mark("details"), channel, ts, "Every visit matched: nothing to list.", nil, slack.SlackMetadata{}); err != nil {
 			b.log.Warn("cannot post thread details", "err", err.Error())
 		}
 	} else {
-		for _, d := range b.cfg.Render.Details(res, b.cfg.FullNames) {
-			if _, err := b.post(ctx, channel, ts, d.Text, d.Blocks.BlockSet); err != nil {
+		for i, d := range b.cfg.Render.Details(res, b.cfg.FullNames) {
+			if _, err := b.postMarked(ctx, a.mark(fmt.Sprintf("details-%d", i+1)), channel, ts, d.Text, d.Blocks.BlockSet, slack.SlackMetadata{}); err != nil {
 				b.log.Warn("cannot post thread details", "err", err.Error())
 				break
 			}
