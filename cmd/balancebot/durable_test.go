@@ -46,22 +46,39 @@ func TestStopMidUploadResumesOnStart(t *testing.T) {
 }
 
 // TestCrashAfterPostingDoesNotPostTwice fails the last step (updating the
-// progress reply) after the balance is posted; the job stays pending, and
-// the resumed job must not post the balance again.
+// progress reply) after the balance, its details and its CSV are posted;
+// the job stays pending, and the resumed job finds its posts (their marks,
+// the CSV by name) and posts none of them again.
 func TestCrashAfterPostingDoesNotPostTwice(t *testing.T) {
 	e := start(t)
 	e.slack.FailNext("chat.update", 100, 503, 0)
-	_, ts := e.share("", examples(t, "soap2-week")...)
-	e.waitFor("the balance", func() bool { return len(e.summaries()) == 1 })
+	_, ts := e.share("", examples(t, "soap1-week")...)
+	e.waitFor("the balance", func() bool { return len(e.summaries()) == 1 && len(e.slack.Uploads()) == 1 })
 	e.waitFor("the failed answer", func() bool { return strings.Contains(e.logs.String(), "upload not finished; it will be resumed") })
 	e.stop()
 	e.slack.FailNext("chat.update", 0, 0, 0)
+	threadPosts := func() int {
+		n := 0
+		for _, m := range e.slack.Messages() {
+			if m.Method == "chat.postMessage" && m.ThreadTS != "" && m.ThreadTS != ts {
+				n++
+			}
+		}
+		return n
+	}
+	details := threadPosts()
 
 	e.boot()
-	e.waitFor("the answer", func() bool { return strings.Contains(e.status(ts), "The balance for these files is posted") })
+	e.waitFor("the answer", func() bool { return strings.Contains(e.status(ts), "see the balance") })
 	e.settle()
 	if n := len(e.summaries()); n != 1 {
 		t.Errorf("%d summaries; a resumed upload must not post its balance twice", n)
+	}
+	if n := len(e.slack.Uploads()); n != 1 {
+		t.Errorf("%d CSVs", n)
+	}
+	if n := threadPosts(); n != details {
+		t.Errorf("%d details messages after the restart, %d before", n, details)
 	}
 }
 

@@ -721,6 +721,15 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 			}
 			out = append(out, msg)
 		}
+		if method == "conversations.replies" {
+			// A file shared in the thread shows there as a message.
+			for _, u := range s.uploads {
+				if u.Channel == f("channel") && u.ThreadTS == f("ts") {
+					out = append(out, map[string]any{"type": "message", "ts": s.nextTS(), "thread_ts": u.ThreadTS,
+						"files": []map[string]any{{"id": u.ID, "name": u.Filename, "title": u.Title}}})
+				}
+			}
+		}
 		s.mu.Unlock()
 		if method == "conversations.history" {
 			slices.Reverse(out)
@@ -779,7 +788,11 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 			s.echoing++
 		}
 		s.mu.Unlock()
-		s.reply(w, map[string]any{"ok": true, "files": done})
+		if s.loseNow(method) {
+			hangUp(w)
+		} else {
+			s.reply(w, map[string]any{"ok": true, "files": done})
+		}
 		if echoing {
 			go func() {
 				s.SendEvent(MessageEvent{Type: "message", Subtype: "file_share", Channel: f("channel_id"), User: s.opts.BotUserID,

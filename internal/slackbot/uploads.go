@@ -119,14 +119,9 @@ func (b *Bot) handleShare(ctx context.Context, job *service.Job, s *share) error
 	if err := say(); err != nil {
 		b.log.Warn("cannot update the progress reply", "event", s.EventID, "err", err.Error())
 	}
-	if job.ResultTS != "" {
-		// A crash came after the balance was posted: do not post it twice.
-		if err := say(":bar_chart: The balance for these files is posted in the channel."); err != nil {
-			return fmt.Errorf("answering: %w", err)
-		}
-		logDone(outcome{})
-		return nil
-	}
+	// A job resumed after a crash posts its answer again: each post is
+	// looked for first (its mark), so what was posted is adopted and only
+	// what is missing (the details, the CSV) is posted.
 	o := b.balanceAfter(ctx, s.Channel, added, &answer{job: job, posted: func(ts string) {
 		job.ResultTS = ts
 		b.saveJob(ctx, job)
@@ -520,7 +515,7 @@ func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result,
 				break
 			}
 		}
-		if err := b.uploadCSV(ctx, channel, ts, res); err != nil {
+		if err := b.uploadCSV(ctx, channel, ts, res, a.mark("csv")); err != nil {
 			b.log.Warn("cannot upload the mismatch CSV", "err", err.Error())
 			b.post(ctx, channel, ts, "The mismatch CSV could not be uploaded; run `/balance week` to try again.", nil)
 		}
@@ -545,7 +540,7 @@ func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result,
 	return link, nil
 }
 
-func (b *Bot) uploadCSV(ctx context.Context, channel, thread string, res *rules.Result) error {
+func (b *Bot) uploadCSV(ctx context.Context, channel, thread string, res *rules.Result, m *mark) error {
 	var buf bytes.Buffer
 	if err := b.cfg.Render.CSV(&buf, res, b.cfg.FullNames); err != nil {
 		return err
@@ -556,11 +551,36 @@ func (b *Bot) uploadCSV(ctx context.Context, channel, thread string, res *rules.
 	}
 	name += "-" + res.From.String() + "-to-" + res.To.String() + ".csv"
 	title := fmt.Sprintf("Visits on one side only, %s", res.Period().Short())
+	tries := 0
 	return b.call(ctx, "files.upload", func(ctx context.Context) error {
+		tries++
+		// A file has no metadata: after a lost answer, or in a resumed
+		// job, the thread is looked at for the file by its name.
+		if m != nil && (tries > 1 || m.lookFirst) && b.threadHasFile(ctx, channel, thread, name) {
+			b.log.Info("a file already shared was found", "job", m.job)
+			return nil
+		}
 		_, err := b.api.UploadFileContext(ctx, slack.UploadFileParameters{
 			Reader: bytes.NewReader(buf.Bytes()), FileSize: buf.Len(), Filename: name, Title: title,
 			Channel: channel, ThreadTimestamp: thread,
 		})
 		return err
 	})
+}
+
+// threadHasFile reports whether a file called name is shared in thread.
+func (b *Bot) threadHasFile(ctx context.Context, channel, thread, name string) bool {
+	msgs, _, _, err := b.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{ChannelID: channel, Timestamp: thread, Limit: 200})
+	if err != nil {
+		b.log.Warn("cannot look for a file already shared", "err", err.Error())
+		return false
+	}
+	for _, msg := range msgs {
+		for _, f := range msg.Files {
+			if f.Name == name {
+				return true
+			}
+		}
+	}
+	return false
 }
