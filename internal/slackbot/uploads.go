@@ -517,7 +517,7 @@ func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result,
 		}
 		if err := b.uploadCSV(ctx, channel, ts, res, a.mark("csv")); err != nil {
 			b.log.Warn("cannot upload the mismatch CSV", "err", err.Error())
-			b.post(ctx, channel, ts, "The mismatch CSV could not be uploaded; run `/balance week` to try again.", nil)
+			b.postMarked(ctx, a.mark("csv-failed"), channel, ts, "The mismatch CSV could not be uploaded; run `/balance week` to try again.", nil, slack.SlackMetadata{})
 		}
 	}
 	link := ""
