@@ -81,6 +81,21 @@ type ReminderStore interface {
 	SetReminder(ctx context.Context, name, channel string, slot time.Time) error
 }
 
+// ItemStore keeps each channel's open-items ledger (rules.Item;
+// docs/workflow.md). Implementations must be safe for concurrent use.
+type ItemStore interface {
+	// Items returns the channel's items at the locations given (by
+	// rules.LocationKey; all when none are), open or closed, oldest first.
+	Items(ctx context.Context, channel string, locations ...string) ([]*rules.Item, error)
+	// SaveItems writes items at once, giving new ones (ID 0) their IDs.
+	SaveItems(ctx context.Context, channel string, items []*rules.Item) error
+	// UpdateItem reads the item, lets change change it, and writes it
+	// back, all in one transaction, so two people's acts do not lose one
+	// another. An error from change is returned and nothing is written;
+	// so is a rules.ENotFound error when the channel has no such item.
+	UpdateItem(ctx context.Context, channel string, id int64, change func(*rules.Item) error) (*rules.Item, error)
+}
+
 // Job is a message that shared files, recorded before it is handled so
 // that a crash or restart resumes it: the user gets one answer, never zero
 // and never two.

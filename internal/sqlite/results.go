@@ -81,7 +81,8 @@ func (db *DB) SetReminder(ctx context.Context, name, channel string, slot time.T
 }
 
 // Purge deletes uploads (the patient data kept) and finished jobs stored
-// before cutoff, and returns how many uploads went.
+// before cutoff, rewrites without patient data the open items closed
+// before it (their audit trail stays), and returns how many uploads went.
 func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int64, error) {
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -100,6 +101,10 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	items, err := purgeItems(ctx, tx, cutoff, db.Now())
+	if err != nil {
+		return 0, err
+	}
 	if err := tx.Commit(); err != nil {
 		return 0, err
 	}
@@ -107,7 +112,7 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int64, error) {
 	// free pages of the file.
 	// VACUUM rewrites the file without the freed pages; in WAL mode the
 	// rewrite lands in the WAL, so a truncating checkpoint follows.
-	if n > 0 {
+	if n > 0 || items > 0 {
 		if _, err := db.db.ExecContext(ctx, `VACUUM`); err != nil {
 			return n, err
 		}

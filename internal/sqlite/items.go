@@ -1,0 +1,200 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/balancebot/balancebot/internal/rules"
+	"github.com/balancebot/balancebot/internal/service"
+)
+
+var _ service.ItemStore = (*DB)(nil)
+
+// Items returns the channel's items at locations (all when none), oldest
+// first.
+func (db *DB) Items(ctx context.Context, channel string, locations ...string) ([]*rules.Item, error) {
+	q := `SELECT body FROM items WHERE channel = ?`
+	args := []any{channel}
+	if len(locations) > 0 {
+		q += ` AND location_key IN (?` + strings.Repeat(", ?", len(locations)-1) + `)`
+		for _, l := range locations {
+			args = append(args, rules.LocationKey(l))
+		}
+	}
+	rows, err := db.db.QueryContext(ctx, q+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*rules.Item
+	for rows.Next() {
+		var body []byte
+		if err := rows.Scan(&body); err != nil {
+			return nil, err
+		}
+		it, err := decodeItem(body)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rules.SortOldest(out)
+	return out, nil
+}
+
+// SaveItems writes items in one transaction, giving new ones their IDs.
+func (db *DB) SaveItems(ctx context.Context, channel string, items []*rules.Item) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	ids := make([]int64, len(items))
+	for i, it := range items {
+		if ids[i], err = saveItem(ctx, tx, channel, it); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	// IDs are set once the transaction holds, so a failed save leaves
+	// new items new.
+	for i, it := range items {
+		it.ID = ids[i]
+	}
+	return nil
+}
+
+func saveItem(ctx context.Context, tx *sql.Tx, channel string, it *rules.Item) (int64, error) {
+	id := it.ID
+	body, err := json.Marshal(it)
+	if err != nil {
+		return 0, err
+	}
+	var closed any
+	if !it.Closed.IsZero() {
+		closed = it.Closed.Unix()
+	}
+	if id == 0 {
+		res, err := tx.ExecContext(ctx, `INSERT INTO items (channel, location_key, state, first_seen, closed_at, body)
+			VALUES (?, ?, ?, ?, ?, ?)`, channel, it.Key.Location, string(it.State), int64(it.FirstSeen), closed, body)
+		if err != nil {
+			return 0, err
+		}
+		if id, err = res.LastInsertId(); err != nil {
+			return 0, err
+		}
+		// The body carries the id too.
+		it2 := *it
+		it2.ID = id
+		if body, err = json.Marshal(&it2); err != nil {
+			return 0, err
+		}
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE items SET location_key = ?, state = ?, first_seen = ?, closed_at = ?, body = ?
+		WHERE id = ? AND channel = ?`, it.Key.Location, string(it.State), int64(it.FirstSeen), closed, body, id, channel)
+	if err != nil {
+		return 0, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return 0, cmpErr(err, fmt.Errorf("item %d is not in this channel's ledger", id))
+	}
+	return id, nil
+}
+
+func cmpErr(err, otherwise error) error {
+	if err != nil {
+		return err
+	}
+	return otherwise
+}
+
+// UpdateItem reads item id, lets change change it and writes it back, in
+// one transaction.
+func (db *DB) UpdateItem(ctx context.Context, channel string, id int64, change func(*rules.Item) error) (*rules.Item, error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var body []byte
+	err = tx.QueryRowContext(ctx, `SELECT body FROM items WHERE id = ? AND channel = ?`, id, channel).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, &rules.Error{Code: rules.ENotFound, Message: "that item is no longer in the ledger: it may have been purged after the retention period"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	it, err := decodeItem(body)
+	if err != nil {
+		return nil, err
+	}
+	if err := change(it); err != nil {
+		return nil, err
+	}
+	if _, err := saveItem(ctx, tx, channel, it); err != nil {
+		return nil, err
+	}
+	return it, tx.Commit()
+}
+
+func decodeItem(body []byte) (*rules.Item, error) {
+	var it rules.Item
+	if err := json.Unmarshal(body, &it); err != nil {
+		return nil, fmt.Errorf("an item in the store cannot be read: %w", err)
+	}
+	return &it, nil
+}
+
+// purgeItems rewrites, without patient data, the items closed before
+// cutoff (rules.Item.Purge), and returns how many it rewrote.
+func purgeItems(ctx context.Context, tx *sql.Tx, cutoff, now time.Time) (int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT channel, body FROM items WHERE purged = 0 AND closed_at < ?`, cutoff.Unix())
+	if err != nil {
+		return 0, err
+	}
+	type row struct {
+		channel string
+		it      *rules.Item
+	}
+	var due []row
+	for rows.Next() {
+		var r row
+		var body []byte
+		if err := rows.Scan(&r.channel, &body); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if r.it, err = decodeItem(body); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		due = append(due, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, r := range due {
+		if !r.it.Purgeable(cutoff) {
+			continue
+		}
+		r.it.Purge(now)
+		if _, err := saveItem(ctx, tx, r.channel, r.it); err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE items SET purged = 1 WHERE id = ?`, r.it.ID); err != nil {
+			return 0, err
+		}
+	}
+	return int64(len(due)), nil
+}
