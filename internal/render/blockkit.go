@@ -59,9 +59,11 @@ func clip(s string, n int) string {
 type BlockKit struct{}
 
 // Summary renders the channel message for res: blocks, a plain-text
-// fallback, and metadata without patient data. full says whether patients
-// show by name in the thread and the CSV, which the summary tells truly.
-func (BlockKit) Summary(res *rules.Result, full bool) slack.Msg {
+// fallback, and metadata without patient data. ledger is what the balance
+// did to the open items, per location (nil where no ledger is kept). full
+// says whether patients show by name in the thread and the CSV, which the
+// summary tells truly.
+func (BlockKit) Summary(res *rules.Result, ledger []rules.LocationItems, full bool) slack.Msg {
 	period := res.Period().Short()
 	var where string
 	if len(res.Locations) == 1 {
@@ -79,6 +81,9 @@ func (BlockKit) Summary(res *rules.Result, full bool) slack.Msg {
 		}
 	} else {
 		blocks = append(blocks, manyLocationsBlocks(res)...)
+	}
+	if line := itemsLine(ledger); line != "" {
+		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(line), nil, nil))
 	}
 	if next := nextSteps(res); next != "" {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn("*What to do next*\n"+next), nil, nil))
@@ -111,7 +116,44 @@ func (BlockKit) Summary(res *rules.Result, full bool) slack.Msg {
 	if len(blocks) > maxBlocks {
 		blocks = append(blocks[:maxBlocks-1], blocks[len(blocks)-1])
 	}
-	return slack.Msg{Blocks: slack.Blocks{BlockSet: blocks}, Text: summaryText(res, verdict, period), Metadata: resultMetadata(res)}
+	return slack.Msg{Blocks: slack.Blocks{BlockSet: blocks}, Text: summaryText(res, verdict, period), Metadata: resultMetadata(res, ledger)}
+}
+
+// itemsLine says what the balance did to the open items: how many are
+// open, how many of those were carried over from earlier balances, and
+// what it resolved, reopened and found dismissed. "" without a ledger, or
+// when there is nothing to say.
+func itemsLine(ledger []rules.LocationItems) string {
+	var t rules.LocationItems
+	for _, l := range ledger {
+		t.Open += l.Open
+		t.New += l.New
+		t.Reopened += l.Reopened
+		t.Resolved += l.Resolved
+		t.Confirmed += l.Confirmed
+		t.Dismissed += l.Dismissed
+	}
+	if t == (rules.LocationItems{}) {
+		return ""
+	}
+	parts := []string{fmt.Sprintf("*Open items:* %d open", t.Open)}
+	if carried := t.Open - t.New; t.Open > 0 {
+		parts[0] += fmt.Sprintf(" (%d carried over, %d new)", carried, t.New)
+	}
+	if t.Reopened > 0 {
+		parts = append(parts, fmt.Sprintf("%d reopened: marked fixed or resolved, and still here", t.Reopened))
+	}
+	if t.Resolved > 0 {
+		r := fmt.Sprintf("%d resolved by this balance", t.Resolved)
+		if t.Confirmed > 0 {
+			r += fmt.Sprintf(" (%d confirmed fixed)", t.Confirmed)
+		}
+		parts = append(parts, r)
+	}
+	if t.Dismissed > 0 {
+		parts = append(parts, fmt.Sprintf("%d dismissed with a note", t.Dismissed))
+	}
+	return strings.Join(parts, " · ")
 }
 
 func summaryText(res *rules.Result, verdict, period string) string {
@@ -266,7 +308,11 @@ func nextSteps(res *rules.Result) string {
 // resultMetadata is the summary's message metadata: counts only, never
 // patients. Slack takes scalars or flat objects in event_payload, so each
 // location is a flat object and its reasons one "reason=count,..." string.
-func resultMetadata(res *rules.Result) slack.SlackMetadata {
+func resultMetadata(res *rules.Result, ledger []rules.LocationItems) slack.SlackMetadata {
+	tally := map[string]rules.LocationItems{}
+	for _, l := range ledger {
+		tally[l.Location] = l
+	}
 	locs := make([]*rules.Location, len(res.Locations))
 	for i := range res.Locations {
 		locs[i] = &res.Locations[i]
@@ -278,14 +324,20 @@ func resultMetadata(res *rules.Result) slack.SlackMetadata {
 		if i == maxMetadataLocs {
 			break
 		}
-		items = append(items, map[string]any{
+		item := map[string]any{
 			"location":       l.Location,
 			"emr_visits":     l.EMRVisits,
 			"billing_visits": l.BillingVisits,
 			"matched_visits": l.MatchedVisits,
 			"balanced":       l.Balanced,
 			"reasons":        reasonCounts(l.Reasons),
-		})
+		}
+		if t, ok := tally[l.Location]; ok {
+			item["open_items"] = t.Open
+			item["resolved_items"] = t.Resolved
+			item["dismissed_items"] = t.Dismissed
+		}
+		items = append(items, item)
 	}
 	return slack.SlackMetadata{EventType: "balance_result", EventPayload: map[string]any{
 		"from":            res.From.String(),

@@ -83,7 +83,7 @@ func TestBlocksStayWithinLimits(t *testing.T) {
 	for _, tc := range []struct{ locations, each int }{{1, 0}, {1, 3}, {1, 2500}, {6, 40}, {300, 12}} {
 		res := bigResult(tc.locations, tc.each)
 		name := fmt.Sprintf("%d locations × %d", tc.locations, tc.each)
-		sum := BlockKit{}.Summary(res, false)
+		sum := BlockKit{}.Summary(res, nil, false)
 		checkLimits(t, name+" summary", sum.Blocks.BlockSet)
 		if sum.Text == "" || utf8.RuneCountInString(sum.Text) > 3000 {
 			t.Errorf("%s: fallback text of %d characters", name, len(sum.Text))
@@ -116,7 +116,7 @@ func TestBlocksStayWithinLimits(t *testing.T) {
 
 func TestSummaryEscapesMrkdwn(t *testing.T) {
 	res := bigResult(2, 1)
-	b, _ := json.Marshal(BlockKit{}.Summary(res, false).Blocks.BlockSet)
+	b, _ := json.Marshal(BlockKit{}.Summary(res, nil, false).Blocks.BlockSet)
 	if strings.Contains(string(b), "<North>") || !strings.Contains(string(b), `\u0026amp; Annex \u0026lt;North\u0026gt;`) {
 		t.Errorf("location names must be escaped in mrkdwn: %s", b)
 	}
@@ -130,12 +130,12 @@ func TestSingleLocationTitle(t *testing.T) {
 			action++
 		}
 	}
-	b, _ := json.Marshal(BlockKit{}.Summary(res, false).Blocks.BlockSet)
+	b, _ := json.Marshal(BlockKit{}.Summary(res, nil, false).Blocks.BlockSet)
 	if !strings.Contains(string(b), fmt.Sprintf(`"*Not balanced*: %d visits need action"`, action)) {
 		t.Errorf("summary: %s", b)
 	}
 	res.Locations[0].Mismatches, res.Locations[0].Reasons, res.Locations[0].Balanced, res.Balanced = nil, map[rules.Reason]int{}, true, true
-	b, _ = json.Marshal(BlockKit{}.Summary(res, false).Blocks.BlockSet)
+	b, _ = json.Marshal(BlockKit{}.Summary(res, nil, false).Blocks.BlockSet)
 	if !strings.Contains(string(b), `"text":"Balanced"`) {
 		t.Errorf("summary: %s", b)
 	}

@@ -78,7 +78,7 @@ type Config struct {
 // details for its thread, and the mismatch CSV. full shows patient names
 // instead of initials and the last digits of an id.
 type Renderer interface {
-	Summary(res *rules.Result, full bool) slack.Msg
+	Summary(res *rules.Result, ledger []rules.LocationItems, full bool) slack.Msg
 	Details(res *rules.Result, full bool) []slack.Msg
 	CSV(w io.Writer, res *rules.Result, full bool) error
 }
@@ -91,11 +91,12 @@ var (
 	Commands = []string{"/balance"}
 )
 
-// Store is what the bot keeps of its own: the jobs it has acknowledged and
-// the balances it posted. Uploads are the service's.
+// Store is what the bot keeps of its own: the jobs it has acknowledged,
+// the balances it posted and the open items. Uploads are the service's.
 type Store interface {
 	service.ResultStore
 	service.JobStore
+	service.ItemStore
 }
 
 // Bot is the Slack bot.

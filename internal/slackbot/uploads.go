@@ -489,10 +489,40 @@ func (a *answer) mark(part string) *mark {
 	return jobMark(a.job, part)
 }
 
+// reevaluate applies the balance to the channel's open items and keeps
+// them (workflow.md), and returns what it did per location. It is safe to
+// run twice for one balance, as a resumed job does: the second run changes
+// nothing. On a store failure the balance is still posted, without the
+// open items, and the failure logged: the next balance re-evaluates them.
+func (b *Bot) reevaluate(ctx context.Context, channel string, res *rules.Result) []rules.LocationItems {
+	ctx = context.WithoutCancel(ctx)
+	locs := make([]string, len(res.Locations))
+	for i := range res.Locations {
+		locs[i] = res.Locations[i].Location
+	}
+	if len(locs) == 0 {
+		return nil
+	}
+	items, err := b.cfg.Store.Items(ctx, channel, locs...)
+	if err != nil {
+		b.log.Warn("cannot read the open items", "err", err.Error())
+		return nil
+	}
+	now := b.cfg.Clock.Now()
+	re := rules.Reevaluate(items, rules.Balance{By: "balance " + res.Period().String(), At: now,
+		Day: rules.DateOfTime(now.In(b.cfg.TZ)), Result: res})
+	if err := b.cfg.Store.SaveItems(ctx, channel, re.Changed); err != nil {
+		b.log.Warn("cannot keep the open items", "err", err.Error())
+		return nil
+	}
+	return re.Locations
+}
+
 // postResult posts the summary in the channel, the details in its thread
 // and the mismatch CSV there too, and returns a link to the summary.
 func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result, a *answer) (string, error) {
-	sum := b.cfg.Render.Summary(res, b.cfg.FullNames)
+	ledger := b.reevaluate(ctx, channel, res)
+	sum := b.cfg.Render.Summary(res, ledger, b.cfg.FullNames)
 	ts, err := b.postMarked(ctx, a.mark("summary"), channel, "", sum.Text, sum.Blocks.BlockSet, sum.Metadata)
 	if err != nil {
 		return "", err
