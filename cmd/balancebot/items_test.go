@@ -35,6 +35,15 @@ func itemCounts(t *testing.T, meta json.RawMessage) (open, resolved, dismissed f
 	return
 }
 
+// slashAnswer runs a command whose answer comes by response_url, and
+// returns that answer's number for response.
+func (e *env) slashAnswer(text string) int {
+	e.t.Helper()
+	n := len(e.slack.Responses())
+	e.slash(text)
+	return n + 1
+}
+
 // The ledger across weeks, through the bot: an unbalanced week leaves
 // items open; after a restart they are still there; one is marked fixed
 // (in the store, as the item_fixed button will); a corrected export
@@ -75,10 +84,31 @@ func TestOpenItemsCarryForward(t *testing.T) {
 		t.Fatal("no item for the EMR visit whose date of service differs")
 	}
 	if _, err := e.main.DB.UpdateItem(ctx, channel, moved.ID, func(it *rules.Item) error {
-		_, err := it.Apply(rules.Action{Kind: rules.ActFixed, By: user, At: time.Now()})
+		if _, err := it.Apply(rules.Action{Kind: rules.ActFixed, By: user, At: time.Now()}); err != nil {
+			return err
+		}
+		_, err := it.Apply(rules.Action{Kind: rules.ActAssign, By: user, At: time.Now(), Assignee: "UFRONTDESK"})
 		return err
 	}); err != nil {
 		t.Fatal(err)
+	}
+
+	// /balance open lists them, oldest first, masked, privately.
+	if a := ackText(e.slash("open")); !strings.Contains(a, "Looking up the open items") {
+		t.Errorf("ack: %q", a)
+	}
+	list := e.response(1)
+	for _, want := range []string{"*Open items: 5*", "*Downtown* · 5 open · oldest new today",
+		"new today · EMR only · Wed 11/18 · A.K. · Date of service differs · _marked fixed by <@" + user + ">: the next balance confirms it_ · assigned to <@UFRONTDESK>",
+		"billing only · Tue 11/17 · W.C. (acct …830) · Unexplained"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("/balance open lacks %q:\n%s", want, list)
+		}
+	}
+	for _, name := range patientNames {
+		if strings.Contains(list, name) {
+			t.Errorf("/balance open names %q", name)
+		}
 	}
 
 	// The EMR's date of service corrected to billing's: a newer export.
@@ -102,6 +132,13 @@ func TestOpenItemsCarryForward(t *testing.T) {
 	}
 	if !strings.Contains(string(second.Blocks), "*Open items:* 3 open (3 carried over, 0 new) · 2 resolved by this balance (1 confirmed fixed)") {
 		t.Errorf("the summary does not say what it resolved:\n%s", second.Blocks)
+	}
+	e.settle()
+	if list := e.response(e.slashAnswer("open downtown")); !strings.Contains(list, "*Open items: 3*") || strings.Contains(list, "Date of service differs") {
+		t.Errorf("/balance open downtown after the correction:\n%s", list)
+	}
+	if list := e.response(e.slashAnswer(`open "Uptown"`)); !strings.Contains(list, "Nothing is open at *Uptown*") {
+		t.Errorf("/balance open Uptown:\n%s", list)
 	}
 	e.settle()
 

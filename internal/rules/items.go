@@ -79,9 +79,11 @@ func (k ItemKey) anonymous() bool { return k.NameKey == "" && k.PatientID == "" 
 // Item is one difference worked until it is closed.
 type Item struct {
 	// ID is the store's; 0 until stored.
-	ID    int64     `json:"id"`
-	Key   ItemKey   `json:"key"`
-	State ItemState `json:"state"`
+	ID  int64   `json:"id"`
+	Key ItemKey `json:"key"`
+	// Location is the location's name as the latest balance wrote it.
+	Location string    `json:"location"`
+	State    ItemState `json:"state"`
 	// Reason is the latest balance's reason; it may change from one
 	// balance to the next.
 	Reason Reason `json:"reason"`
@@ -262,7 +264,7 @@ func Reevaluate(items []*Item, b Balance) Reevaluation {
 			}
 			seen[it] = true
 			action++
-			it.Reason, it.Mismatch = m.Reason, *m
+			it.Reason, it.Mismatch, it.Location = m.Reason, *m, loc.Location
 			if it.LastSeen < b.Day {
 				it.LastSeen = b.Day
 			}

@@ -79,6 +79,9 @@ type Config struct {
 // instead of initials and the last digits of an id.
 type Renderer interface {
 	Summary(res *rules.Result, ledger []rules.LocationItems, full bool) slack.Msg
+	// OpenItems lists the open items of items (at location where, or all
+	// when ""), for /balance open.
+	OpenItems(items []*rules.Item, where string, today rules.Date, full bool) string
 	Details(res *rules.Result, full bool) []slack.Msg
 	CSV(w io.Writer, res *rules.Result, full bool) error
 }

@@ -19,13 +19,14 @@ func weekOf(d rules.Date) rules.Period {
 
 // request is what a /balance command asks for.
 type request struct {
-	verb   string // "week", "day", "status", "location", "help"
+	verb   string // "week", "day", "status", "location", "open", "help"
 	period rules.Period
 	// toDate marks a period that runs to today, whose later days are
 	// simply not over yet.
 	toDate bool
 	// loc is what a location request asks: to list the map (no name), to
-	// map name to location, or to remove name.
+	// map name to location, or to remove name; for open, name is the
+	// location asked for ("" for all).
 	loc struct {
 		name, location string
 		remove         bool
@@ -68,6 +69,10 @@ func unquote(s string) string {
 func parseRequest(text string, today rules.Date) (request, error) {
 	if verb, rest, _ := strings.Cut(strings.TrimSpace(text), " "); strings.EqualFold(verb, "location") || strings.EqualFold(verb, "locations") {
 		return parseLocation(rest)
+	} else if strings.EqualFold(verb, "open") {
+		r := request{verb: "open"}
+		r.loc.name = unquote(strings.TrimSpace(rest))
+		return r, nil
 	}
 	f := strings.Fields(strings.ToLower(text))
 	if len(f) == 0 {

@@ -100,3 +100,18 @@ func TestParseLocationRequest(t *testing.T) {
 		}
 	}
 }
+
+func TestParseOpenRequest(t *testing.T) {
+	for text, want := range map[string]string{
+		"open":                   "",
+		"OPEN ":                  "",
+		"open Downtown":          "Downtown",
+		`open "Uptown Rehab PT"`: "Uptown Rehab PT",
+		"open  “Main St”":        "Main St",
+	} {
+		r, err := parseRequest(text, d(11, 25))
+		if err != nil || r.verb != "open" || r.loc.name != want {
+			t.Errorf("%q: %s %q, %v; want open %q", text, r.verb, r.loc.name, err, want)
+		}
+	}
+}

@@ -20,6 +20,7 @@ const usage = "*Balance the EMR against billing*\n" +
 	"• `/balance week 2026-11-16`: the week containing that date\n" +
 	"• `/balance day [DATE]`: one day (yesterday when no date is given)\n" +
 	"• `/balance status`: what is uploaded here, and what is missing\n" +
+	"• `/balance open [LOCATION]`: the differences still open, oldest first\n" +
 	"• `/balance location \"DOWNTOWN PT\" = Downtown`: a location billing or the EMR names differently; `/balance location` lists the map, `/balance location remove \"DOWNTOWN PT\"` takes a name out\n" +
 	"• `/balance help`: this help\n" +
 	"Exports: the EMR Billing Report (SOAP 1.0) or Documented Visits (SOAP 2.0), and the Charge Audit Summary; " +
@@ -50,6 +51,10 @@ func (b *Bot) onSlash(ctx context.Context, req *socketmode.Request, cmd slack.Sl
 		ack(usage)
 	case "location":
 		ack(b.locationRequest(ctx, cmd, r))
+	case "open":
+		start := b.reserve()
+		ack(":mag: Looking up the open items…")
+		start(func(ctx context.Context) { b.respond(ctx, cmd, b.openItems(ctx, cmd.ChannelID, r.loc.name)) })
 	case "status":
 		// The work is counted before the ack and started after it: once
 		// Slack has the ack, the bot is busy until it has answered (Idle).
@@ -61,6 +66,20 @@ func (b *Bot) onSlash(ctx context.Context, req *socketmode.Request, cmd slack.Sl
 		ack(fmt.Sprintf(":hourglass_flowing_sand: Balancing %s…", r.period.Short()))
 		start(func(ctx context.Context) { b.balanceRequest(ctx, cmd, r) })
 	}
+}
+
+// openItems answers /balance open: the channel's open items, oldest first.
+func (b *Bot) openItems(ctx context.Context, channel, where string) string {
+	var locs []string
+	if where != "" {
+		locs = []string{where}
+	}
+	items, err := b.cfg.Store.Items(ctx, channel, locs...)
+	if err != nil {
+		b.log.Error("cannot read the open items", "err", err.Error())
+		return ":x: I could not read the open items (a storage fault on our side). Try again in a minute."
+	}
+	return b.cfg.Render.OpenItems(items, where, b.today(), b.cfg.FullNames)
 }
 
 // respond answers the user who ran the command, privately.
