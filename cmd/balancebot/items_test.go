@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/balancebot/balancebot/internal/fakeslack"
 	"github.com/balancebot/balancebot/internal/rules"
 )
 
@@ -167,5 +169,157 @@ func TestOpenItemsCarryForward(t *testing.T) {
 		if strings.Contains(e.logs.String(), name) {
 			t.Errorf("the logs name %q", name)
 		}
+	}
+}
+
+// blocksJSON is a message's blocks as JSON, with <, > and & as written
+// (Go's encoder escapes them).
+func blocksJSON(m fakeslack.Message) string {
+	return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(m.Blocks))
+}
+
+// itemMessage finds the latest version of the thread message that carries
+// the buttons of an item whose line contains line, and the item's id.
+func (e *env) itemMessage(line string) (fakeslack.Message, string) {
+	e.t.Helper()
+	var found fakeslack.Message
+	var id string
+	for _, m := range e.slack.Messages() {
+		var blocks []struct {
+			BlockID string `json:"block_id"`
+			Text    struct {
+				Text string `json:"text"`
+			} `json:"text"`
+		}
+		json.Unmarshal(m.Blocks, &blocks)
+		for _, b := range blocks {
+			if strings.HasPrefix(b.BlockID, "item:") && strings.Contains(b.Text.Text, line) {
+				found, id = m, strings.TrimPrefix(b.BlockID, "item:")
+			}
+		}
+	}
+	if id == "" {
+		e.t.Fatalf("no item shows %q:\n%s", line, e.dump())
+	}
+	return found, id
+}
+
+// click sends a block action on an item's message, as Slack does when a
+// user clicks one of its buttons or picks a user in its select.
+func (e *env) click(m fakeslack.Message, id, actionID, selected string) string {
+	e.t.Helper()
+	action := map[string]any{"action_id": actionID, "block_id": "item-actions:" + id, "type": "button", "value": id}
+	if selected != "" {
+		action = map[string]any{"action_id": actionID, "block_id": "item-actions:" + id, "type": "users_select", "selected_user": selected}
+	}
+	env := e.slack.Interact(map[string]any{
+		"type": "block_actions", "trigger_id": "trig-" + actionID, "user": map[string]any{"id": user},
+		"channel":   map[string]any{"id": channel},
+		"container": map[string]any{"type": "message", "message_ts": m.TS, "channel_id": channel},
+		"message":   map[string]any{"type": "message", "ts": m.TS, "thread_ts": m.ThreadTS, "text": m.Text, "blocks": m.Blocks},
+		"actions":   []any{action},
+	})
+	e.waitFor("the ack of "+actionID, func() bool { _, ok := e.slack.Acked(env); return ok })
+	return env
+}
+
+// The buttons of workflow.md, through the bot: fixed, assigned and
+// dismissed (with the modal, which refuses an empty note), each shown in
+// place; a closed item refuses another act; a restart keeps every state.
+func TestItemButtons(t *testing.T) {
+	e := start(t)
+	e.share("", examples(t, "soap1-week")...)
+	e.waitFor("the CSV", func() bool { return len(e.slack.Uploads()) == 1 })
+	e.settle()
+
+	updated := func(id, want string) {
+		t.Helper()
+		e.waitFor("the item shown "+want, func() bool {
+			for _, m := range e.slack.Messages() {
+				if b := blocksJSON(m); m.Method == "chat.update" && strings.Contains(b, `"item:`+id+`"`) && strings.Contains(b, want) {
+					return true
+				}
+			}
+			return false
+		})
+	}
+
+	// Fixed.
+	m, held := e.itemMessage("Thu 11/19 · L.R.")
+	fixedButton := `"action_id":"item_fixed","value":"` + held + `"`
+	if !strings.Contains(blocksJSON(m), fixedButton) {
+		t.Fatalf("the item offers no Fixed button:\n%s", blocksJSON(m))
+	}
+	e.click(m, held, "item_fixed", "")
+	updated(held, "Marked fixed by <@"+user+">")
+	m, _ = e.itemMessage("Thu 11/19 · L.R.")
+	if strings.Contains(blocksJSON(m), fixedButton) {
+		t.Errorf("a fixed item still offers Fixed:\n%s", m.Blocks)
+	}
+
+	// Assigned.
+	m, chen := e.itemMessage("W.C. (acct …830)")
+	e.click(m, chen, "item_assign", "UFRONTDESK")
+	updated(chen, "assigned to <@UFRONTDESK>")
+
+	// Dismissed: the modal opens; an empty note is refused in the modal.
+	m, patel := e.itemMessage("Fri 11/20 · A.P.")
+	e.click(m, patel, "item_dismiss", "")
+	e.waitFor("the dismiss modal", func() bool { return len(e.slack.Views()) == 1 })
+	v := e.slack.Views()[0]
+	var view struct {
+		CallbackID      string `json:"callback_id"`
+		PrivateMetadata string `json:"private_metadata"`
+	}
+	if err := json.Unmarshal(v.View, &view); err != nil || view.CallbackID != "item_dismiss" || v.TriggerID != "trig-item_dismiss" {
+		t.Fatalf("views.open %s with %s: %v", v.TriggerID, v.View, err)
+	}
+	for _, name := range patientNames {
+		if strings.Contains(string(v.View), name) {
+			t.Errorf("the modal names %q", name)
+		}
+	}
+	submit := func(note string) json.RawMessage {
+		env := e.slack.Interact(map[string]any{
+			"type": "view_submission", "user": map[string]any{"id": user},
+			"view": map[string]any{"callback_id": "item_dismiss", "private_metadata": view.PrivateMetadata,
+				"state": map[string]any{"values": map[string]any{"note": map[string]any{"note": map[string]any{"type": "plain_text_input", "value": note}}}}},
+		})
+		var ack fakeslack.Ack
+		e.waitFor("the submission's ack", func() bool { var ok bool; ack, ok = e.slack.Acked(env); return ok })
+		return ack.Payload
+	}
+	if p := string(submit("   ")); !strings.Contains(p, `"response_action":"errors"`) || !strings.Contains(p, "needs a note") {
+		t.Errorf("an empty note: ack %s, want the modal's error", p)
+	}
+	if p := string(submit("Re-billed by hand on 11/24")); strings.Contains(p, "errors") {
+		t.Errorf("a note: ack %s, want the modal closed", p)
+	}
+	updated(patel, "Dismissed by <@"+user+">: Re-billed by hand on 11/24")
+
+	// A dismissed item takes no act: the user alone is told why.
+	m, _ = e.itemMessage("Fri 11/20 · A.P.")
+	e.click(m, patel, "item_fixed", "")
+	e.waitFor("the refusal", func() bool {
+		for _, m := range e.slack.Messages() {
+			if m.Method == "chat.postEphemeral" && m.User == user && strings.Contains(m.Text, "this item is closed: it was dismissed by "+user) {
+				return true
+			}
+		}
+		return false
+	})
+	e.settle()
+
+	e.restart()
+	items, err := e.main.DB.Items(context.Background(), channel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := map[string]string{}
+	for _, it := range items {
+		states[fmt.Sprint(it.ID)] = string(it.State) + " " + it.Assignee
+	}
+	if states[held] != "fixed " || states[chen] != "open UFRONTDESK" || states[patel] != "dismissed " {
+		t.Errorf("after a restart: %v", states)
 	}
 }

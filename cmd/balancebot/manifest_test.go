@@ -111,6 +111,7 @@ var scopeOf = map[string]string{
 	"chat.postMessage":             "chat:write",
 	"chat.update":                  "chat:write",
 	"chat.postEphemeral":           "chat:write",
+	"views.open":                   "", // a modal, from an interaction's trigger
 	"reactions.add":                "reactions:write",
 	"files.info":                   "files:read",
 	"download":                     "files:read",
@@ -137,6 +138,11 @@ func TestManifestDeclaresWhatTheCodeUses(t *testing.T) {
 	e.response(1)
 	e.slack.SlashCommand("/balance", "week", "CEMPTY", user)
 	e.response(2)
+	// An item's buttons: Dismiss opens a modal.
+	e.settle()
+	msg, id := e.itemMessage("W.C. (acct …830)")
+	e.click(msg, id, "item_dismiss", "")
+	e.waitFor("the dismiss modal", func() bool { return len(e.slack.Views()) == 1 })
 	e.waitFor("the scheduler to sleep", func() bool { return e.clock.Waiters() >= 2 })
 	e.clock.Set(time.Date(2026, 11, 23, 9, 0, 0, 0, chicago))
 	e.waitFor("the reminder", func() bool {
@@ -193,6 +199,9 @@ func TestManifestDeclaresWhatTheCodeUses(t *testing.T) {
 	}
 	if dig(m, "settings", "socket_mode_enabled") != true {
 		t.Error("Socket Mode is not enabled")
+	}
+	if dig(m, "settings", "interactivity", "is_enabled") != true {
+		t.Error("interactivity is not enabled: the item buttons and the dismiss modal need it")
 	}
 	if strings.Contains(string(mustRead(t, filepath.Join("..", "..", "manifest.yaml"))), "request_url") {
 		t.Error("a Socket Mode app needs no request URL")

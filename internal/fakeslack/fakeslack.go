@@ -16,6 +16,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -130,6 +131,7 @@ type Server struct {
 	lose      map[string]int
 	messages  []Message
 	reactions []Reaction
+	views     []View
 	uploads   []Upload
 	responses []Response
 	staged    map[string]Upload // upload URL given, not yet completed
@@ -454,6 +456,27 @@ func (s *Server) SendEvent(inner any) (envelopeID string) {
 	return s.send("events_api", payload, false)
 }
 
+// View is a views.open call: the trigger and the view as sent.
+type View struct {
+	TriggerID string
+	View      json.RawMessage
+}
+
+// Views returns the views opened, in order.
+func (s *Server) Views() []View {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.views)
+}
+
+// Interact sends an interactive envelope (a block action, a view
+// submission) with payload, which is marshalled as Slack's interaction
+// payload, and returns the envelope id; its ack may carry a response.
+func (s *Server) Interact(payload any) (envelopeID string) {
+	raw, _ := json.Marshal(payload)
+	return s.send("interactive", raw, true)
+}
+
 // SlashCommand sends /command text from user in channel and returns the
 // envelope id.
 func (s *Server) SlashCommand(command, text, channel, user string) (envelopeID string) {
@@ -656,7 +679,21 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		s.reply(w, map[string]any{"ok": true, "url": "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/ws"})
 		return
 	}
-	if err := r.ParseMultipartForm(32 << 20); err != nil && err != http.ErrNotMultipart {
+	// Some methods (views.open) post JSON; their fields are read as form
+	// values all the same, objects as their JSON.
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		var body map[string]json.RawMessage
+		json.NewDecoder(r.Body).Decode(&body)
+		r.Form = url.Values{}
+		for k, v := range body {
+			var str string
+			if json.Unmarshal(v, &str) == nil {
+				r.Form.Set(k, str)
+			} else {
+				r.Form.Set(k, string(v))
+			}
+		}
+	} else if err := r.ParseMultipartForm(32 << 20); err != nil && err != http.ErrNotMultipart {
 		r.ParseForm()
 	}
 	token := r.FormValue("token")
@@ -715,7 +752,16 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 			if method == "conversations.history" && m.ThreadTS != "" || method == "conversations.replies" && m.ThreadTS != f("ts") && m.TS != f("ts") {
 				continue
 			}
+			// A message updated since shows as it is now.
+			for _, u := range s.messages {
+				if u.Method == "chat.update" && u.Channel == m.Channel && u.TS == m.TS {
+					m.Text, m.Blocks = u.Text, u.Blocks
+				}
+			}
 			msg := map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "thread_ts": m.ThreadTS}
+			if len(m.Blocks) > 0 {
+				msg["blocks"] = m.Blocks
+			}
 			if f("include_all_metadata") == "1" && len(m.Metadata) > 0 {
 				msg["metadata"] = m.Metadata
 			}
@@ -735,6 +781,11 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 			slices.Reverse(out)
 		}
 		s.reply(w, map[string]any{"ok": true, "messages": out, "has_more": false})
+	case "views.open":
+		s.mu.Lock()
+		s.views = append(s.views, View{TriggerID: f("trigger_id"), View: raw(f("view"))})
+		s.mu.Unlock()
+		s.reply(w, map[string]any{"ok": true, "view": map[string]any{"id": "V1"}})
 	case "chat.getPermalink":
 		ts := strings.ReplaceAll(f("message_ts"), ".", "")
 		s.reply(w, map[string]any{"ok": true, "channel": f("channel"), "permalink": "https://fake.slack.com/archives/" + f("channel") + "/p" + ts})

@@ -29,6 +29,16 @@ const (
 )
 
 // CSV writes the mismatch CSV attached in the thread.
+// ItemBlocks is ItemBlocks as a list: the item's line, then its actions
+// while it is open.
+func (BlockKit) ItemBlocks(it *rules.Item, full bool) []slack.Block {
+	text, actions := ItemBlocks(it, full)
+	if actions == nil {
+		return []slack.Block{text}
+	}
+	return []slack.Block{text, actions}
+}
+
 func (BlockKit) CSV(w io.Writer, res *rules.Result, full bool) error { return CSV(w, res, full) }
 
 // esc escapes text for mrkdwn: &, < and > are control characters there.
@@ -361,9 +371,11 @@ func reasonCounts(m map[rules.Reason]int) string {
 }
 
 // Details renders the mismatches, grouped by location and reason, as
-// thread messages that each stay within Block Kit's limits. full shows
+// thread messages that each stay within Block Kit's limits. A mismatch
+// that is an open item of items (by its key) is its own section with the
+// item's buttons (ItemBlocks), up to maxItemButtons of them. full shows
 // patient names; otherwise initials and the last digits of an id.
-func (BlockKit) Details(res *rules.Result, full bool) []slack.Msg {
+func (BlockKit) Details(res *rules.Result, items map[rules.ItemKey]*rules.Item, full bool) []slack.Msg {
 	var msgs []slack.Msg
 	var cur []slack.Block
 	curText := 0
@@ -380,7 +392,7 @@ func (BlockKit) Details(res *rules.Result, full bool) []slack.Msg {
 		cur = append(cur, b)
 		curText += textLen
 	}
-	listed, total := 0, 0
+	listed, total, buttons := 0, 0, 0
 	for i := range res.Locations {
 		total += len(res.Locations[i].Mismatches)
 	}
@@ -408,6 +420,23 @@ func (BlockKit) Details(res *rules.Result, full bool) []slack.Msg {
 			for _, m := range g.Mismatches {
 				if listed >= maxListedInSlack {
 					break
+				}
+				if it := items[rules.ItemKeyOf(l.Location, &m)]; it != nil && it.ID != 0 && buttons < maxItemButtons {
+					if chunk.Len() > 0 {
+						add(slack.NewSectionBlock(mrkdwn(chunk.String()), nil, nil), chunk.Len())
+						chunk.Reset()
+					}
+					text, actions := ItemBlocks(it, full)
+					if actions != nil && len(cur)+2 > msgBlockBudget {
+						flush() // an item's line and its buttons stay together
+					}
+					add(text, len(text.Text.Text))
+					if actions != nil {
+						add(actions, 0)
+					}
+					buttons++
+					listed++
+					continue
 				}
 				line := "• " + esc(slackLine(m, full)) + "\n"
 				if chunk.Len()+len(line) > sectionChunk {

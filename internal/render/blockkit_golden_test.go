@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/balancebot/balancebot/internal/golden"
@@ -99,18 +100,48 @@ func TestGoldenSummary(t *testing.T) {
 	}
 }
 
+// withItems is the week's items as a first balance makes them, with ids,
+// one marked fixed and assigned, and one dismissed.
+func withItems(t *testing.T, res *rules.Result) map[rules.ItemKey]*rules.Item {
+	t.Helper()
+	at := time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
+	re := rules.Reevaluate(nil, rules.Balance{By: "balance", At: at, Day: rules.DateOfTime(at), Result: res})
+	if len(re.Changed) < 3 {
+		t.Fatalf("%d items, want 3 or more", len(re.Changed))
+	}
+	for i, it := range re.Changed {
+		it.ID = int64(101 + i)
+	}
+	for _, a := range []struct {
+		i int
+		a rules.Action
+	}{
+		{0, rules.Action{Kind: rules.ActFixed, By: "UBILLER", At: at}},
+		{0, rules.Action{Kind: rules.ActAssign, By: "UBILLER", At: at, Assignee: "UFRONTDESK"}},
+		{1, rules.Action{Kind: rules.ActDismiss, By: "ULEAD", At: at, Note: "Re-billed by hand on 11/24"}},
+	} {
+		if _, err := re.Changed[a.i].Apply(a.a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return re.ByKey
+}
+
 func TestGoldenDetails(t *testing.T) {
+	soap1 := loadResult(t, "soap1-result.json")
 	for _, c := range []struct {
 		golden string
 		res    *rules.Result
+		items  map[rules.ItemKey]*rules.Item
 		full   bool
 	}{
-		{"details.json", loadResult(t, "soap1-result.json"), false},
-		{"details-full-names.json", loadResult(t, "soap1-result.json"), true},
-		{"details-many-locations.json", bigResult(3, 4), false},
+		{"details.json", soap1, nil, false},
+		{"details-full-names.json", soap1, nil, true},
+		{"details-many-locations.json", bigResult(3, 4), nil, false},
+		{"details-items.json", soap1, withItems(t, soap1), false},
 	} {
 		t.Run(c.golden, func(t *testing.T) {
-			msgs := BlockKit{}.Details(c.res, c.full)
+			msgs := BlockKit{}.Details(c.res, c.items, c.full)
 			if len(msgs) == 0 {
 				t.Fatal("no detail messages")
 			}

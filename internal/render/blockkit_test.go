@@ -95,7 +95,7 @@ func TestBlocksStayWithinLimits(t *testing.T) {
 		if locs := sum.Metadata.EventPayload["locations"].([]map[string]any); len(locs) > maxMetadataLocs {
 			t.Errorf("%s: %d locations in metadata", name, len(locs))
 		}
-		details := BlockKit{}.Details(res, false)
+		details := BlockKit{}.Details(res, nil, false)
 		for i, d := range details {
 			checkLimits(t, fmt.Sprintf("%s detail %d", name, i+1), d.Blocks.BlockSet)
 		}

@@ -4,7 +4,10 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/slack-go/slack"
 
 	"github.com/balancebot/balancebot/internal/rules"
 )
@@ -93,4 +96,108 @@ func days(n int) string {
 		return "1 day"
 	}
 	return fmt.Sprintf("%d days", n)
+}
+
+// maxItemButtons bounds the items given buttons in one balance's thread:
+// each takes two blocks, and a week with hundreds of differences is worked
+// from /balance open and the CSV before buttons help.
+const maxItemButtons = 60
+
+// ItemActionID is the action_id of an item's button or select (workflow.md):
+// item_fixed, item_dismiss, item_assign.
+func ItemActionID(a rules.ActionKind) string { return "item_" + string(a) }
+
+// ItemBlocks renders one item in a thread: its line, with its state and
+// assignee, as a section whose block_id is "item:ID", and, while it is
+// open, its actions ("item-actions:ID"): Fixed (until marked fixed),
+// Dismiss… (a modal asks for the note) and an assignee select. Each
+// element's value is the item's id. After an act, the bot renders the item
+// again and puts these two blocks in place of the old ones.
+func ItemBlocks(it *rules.Item, full bool) (text *slack.SectionBlock, actions *slack.ActionBlock) {
+	id := strconv.FormatInt(it.ID, 10)
+	line := "• " + esc(slackLine(it.Mismatch, full))
+	if it.Assignee != "" {
+		line += " · assigned to <@" + it.Assignee + ">"
+	}
+	if last := lastChange(it, changeFor(it.State)); last != nil {
+		switch it.State {
+		case rules.ItemFixed:
+			line += "\n_:white_check_mark: Marked fixed by <@" + last.By + ">: the next balance confirms it._"
+		case rules.ItemDismissed:
+			line += "\n_:no_entry_sign: Dismissed by <@" + last.By + ">: " + esc(clip(it.Note, 300)) + "_"
+		case rules.ItemResolved:
+			line += "\n_:white_check_mark: Resolved by a later balance._"
+		}
+	}
+	text = slack.NewSectionBlock(mrkdwn(line), nil, nil, slack.SectionBlockOptionBlockID("item:"+id))
+	if !it.State.IsOpen() {
+		return text, nil
+	}
+	var elems []slack.BlockElement
+	if it.State != rules.ItemFixed {
+		elems = append(elems, slack.NewButtonBlockElement(ItemActionID(rules.ActFixed), id, plain("Fixed", 75)).WithStyle(slack.StylePrimary))
+	}
+	elems = append(elems, slack.NewButtonBlockElement(ItemActionID(rules.ActDismiss), id, plain("Dismiss…", 75)))
+	assign := slack.NewOptionsSelectBlockElement(slack.OptTypeUser, plain("Assign", 150), ItemActionID(rules.ActAssign))
+	if it.Assignee != "" {
+		assign.InitialUser = it.Assignee
+	}
+	elems = append(elems, assign)
+	return text, slack.NewActionBlock("item-actions:"+id, elems...)
+}
+
+func changeFor(s rules.ItemState) rules.ChangeKind {
+	switch s {
+	case rules.ItemFixed:
+		return rules.ChangeFixed
+	case rules.ItemDismissed:
+		return rules.ChangeDismissed
+	}
+	return ""
+}
+
+// lastChange is the item's latest change of kind what; for "" the latest
+// change that closed it (resolved or confirmed).
+func lastChange(it *rules.Item, what rules.ChangeKind) *rules.Change {
+	for i := len(it.Trail) - 1; i >= 0; i-- {
+		c := &it.Trail[i]
+		if c.What == what || what == "" && (c.What == rules.ChangeResolved || c.What == rules.ChangeConfirmed) {
+			return c
+		}
+	}
+	return nil
+}
+
+// DismissCallbackID is the dismiss modal's callback_id; DismissNoteBlock
+// and DismissNoteAction name its note input.
+const (
+	DismissCallbackID = "item_dismiss"
+	DismissNoteBlock  = "note"
+	DismissNoteAction = "note"
+)
+
+// DismissModal is the modal that asks for a dismissal's note
+// (workflow.md): which item, why a note, and the note, required.
+// private carries what the bot needs back on submit.
+func DismissModal(it *rules.Item, full bool, private string) slack.ModalViewRequest {
+	input := slack.NewPlainTextInputBlockElement(plain("Self-pay patient created in billing only", 150), DismissNoteAction)
+	input.Multiline = true
+	input.MaxLength = rules.MaxNoteLen
+	note := slack.NewInputBlock(DismissNoteBlock, plain("Why it needs no action", 2000), nil, input)
+	intro := "*" + esc(cmp.Or(it.Location, it.Key.Location)) + "* · " + esc(slackLine(it.Mismatch, full)) +
+		"\nDismissing says this difference needs no action. It stays listed as dismissed, and the note is kept in its audit trail."
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      DismissCallbackID,
+		Title:           plain("Dismiss a difference", 24),
+		Submit:          plain("Dismiss", 24),
+		Close:           plain("Cancel", 24),
+		PrivateMetadata: private,
+		Blocks:          slack.Blocks{BlockSet: []slack.Block{slack.NewSectionBlock(mrkdwn(intro), nil, nil), note}},
+	}
+}
+
+// DismissModal is DismissModal, for the bot's Renderer.
+func (BlockKit) DismissModal(it *rules.Item, full bool, private string) slack.ModalViewRequest {
+	return DismissModal(it, full, private)
 }

@@ -179,6 +179,10 @@ type Reevaluation struct {
 	Changed []*Item
 	// Locations follows the result's locations.
 	Locations []LocationItems
+	// ByKey finds the item of each of the balance's mismatches that is
+	// one (open, or dismissed), by the mismatch's own key (ItemKeyOf): the
+	// thread shows its state and buttons.
+	ByKey map[ItemKey]*Item
 }
 
 // Reevaluate applies balance b to the ledger's items. It creates an item
@@ -195,7 +199,7 @@ type Reevaluation struct {
 // place.
 func Reevaluate(items []*Item, b Balance) Reevaluation {
 	r := b.Result
-	var out Reevaluation
+	out := Reevaluation{ByKey: map[ItemKey]*Item{}}
 	changed := map[*Item]bool{}
 	mark := func(it *Item) {
 		if !changed[it] {
@@ -247,6 +251,7 @@ func Reevaluate(items []*Item, b Balance) Reevaluation {
 					li.Dismissed++
 				}
 				seen[it] = true
+				out.ByKey[k] = it
 				continue
 			} else if !m.NeedsAction {
 				continue // resolved below, as unseen
@@ -263,6 +268,7 @@ func Reevaluate(items []*Item, b Balance) Reevaluation {
 				}
 			}
 			seen[it] = true
+			out.ByKey[k] = it
 			action++
 			it.Reason, it.Mismatch, it.Location = m.Reason, *m, loc.Location
 			if it.LastSeen < b.Day {

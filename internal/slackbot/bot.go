@@ -82,7 +82,15 @@ type Renderer interface {
 	// OpenItems lists the open items of items (at location where, or all
 	// when ""), for /balance open.
 	OpenItems(items []*rules.Item, where string, today rules.Date, full bool) string
-	Details(res *rules.Result, full bool) []slack.Msg
+	// Details lists the mismatches for the thread; those that are items
+	// (by their key) carry the item's state and buttons.
+	Details(res *rules.Result, items map[rules.ItemKey]*rules.Item, full bool) []slack.Msg
+	// ItemBlocks renders one item as the thread shows it: its line
+	// (block_id "item:ID") and, while open, its actions.
+	ItemBlocks(it *rules.Item, full bool) []slack.Block
+	// DismissModal asks for a dismissal's note (callback_id item_dismiss);
+	// private comes back on submit.
+	DismissModal(it *rules.Item, full bool, private string) slack.ModalViewRequest
 	CSV(w io.Writer, res *rules.Result, full bool) error
 }
 
@@ -266,7 +274,8 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 		}
 	case socketmode.EventTypeInteractive:
 		if evt.Request != nil {
-			b.sm.Ack(*evt.Request)
+			cb, _ := evt.Data.(slack.InteractionCallback)
+			b.onInteractive(ctx, evt.Request, cb)
 		}
 	case socketmode.EventTypeErrorBadMessage:
 		// An envelope slack-go cannot parse, or of a type it does not

@@ -490,38 +490,39 @@ func (a *answer) mark(part string) *mark {
 }
 
 // reevaluate applies the balance to the channel's open items and keeps
-// them (workflow.md), and returns what it did per location. It is safe to
+// them (workflow.md), and returns what it did per location and the item
+// of each mismatch that is one (by its key). It is safe to
 // run twice for one balance, as a resumed job does: the second run changes
 // nothing. On a store failure the balance is still posted, without the
 // open items, and the failure logged: the next balance re-evaluates them.
-func (b *Bot) reevaluate(ctx context.Context, channel string, res *rules.Result) []rules.LocationItems {
+func (b *Bot) reevaluate(ctx context.Context, channel string, res *rules.Result) ([]rules.LocationItems, map[rules.ItemKey]*rules.Item) {
 	ctx = context.WithoutCancel(ctx)
 	locs := make([]string, len(res.Locations))
 	for i := range res.Locations {
 		locs[i] = res.Locations[i].Location
 	}
 	if len(locs) == 0 {
-		return nil
+		return nil, nil
 	}
 	items, err := b.cfg.Store.Items(ctx, channel, locs...)
 	if err != nil {
 		b.log.Warn("cannot read the open items", "err", err.Error())
-		return nil
+		return nil, nil
 	}
 	now := b.cfg.Clock.Now()
 	re := rules.Reevaluate(items, rules.Balance{By: "balance " + res.Period().String(), At: now,
 		Day: rules.DateOfTime(now.In(b.cfg.TZ)), Result: res})
 	if err := b.cfg.Store.SaveItems(ctx, channel, re.Changed); err != nil {
 		b.log.Warn("cannot keep the open items", "err", err.Error())
-		return nil
+		return nil, nil
 	}
-	return re.Locations
+	return re.Locations, re.ByKey
 }
 
 // postResult posts the summary in the channel, the details in its thread
 // and the mismatch CSV there too, and returns a link to the summary.
 func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result, a *answer) (string, error) {
-	ledger := b.reevaluate(ctx, channel, res)
+	ledger, items := b.reevaluate(ctx, channel, res)
 	sum := b.cfg.Render.Summary(res, ledger, b.cfg.FullNames)
 	ts, err := b.postMarked(ctx, a.mark("summary"), channel, "", sum.Text, sum.Blocks.BlockSet, sum.Metadata)
 	if err != nil {
@@ -539,7 +540,7 @@ func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result,
 			b.log.Warn("cannot post thread details", "err", err.Error())
 		}
 	} else {
-		for i, d := range b.cfg.Render.Details(res, b.cfg.FullNames) {
+		for i, d := range b.cfg.Render.Details(res, items, b.cfg.FullNames) {
 			if _, err := b.postMarked(ctx, a.mark(fmt.Sprintf("details-%d", i+1)), channel, ts, d.Text, d.Blocks.BlockSet, slack.SlackMetadata{}); err != nil {
 				b.log.Warn("cannot post thread details", "err", err.Error())
 				break
