@@ -28,11 +28,15 @@ type Config struct {
 	DataDir  string   `envconfig:"BALANCEBOT_DATA_DIR" default:"data"`
 	Timezone string   `envconfig:"BALANCEBOT_TIMEZONE"`
 	// FullNames shows patient names in Slack; by default they are masked.
-	FullNames bool     `envconfig:"BALANCEBOT_FULL_NAMES" default:"false"`
-	MaxFileMB int      `envconfig:"BALANCEBOT_MAX_FILE_MB" default:"100"`
-	MaxRows   int      `envconfig:"BALANCEBOT_MAX_ROWS" default:"2000000"`
-	IECodes   []string `envconfig:"BALANCEBOT_IE_CODES"`
-	LogLevel  string   `envconfig:"BALANCEBOT_LOG_LEVEL" default:"info"`
+	FullNames bool `envconfig:"BALANCEBOT_FULL_NAMES" default:"false"`
+	// PHIUsers and PHIUsergroup are who may see patient data: the Show
+	// names button answers them, privately, and no one else.
+	PHIUsers     []string `envconfig:"BALANCEBOT_PHI_USERS"`
+	PHIUsergroup string   `envconfig:"BALANCEBOT_PHI_USERGROUP"`
+	MaxFileMB    int      `envconfig:"BALANCEBOT_MAX_FILE_MB" default:"100"`
+	MaxRows      int      `envconfig:"BALANCEBOT_MAX_ROWS" default:"2000000"`
+	IECodes      []string `envconfig:"BALANCEBOT_IE_CODES"`
+	LogLevel     string   `envconfig:"BALANCEBOT_LOG_LEVEL" default:"info"`
 	// RetentionDays is how long uploads (patient data) are kept.
 	RetentionDays int `envconfig:"BALANCEBOT_RETENTION_DAYS" default:"35"`
 	// SOAPVersion picks the checklist: 1.0, 2.0, or empty for both.

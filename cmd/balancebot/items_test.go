@@ -323,3 +323,97 @@ func TestItemButtons(t *testing.T) {
 		t.Errorf("after a restart: %v", states)
 	}
 }
+
+// pressShowNames clicks the summary's Show names button as who.
+func (e *env) pressShowNames(sum fakeslack.Message, who string) {
+	e.t.Helper()
+	var blocks []struct {
+		Type     string `json:"type"`
+		Elements []struct {
+			ActionID string `json:"action_id"`
+			Value    string `json:"value"`
+		} `json:"elements"`
+	}
+	json.Unmarshal(sum.Blocks, &blocks)
+	value := ""
+	for _, b := range blocks {
+		for _, el := range b.Elements {
+			if el.ActionID == "show_names" {
+				value = el.Value
+			}
+		}
+	}
+	if value == "" {
+		e.t.Fatalf("the summary has no Show names button:\n%s", sum.Blocks)
+	}
+	env := e.slack.Interact(map[string]any{
+		"type": "block_actions", "trigger_id": "trig", "user": map[string]any{"id": who}, "channel": map[string]any{"id": channel},
+		"message": map[string]any{"type": "message", "ts": sum.TS, "text": sum.Text},
+		"actions": []any{map[string]any{"action_id": "show_names", "block_id": "show_names", "type": "button", "value": value}},
+	})
+	e.waitFor("the ack of Show names", func() bool { _, ok := e.slack.Acked(env); return ok })
+}
+
+// Patient names go only to those allowed to see patient data, privately:
+// the allowed get them in messages only they see and the full-name CSV by
+// direct message; anyone else is refused and told who can grant access.
+// The channel stays masked.
+func TestShowNamesOnlyToThoseAllowed(t *testing.T) {
+	e := start(t, func(c *Config) { c.PHIUsers, c.PHIUsergroup = []string{"ULEAD"}, "SPHI" })
+	e.slack.SetUsergroup("SPHI", "UNURSE", "UOTHER")
+	e.share("", examples(t, "soap1-week")...)
+	e.waitFor("the CSV", func() bool { return len(e.slack.Uploads()) == 1 })
+	e.settle()
+	sum := e.summaries()[0]
+
+	ephemeralTo := func(who string) string {
+		var b strings.Builder
+		for _, m := range e.slack.Messages() {
+			if m.Method == "chat.postEphemeral" && m.User == who {
+				b.WriteString(m.Text + "\n" + blocksJSON(m) + "\n")
+			}
+		}
+		return b.String()
+	}
+
+	e.pressShowNames(sum, user)
+	e.waitFor("the refusal", func() bool { return strings.Contains(ephemeralTo(user), "Patient names are shown only to") })
+	refusal := ephemeralTo(user)
+	if !strings.Contains(refusal, "<@ULEAD>") || !strings.Contains(refusal, "<!subteam^SPHI>") {
+		t.Errorf("the refusal does not say who can grant access:\n%s", refusal)
+	}
+
+	for n, who := range []string{"ULEAD", "UNURSE"} {
+		e.pressShowNames(sum, who)
+		e.waitFor("the full-name CSV for "+who, func() bool { return len(e.slack.Uploads()) == 2+n })
+		csv := e.slack.Uploads()[1+n]
+		if csv.Channel != "D"+who || !strings.Contains(string(csv.Content), "Kowalski") {
+			t.Errorf("the CSV for %s went to %s:\n%s", who, csv.Channel, csv.Content)
+		}
+		e.waitFor("the names for "+who, func() bool { return strings.Contains(ephemeralTo(who), "in your direct messages") })
+		if got := ephemeralTo(who); !strings.Contains(got, "Kowalski, Adam") || !strings.Contains(got, "Ramirez, Luis") {
+			t.Errorf("%s, allowed, does not see the names:\n%s", who, got)
+		}
+	}
+	e.settle()
+
+	// Nothing with names reached the channel, the refused user, or the logs.
+	for _, m := range e.slack.Messages() {
+		if m.Method == "chat.postEphemeral" && m.User != user {
+			continue
+		}
+		for _, name := range patientNames {
+			if strings.Contains(m.Text+blocksJSON(m), name) {
+				t.Errorf("%s to %q names %q", m.Method, m.User+m.Channel, name)
+			}
+		}
+	}
+	for _, name := range patientNames {
+		if strings.Contains(e.logs.String(), name) {
+			t.Errorf("the logs name %q", name)
+		}
+		if strings.Contains(string(e.slack.Uploads()[0].Content), name) {
+			t.Errorf("the channel's CSV names %q", name)
+		}
+	}
+}

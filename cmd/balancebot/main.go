@@ -199,6 +199,8 @@ func (m *Main) Run(ctx context.Context) error {
 		APIURL:          cfg.APIURL,
 		Channels:        cfg.Channels,
 		FullNames:       cfg.FullNames,
+		PHIUsers:        cfg.PHIUsers,
+		PHIUsergroup:    cfg.PHIUsergroup,
 		MaxFileBytes:    int64(cfg.MaxFileMB) << 20,
 		TZ:              cfg.tz,
 		Service:         service.New(m.reader(), db),

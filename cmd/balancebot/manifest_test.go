@@ -112,6 +112,8 @@ var scopeOf = map[string]string{
 	"chat.update":                  "chat:write",
 	"chat.postEphemeral":           "chat:write",
 	"views.open":                   "", // a modal, from an interaction's trigger
+	"conversations.open":           "im:write",
+	"usergroups.users.list":        "usergroups:read",
 	"reactions.add":                "reactions:write",
 	"files.info":                   "files:read",
 	"download":                     "files:read",
@@ -128,7 +130,10 @@ var eventScope = map[string]string{"message.channels": "channels:history", "mess
 // checks the manifest declares every scope the calls it made need, every
 // event and command it handles, and nothing more.
 func TestManifestDeclaresWhatTheCodeUses(t *testing.T) {
-	e := startAt(t, time.Date(2026, 11, 22, 12, 0, 0, 0, chicago), func(c *Config) { c.ReminderChannels = []string{channel} })
+	e := startAt(t, time.Date(2026, 11, 22, 12, 0, 0, 0, chicago), func(c *Config) {
+		c.ReminderChannels, c.PHIUsergroup = []string{channel}, "SPHI"
+	})
+	e.slack.SetUsergroup("SPHI", "UNURSE")
 	f := e.slack.AddFile("emr.csv", mustRead(t, example(t, "soap1-week", "emr-billing-report.csv")))
 	f.FileAccess, f.URLPrivateDownload = "check_file_info", ""
 	e.slack.ShareFiles(channel, user, "", f)
@@ -143,6 +148,9 @@ func TestManifestDeclaresWhatTheCodeUses(t *testing.T) {
 	msg, id := e.itemMessage("W.C. (acct …830)")
 	e.click(msg, id, "item_dismiss", "")
 	e.waitFor("the dismiss modal", func() bool { return len(e.slack.Views()) == 1 })
+	// Show names, for a member of the PHI user group: the CSV by DM.
+	e.pressShowNames(e.summaries()[0], "UNURSE")
+	e.waitFor("the full-name CSV", func() bool { return len(e.slack.Uploads()) == 2 })
 	e.waitFor("the scheduler to sleep", func() bool { return e.clock.Waiters() >= 2 })
 	e.clock.Set(time.Date(2026, 11, 23, 9, 0, 0, 0, chicago))
 	e.waitFor("the reminder", func() bool {

@@ -138,6 +138,7 @@ type Server struct {
 	failures  map[string]*failure
 	calls     map[string]int
 	left      map[string]bool // channels the bot is not a member of
+	groups    map[string][]string
 }
 
 // New starts a fake Slack on a loopback port.
@@ -462,6 +463,16 @@ type View struct {
 	View      json.RawMessage
 }
 
+// SetUsergroup makes a user group with these members.
+func (s *Server) SetUsergroup(id string, members ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.groups == nil {
+		s.groups = map[string][]string{}
+	}
+	s.groups[id] = members
+}
+
 // Views returns the views opened, in order.
 func (s *Server) Views() []View {
 	s.mu.Lock()
@@ -781,6 +792,18 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 			slices.Reverse(out)
 		}
 		s.reply(w, map[string]any{"ok": true, "messages": out, "has_more": false})
+	case "conversations.open":
+		// A direct message with the user: its channel id is "D" and theirs.
+		s.reply(w, map[string]any{"ok": true, "channel": map[string]any{"id": "D" + strings.Split(f("users"), ",")[0], "is_im": true}})
+	case "usergroups.users.list":
+		s.mu.Lock()
+		members, ok := s.groups[f("usergroup")]
+		s.mu.Unlock()
+		if !ok {
+			s.reply(w, map[string]any{"ok": false, "error": "no_such_subteam"})
+			return
+		}
+		s.reply(w, map[string]any{"ok": true, "users": members})
 	case "views.open":
 		s.mu.Lock()
 		s.views = append(s.views, View{TriggerID: f("trigger_id"), View: raw(f("view"))})

@@ -29,6 +29,10 @@ const (
 )
 
 // CSV writes the mismatch CSV attached in the thread.
+// ShowNamesAction is the summary button's action_id (workflow.md); its
+// value is the balance's period, "FROM/TO".
+const ShowNamesAction = "show_names"
+
 // ItemBlocks is ItemBlocks as a list: the item's line, then its actions
 // while it is open.
 func (BlockKit) ItemBlocks(it *rules.Item, full bool) []slack.Block {
@@ -121,6 +125,11 @@ func (BlockKit) Summary(res *rules.Result, ledger []rules.LocationItems, full bo
 	shown := "Patients show as initials and the last digits of an id."
 	if full {
 		shown = "Patients show by full name (BALANCEBOT_FULL_NAMES is on)."
+	}
+	if !full && slices.ContainsFunc(res.Locations, func(l rules.Location) bool { return len(l.Mismatches) > 0 }) {
+		// Those allowed to see patient data get the names privately.
+		blocks = append(blocks, slack.NewActionBlock("show_names",
+			slack.NewButtonBlockElement(ShowNamesAction, res.From.String()+"/"+res.To.String(), plain("Show names (allowed staff only)", 75))))
 	}
 	blocks = append(blocks, slack.NewContextBlock("", mrkdwn(clip("Visit by visit in the thread, with the full list as a CSV. "+shown+" From "+strings.Join(files, ", ")+".", maxSectionText))))
 	if len(blocks) > maxBlocks {

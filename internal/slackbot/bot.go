@@ -42,6 +42,11 @@ type Config struct {
 	Channels []string
 	// FullNames shows patient names in Slack instead of initials.
 	FullNames bool
+	// PHIUsers (Slack user ids) and the members of PHIUsergroup may see
+	// patient data: Show names answers them privately, and refuses
+	// anyone else.
+	PHIUsers     []string
+	PHIUsergroup string
 	// MaxFileBytes refuses larger uploads before downloading them.
 	MaxFileBytes int64
 	// TZ is the practice's time zone, for "this week" and reminders.

@@ -41,6 +41,11 @@ func (b *Bot) onInteractive(ctx context.Context, req *socketmode.Request, cb sla
 			return
 		}
 		for _, a := range cb.ActionCallback.BlockActions {
+			if a.ActionID == showNamesAction {
+				start := b.reserve()
+				start(func(ctx context.Context) { b.showNames(ctx, cb, a.Value) })
+				continue
+			}
 			kind, ok := strings.CutPrefix(a.ActionID, "item_")
 			if !ok {
 				continue

@@ -546,7 +546,7 @@ func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result,
 				break
 			}
 		}
-		if err := b.uploadCSV(ctx, channel, ts, res, a.mark("csv")); err != nil {
+		if err := b.uploadCSV(ctx, channel, ts, res, a.mark("csv"), b.cfg.FullNames); err != nil {
 			b.log.Warn("cannot upload the mismatch CSV", "err", err.Error())
 			b.postMarked(ctx, a.mark("csv-failed"), channel, ts, "The mismatch CSV could not be uploaded; run `/balance week` to try again.", nil, slack.SlackMetadata{})
 		}
@@ -571,9 +571,9 @@ func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result,
 	return link, nil
 }
 
-func (b *Bot) uploadCSV(ctx context.Context, channel, thread string, res *rules.Result, m *mark) error {
+func (b *Bot) uploadCSV(ctx context.Context, channel, thread string, res *rules.Result, m *mark, full bool) error {
 	var buf bytes.Buffer
-	if err := b.cfg.Render.CSV(&buf, res, b.cfg.FullNames); err != nil {
+	if err := b.cfg.Render.CSV(&buf, res, full); err != nil {
 		return err
 	}
 	name := "balance"
