@@ -33,10 +33,15 @@ type Config struct {
 	// names button answers them, privately, and no one else.
 	PHIUsers     []string `envconfig:"BALANCEBOT_PHI_USERS"`
 	PHIUsergroup string   `envconfig:"BALANCEBOT_PHI_USERGROUP"`
-	MaxFileMB    int      `envconfig:"BALANCEBOT_MAX_FILE_MB" default:"100"`
-	MaxRows      int      `envconfig:"BALANCEBOT_MAX_ROWS" default:"2000000"`
-	IECodes      []string `envconfig:"BALANCEBOT_IE_CODES"`
-	LogLevel     string   `envconfig:"BALANCEBOT_LOG_LEVEL" default:"info"`
+	// Owners are each location's clinic owners, "Downtown=U1 U2;Uptown=U3":
+	// the summary mentions them on their unbalanced locations, and new
+	// items are assigned to the first.
+	Owners    string `envconfig:"BALANCEBOT_OWNERS"`
+	owners    map[string][]string
+	MaxFileMB int      `envconfig:"BALANCEBOT_MAX_FILE_MB" default:"100"`
+	MaxRows   int      `envconfig:"BALANCEBOT_MAX_ROWS" default:"2000000"`
+	IECodes   []string `envconfig:"BALANCEBOT_IE_CODES"`
+	LogLevel  string   `envconfig:"BALANCEBOT_LOG_LEVEL" default:"info"`
 	// RetentionDays is how long uploads (patient data) are kept.
 	RetentionDays int `envconfig:"BALANCEBOT_RETENTION_DAYS" default:"35"`
 	// SOAPVersion picks the checklist: 1.0, 2.0, or empty for both.
@@ -105,6 +110,11 @@ func (c *Config) check() error {
 		}
 		c.tz = tz
 	}
+	owners, err := parseOwners(c.Owners)
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	c.owners = owners
 	if c.MaxFileMB <= 0 {
 		problems = append(problems, "BALANCEBOT_MAX_FILE_MB must be a positive number of megabytes.")
 	}
@@ -144,4 +154,27 @@ func (c *Config) ieCodes() rules.CodeSet {
 		return nil
 	}
 	return rules.NewCodeSet(c.IECodes...)
+}
+
+// parseOwners reads BALANCEBOT_OWNERS: "LOCATION=USER USER;LOCATION=USER",
+// Slack user ids (U…, W…), keyed by the location's rules.LocationKey.
+func parseOwners(spec string) (map[string][]string, error) {
+	owners := map[string][]string{}
+	for part := range strings.SplitSeq(spec, ";") {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		loc, users, ok := strings.Cut(part, "=")
+		key := rules.LocationKey(loc)
+		if !ok || key == "" || len(strings.Fields(users)) == 0 {
+			return nil, fmt.Errorf("BALANCEBOT_OWNERS: %q is not LOCATION=USER_ID …; write it as \"Downtown=U0123ABCD U0456EFGH;Uptown=U0789IJKL\".", strings.TrimSpace(part))
+		}
+		for _, u := range strings.Fields(users) {
+			if !strings.HasPrefix(u, "U") && !strings.HasPrefix(u, "W") {
+				return nil, fmt.Errorf("BALANCEBOT_OWNERS: %q for %s is not a Slack user id (U… or W…: the member id in their profile, not their name).", u, strings.TrimSpace(loc))
+			}
+			owners[key] = append(owners[key], u)
+		}
+	}
+	return owners, nil
 }

@@ -417,3 +417,45 @@ func TestShowNamesOnlyToThoseAllowed(t *testing.T) {
 		}
 	}
 }
+
+func TestParseOwners(t *testing.T) {
+	got, err := parseOwners(" Downtown Clinic = U01 W02 ; Uptown=U03;")
+	if err != nil || len(got) != 2 || strings.Join(got["downtownclinic"], ",") != "U01,W02" || strings.Join(got["uptown"], ",") != "U03" {
+		t.Errorf("owners %v, %v", got, err)
+	}
+	for spec, want := range map[string]string{
+		"Downtown":          `"Downtown" is not LOCATION=USER_ID`,
+		"Downtown=":         `"Downtown=" is not LOCATION=USER_ID`,
+		"=U01":              `"=U01" is not LOCATION=USER_ID`,
+		"Downtown=@jessica": `"@jessica" for Downtown is not a Slack user id`,
+	} {
+		if _, err := parseOwners(spec); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "BALANCEBOT_OWNERS") {
+			t.Errorf("%q: %v, want an error saying %s", spec, err, want)
+		}
+	}
+}
+
+// Clinic owners are mentioned on their unbalanced locations, and new items
+// are assigned to the first of them.
+func TestOwnersMentionedAndAssigned(t *testing.T) {
+	e := start(t, func(c *Config) { c.Owners = "Downtown=UOWNER1 UOWNER2;Uptown=UOWNER3" })
+	e.share("", examples(t, "soap1-week")...)
+	e.waitFor("the CSV", func() bool { return len(e.slack.Uploads()) == 1 })
+	e.settle()
+	sum := e.summaries()[0]
+	if b := blocksJSON(sum); !strings.Contains(b, "*Over to:* <@UOWNER1> <@UOWNER2> for *Downtown*") || strings.Contains(b, "UOWNER3") {
+		t.Errorf("the summary mentions:\n%s", b)
+	}
+	if m, _ := e.itemMessage("W.C. (acct …830)"); !strings.Contains(blocksJSON(m), "assigned to <@UOWNER1>") {
+		t.Errorf("the item is not shown assigned to the owner:\n%s", blocksJSON(m))
+	}
+	items, err := e.main.DB.Items(context.Background(), channel)
+	if err != nil || len(items) != 5 {
+		t.Fatalf("%d items, %v", len(items), err)
+	}
+	for _, it := range items {
+		if it.Assignee != "UOWNER1" || it.Trail[0].Assignee != "UOWNER1" {
+			t.Errorf("item %d assigned %q (trail %q), want the first owner", it.ID, it.Assignee, it.Trail[0].Assignee)
+		}
+	}
+}

@@ -201,6 +201,7 @@ func (m *Main) Run(ctx context.Context) error {
 		FullNames:       cfg.FullNames,
 		PHIUsers:        cfg.PHIUsers,
 		PHIUsergroup:    cfg.PHIUsergroup,
+		Owners:          cfg.owners,
 		MaxFileBytes:    int64(cfg.MaxFileMB) << 20,
 		TZ:              cfg.tz,
 		Service:         service.New(m.reader(), db),

@@ -96,7 +96,7 @@ func (BlockKit) Summary(res *rules.Result, ledger []rules.LocationItems, full bo
 	} else {
 		blocks = append(blocks, manyLocationsBlocks(res)...)
 	}
-	if line := itemsLine(ledger); line != "" {
+	if line := strings.Trim(itemsLine(ledger)+"\n"+ownersLine(ledger), "\n"); line != "" {
 		blocks = append(blocks, slack.NewSectionBlock(mrkdwn(line), nil, nil))
 	}
 	if next := nextSteps(res); next != "" {
@@ -138,6 +138,26 @@ func (BlockKit) Summary(res *rules.Result, ledger []rules.LocationItems, full bo
 	return slack.Msg{Blocks: slack.Blocks{BlockSet: blocks}, Text: summaryText(res, verdict, period), Metadata: resultMetadata(res, ledger)}
 }
 
+// ownersLine mentions the clinic owners of each location not balanced
+// (dismissals counted as explained): "Over to <@U1> for Downtown".
+func ownersLine(ledger []rules.LocationItems) string {
+	var parts []string
+	for _, l := range ledger {
+		if l.Balanced || len(l.Owners) == 0 {
+			continue
+		}
+		who := make([]string, len(l.Owners))
+		for i, u := range l.Owners {
+			who[i] = "<@" + u + ">"
+		}
+		parts = append(parts, strings.Join(who, " ")+" for *"+esc(l.Location)+"*")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "*Over to:* " + strings.Join(parts, " · ")
+}
+
 // itemsLine says what the balance did to the open items: how many are
 // open, how many of those were carried over from earlier balances, and
 // what it resolved, reopened and found dismissed. "" without a ledger, or
@@ -152,7 +172,7 @@ func itemsLine(ledger []rules.LocationItems) string {
 		t.Confirmed += l.Confirmed
 		t.Dismissed += l.Dismissed
 	}
-	if t == (rules.LocationItems{}) {
+	if t.Open+t.Resolved+t.Dismissed == 0 {
 		return ""
 	}
 	parts := []string{fmt.Sprintf("*Open items:* %d open", t.Open)}

@@ -76,7 +76,8 @@ func TestGoldenSummary(t *testing.T) {
 	// The week's open items: two carried over from last week (one of them
 	// reopened after it was marked fixed), three new; two resolved, one
 	// confirmed fixed; one mismatch covered by a dismissal.
-	ledger := []rules.LocationItems{{Location: soap1.Locations[0].Location, Open: 5, New: 3, Reopened: 1, Resolved: 2, Confirmed: 1, Dismissed: 1}}
+	ledger := []rules.LocationItems{{Location: soap1.Locations[0].Location, Open: 5, New: 3, Reopened: 1, Resolved: 2, Confirmed: 1, Dismissed: 1,
+		Owners: []string{"UOWNER1", "UOWNER2"}}}
 	for _, c := range []struct {
 		golden string
 		res    *rules.Result

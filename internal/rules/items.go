@@ -170,6 +170,9 @@ type LocationItems struct {
 	// Balanced is the location's verdict once dismissed items count as
 	// explained.
 	Balanced bool `json:"balanced"`
+	// Owners are the location's clinic owners (Balance.Owners), for the
+	// summary to mention when it is not balanced.
+	Owners []string `json:"-"`
 }
 
 // Reevaluation is what a balance did to the ledger.
@@ -215,7 +218,7 @@ func Reevaluate(items []*Item, b Balance) Reevaluation {
 	for i := range r.Locations {
 		loc := &r.Locations[i]
 		lk := LocationKey(loc.Location)
-		li := LocationItems{Location: loc.Location}
+		li := LocationItems{Location: loc.Location, Owners: b.Owners[lk]}
 		held := byLoc[lk]
 		seen := map[*Item]bool{}
 		action := 0

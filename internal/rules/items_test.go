@@ -2,6 +2,7 @@ package rules
 
 import (
 	"encoding/json"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -197,7 +198,8 @@ func TestReevaluate(t *testing.T) {
 			b := balance(c.r)
 			b.Owners = map[string][]string{"main": {"UOWNER", "U2"}}
 			re := Reevaluate(c.items, b)
-			if len(re.Locations) != 1 || re.Locations[0] != c.tally {
+			c.tally.Owners = []string{"UOWNER", "U2"}
+			if len(re.Locations) != 1 || !reflect.DeepEqual(re.Locations[0], c.tally) {
 				t.Errorf("tally = %+v, want %+v", re.Locations, c.tally)
 			}
 			for i, it := range c.items {
@@ -269,7 +271,7 @@ func TestReevaluateTwiceIsOnce(t *testing.T) {
 		t.Errorf("the second balance changed the items:\n%s\n%s", before, after)
 	}
 	want := LocationItems{Location: "Main", Open: 2, Dismissed: 1}
-	if second.Locations[0] != want {
+	if !reflect.DeepEqual(second.Locations[0], want) {
 		t.Errorf("second tally = %+v, want %+v", second.Locations[0], want)
 	}
 }

@@ -47,6 +47,10 @@ type Config struct {
 	// anyone else.
 	PHIUsers     []string
 	PHIUsergroup string
+	// Owners maps a location (rules.LocationKey) to its clinic owners'
+	// Slack user ids: mentioned on their unbalanced locations, and
+	// assigned new items by default.
+	Owners map[string][]string
 	// MaxFileBytes refuses larger uploads before downloading them.
 	MaxFileBytes int64
 	// TZ is the practice's time zone, for "this week" and reminders.

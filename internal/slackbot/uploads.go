@@ -511,7 +511,7 @@ func (b *Bot) reevaluate(ctx context.Context, channel string, res *rules.Result)
 	}
 	now := b.cfg.Clock.Now()
 	re := rules.Reevaluate(items, rules.Balance{By: "balance " + res.Period().String(), At: now,
-		Day: rules.DateOfTime(now.In(b.cfg.TZ)), Result: res})
+		Day: rules.DateOfTime(now.In(b.cfg.TZ)), Result: res, Owners: b.cfg.Owners})
 	if err := b.cfg.Store.SaveItems(ctx, channel, re.Changed); err != nil {
 		b.log.Warn("cannot keep the open items", "err", err.Error())
 		return nil, nil
