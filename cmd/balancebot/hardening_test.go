@@ -44,7 +44,7 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	_, m := get(t, base+"/metrics")
 	for _, want := range []string{"balancebot_uploads_total 1", "balancebot_upload_files_total 5",
 		`balancebot_files_read_total{kind="emr_billing_report"} 1`, `balancebot_processing_seconds_count{result="answered"} 1`,
-		"go_goroutines"} {
+		`balancebot_open_items{age="0-7d"} 5`, `balancebot_open_items{age="31d+"} 0`, "go_goroutines"} {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}

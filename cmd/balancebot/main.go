@@ -26,6 +26,7 @@ import (
 	"github.com/balancebot/balancebot/internal/exports"
 	"github.com/balancebot/balancebot/internal/ops"
 	"github.com/balancebot/balancebot/internal/render"
+	"github.com/balancebot/balancebot/internal/rules"
 	"github.com/balancebot/balancebot/internal/schedule"
 	"github.com/balancebot/balancebot/internal/service"
 	"github.com/balancebot/balancebot/internal/slackbot"
@@ -240,6 +241,9 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 		m.Bot.Metrics = m.Ops.Metrics
+		m.Ops.OpenItems(func(ctx context.Context) ([]int, error) {
+			return db.OpenItemAges(ctx, rules.DateOfTime(m.Clock.Now().In(cfg.tz)))
+		})
 		wg.Go(func() {
 			if err := m.Ops.Serve(ctx); err != nil {
 				m.Log.Error("health server stopped", "err", err.Error())

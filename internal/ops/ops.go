@@ -157,3 +157,54 @@ func Check(url string) error {
 	}
 	return nil
 }
+
+// OpenItemAges are the age bands of balancebot_open_items, in days since
+// an item was first seen: what a billing lead asks ("anything over a
+// month?").
+var OpenItemAges = []struct {
+	Label    string
+	Min, Max int
+}{{"0-7d", 0, 7}, {"8-14d", 8, 14}, {"15-30d", 15, 30}, {"31d+", 31, 1 << 30}}
+
+// openItems is balancebot_open_items, read from the store at each scrape,
+// so it is right after a restart and across replicas.
+type openItems struct {
+	desc  *prometheus.Desc
+	ages  func(context.Context) ([]int, error)
+	fails prometheus.Counter
+}
+
+func (o *openItems) Describe(ch chan<- *prometheus.Desc) { ch <- o.desc }
+
+func (o *openItems) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	ages, err := o.ages(ctx)
+	if err != nil {
+		o.fails.Inc()
+		return
+	}
+	counts := make([]int, len(OpenItemAges))
+	for _, a := range ages {
+		for i, band := range OpenItemAges {
+			if a >= band.Min && a <= band.Max {
+				counts[i]++
+			}
+		}
+	}
+	for i, band := range OpenItemAges {
+		ch <- prometheus.MustNewConstMetric(o.desc, prometheus.GaugeValue, float64(counts[i]), band.Label)
+	}
+}
+
+// OpenItems adds balancebot_open_items{age}: the items still open (fixed
+// but unconfirmed included), by age band. ages returns each open item's
+// age in days.
+func (s *Server) OpenItems(ages func(context.Context) ([]int, error)) {
+	fails := prometheus.NewCounter(prometheus.CounterOpts{Name: "balancebot_open_items_errors_total", Help: "Scrapes that could not read the open items."})
+	s.reg.MustRegister(fails, &openItems{
+		desc:  prometheus.NewDesc("balancebot_open_items", "Open items (differences still needing action), by days since first seen.", []string{"age"}, nil),
+		ages:  ages,
+		fails: fails,
+	})
+}

@@ -198,3 +198,22 @@ func purgeItems(ctx context.Context, tx *sql.Tx, cutoff, now time.Time) (int64, 
 	}
 	return int64(len(due)), nil
 }
+
+// OpenItemAges returns the age, in days on today, of every open item in
+// every channel (fixed and unconfirmed included), for the metrics.
+func (db *DB) OpenItemAges(ctx context.Context, today rules.Date) ([]int, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT first_seen FROM items WHERE state IN (?, ?)`, string(rules.ItemOpen), string(rules.ItemFixed))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ages []int
+	for rows.Next() {
+		var first int64
+		if err := rows.Scan(&first); err != nil {
+			return nil, err
+		}
+		ages = append(ages, int(today-rules.Date(first)))
+	}
+	return ages, rows.Err()
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -175,5 +176,32 @@ func TestItemsPurged(t *testing.T) {
 	}
 	if again, _ := db.Items(ctx, "C1"); len(again[0].Trail) != len(purged.Trail) {
 		t.Errorf("purged twice: %d trail lines, then %d", len(purged.Trail), len(again[0].Trail))
+	}
+}
+
+func TestOpenItemAges(t *testing.T) {
+	ctx := context.Background()
+	db, now := openTest(t)
+	items := ledgerWeek(t, *now) // first seen on the 23rd
+	older := ledgerWeek(t, *now)
+	for _, it := range older {
+		it.FirstSeen = it.FirstSeen.AddDays(-40)
+	}
+	if _, err := older[1].Apply(rules.Action{Kind: rules.ActFixed, By: "U1", At: *now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := older[0].Apply(rules.Action{Kind: rules.ActDismiss, By: "U1", At: *now, Note: "billing only"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveItems(ctx, "C1", items); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveItems(ctx, "C2", older); err != nil {
+		t.Fatal(err)
+	}
+	ages, err := db.OpenItemAges(ctx, day(30))
+	slices.Sort(ages)
+	if err != nil || !slices.Equal(ages, []int{7, 7, 47}) {
+		t.Errorf("ages %v, %v; want two a week old and the fixed one 47 days old (the dismissed one left out)", ages, err)
 	}
 }
