@@ -459,3 +459,57 @@ func TestOwnersMentionedAndAssigned(t *testing.T) {
 		}
 	}
 }
+
+// The weekly reminder carries the open items: per location, how many are
+// open, new this week and resolved since; the oldest, masked, with their
+// assignees mentioned.
+func TestReminderCarriesOpenItems(t *testing.T) {
+	e := startAt(t, time.Date(2026, 11, 22, 12, 0, 0, 0, chicago), func(c *Config) { c.ReminderChannels = []string{channel} })
+	e.share("", examples(t, "soap1-week")...)
+	e.waitFor("the CSV", func() bool { return len(e.slack.Uploads()) == 1 })
+	e.settle()
+	ctx := context.Background()
+	items, err := e.main.DB.Items(ctx, channel)
+	if err != nil || len(items) != 5 {
+		t.Fatalf("%d items, %v", len(items), err)
+	}
+	var chen int64
+	for _, it := range items {
+		if it.Mismatch.Account == "10830" {
+			chen = it.ID
+		}
+	}
+	if _, err := e.main.DB.UpdateItem(ctx, channel, chen, func(it *rules.Item) error {
+		_, err := it.Apply(rules.Action{Kind: rules.ActAssign, By: user, At: e.clock.Now(), Assignee: "UFRONTDESK"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	e.waitFor("the scheduler to sleep", func() bool { return e.clock.Waiters() >= 2 })
+	e.clock.Set(time.Date(2026, 11, 23, 9, 0, 0, 0, chicago))
+	var r string
+	e.waitFor("the reminder", func() bool {
+		for _, m := range e.slack.Messages() {
+			if strings.HasPrefix(m.Text, ":calendar:") {
+				r = m.Text
+			}
+		}
+		return r != ""
+	})
+	for _, want := range []string{"*Open items*, oldest first:\n• *Downtown*: 5 open (5 new this week), 0 resolved since last week",
+		"◦ 1 day · billing only · Tue 11/17 · W.C. (acct …830) · Unexplained · assigned to <@UFRONTDESK>",
+		"◦ …and 2 more: `/balance open Downtown`"} {
+		if !strings.Contains(r, want) {
+			t.Errorf("the reminder lacks %q:\n%s", want, r)
+		}
+	}
+	if strings.Index(r, "*Open items*") > strings.Index(r, "*Before you balance*") {
+		t.Errorf("the open items come after the checklist:\n%s", r)
+	}
+	for _, name := range patientNames {
+		if strings.Contains(r, name) {
+			t.Errorf("the reminder names %q", name)
+		}
+	}
+}

@@ -68,6 +68,11 @@ func (BlockKit) OpenItems(items []*rules.Item, where string, today rules.Date, f
 	return b.String()
 }
 
+// ItemLine is one open item on one line, as /balance open lists it.
+func (BlockKit) ItemLine(it *rules.Item, today rules.Date, full bool) string {
+	return itemLine(it, today, full)
+}
+
 // itemLine is one open item: "9 days · EMR only · Tue 11/17 · R.L. · Held
 // on Billing Exceptions · assigned to @someone".
 func itemLine(it *rules.Item, today rules.Date, full bool) string {

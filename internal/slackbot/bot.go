@@ -91,6 +91,9 @@ type Renderer interface {
 	// OpenItems lists the open items of items (at location where, or all
 	// when ""), for /balance open.
 	OpenItems(items []*rules.Item, where string, today rules.Date, full bool) string
+	// ItemLine is one open item on one line: age, side, date, patient,
+	// reason, state and assignee.
+	ItemLine(it *rules.Item, today rules.Date, full bool) string
 	// Details lists the mismatches for the thread; those that are items
 	// (by their key) carry the item's state and buttons.
 	Details(res *rules.Result, items map[rules.ItemKey]*rules.Item, full bool) []slack.Msg

@@ -50,7 +50,84 @@ func (b *Bot) reminderText(ctx context.Context, name, channel string, slot time.
 		r.Coverage = covs
 		r.Posted, _ = b.cfg.Store.LatestResult(ctx, channel, r.Period)
 	}
-	return reminderMessage(r, b.cfg.SOAPVersion)
+	text := reminderMessage(r, b.cfg.SOAPVersion)
+	if items := b.reminderItems(ctx, channel, local); items != "" {
+		// Before the checklist: what is still open is the week's first job.
+		head, rest, _ := strings.Cut(text, "\n*Before you balance*")
+		if strings.Contains(text, "\n*SOAP 1.0 clinics*") {
+			head, rest, _ = strings.Cut(text, "\n*SOAP 1.0 clinics*")
+			rest = "\n*SOAP 1.0 clinics*" + rest
+		} else {
+			rest = "\n*Before you balance*" + rest
+		}
+		text = head + items + "\n" + rest
+	}
+	return text
+}
+
+// reminderOldest is how many of each location's oldest open items a
+// reminder lists; /balance open lists them all.
+const reminderOldest = 3
+
+// reminderItems says, per location, the open items new since the last
+// reminder, still open, and resolved since, lists the oldest with their
+// assignees mentioned; "" when the channel has no items.
+func (b *Bot) reminderItems(ctx context.Context, channel string, slot time.Time) string {
+	items, err := b.cfg.Store.Items(ctx, channel)
+	if err != nil {
+		b.log.Warn("cannot read the open items for a reminder", "err", err.Error())
+		return ""
+	}
+	since := slot.AddDate(0, 0, -7)
+	today := rules.DateOfTime(slot)
+	type tally struct {
+		name                  string
+		open, fresh, resolved int
+		oldest                []*rules.Item
+	}
+	var order []string
+	by := map[string]*tally{}
+	for _, it := range items { // oldest first
+		t := by[it.Key.Location]
+		if t == nil {
+			t = &tally{name: it.Location}
+			if t.name == "" {
+				t.name = it.Key.Location
+			}
+			by[it.Key.Location] = t
+			order = append(order, it.Key.Location)
+		}
+		switch {
+		case it.State.IsOpen():
+			t.open++
+			if it.FirstSeen >= today.AddDays(-7) {
+				t.fresh++
+			}
+			if len(t.oldest) < reminderOldest {
+				t.oldest = append(t.oldest, it)
+			}
+		case it.State == rules.ItemResolved && !it.Closed.Before(since):
+			t.resolved++
+		}
+	}
+	var s strings.Builder
+	for _, k := range order {
+		t := by[k]
+		if t.open == 0 && t.resolved == 0 {
+			continue
+		}
+		fmt.Fprintf(&s, "• *%s*: %d open (%d new this week), %d resolved since last week\n", esc(t.name), t.open, t.fresh, t.resolved)
+		for _, it := range t.oldest {
+			s.WriteString("    ◦ " + b.cfg.Render.ItemLine(it, today, b.cfg.FullNames) + "\n")
+		}
+		if t.open > len(t.oldest) {
+			fmt.Fprintf(&s, "    ◦ …and %d more: `/balance open %s`\n", t.open-len(t.oldest), t.name)
+		}
+	}
+	if s.Len() == 0 {
+		return ""
+	}
+	return "\n*Open items*, oldest first:\n" + s.String()
 }
 
 // reminder is what a reminder says: the period it asks to balance and how
