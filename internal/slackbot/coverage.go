@@ -50,39 +50,84 @@ func pullFor(s rules.Side, soap string) string {
 	return "the *EMR Billing Report* (SOAP 1.0) or *Documented Visits* (SOAP 2.0)"
 }
 
-// statusLines describe what is stored for p, location by location.
-func statusLines(covs []*rules.Coverage, p rules.Period) []string {
-	var lines []string
+// statusCompact is how many locations status describes one by one; past
+// it, the balanced ones share one line, so 100 locations fit.
+const statusCompact = 12
+
+// statusLines give each location's verdict for p, its open items and what
+// is stored: balanced, open items, both sides in but not balanced yet, or
+// waiting for a side. posted is the balance last posted for p (nil for
+// none); open counts open items by location key.
+func statusLines(covs []*rules.Coverage, p rules.Period, posted *service.Posted, open map[string]int) []string {
+	inPosted := map[string]bool{}
+	if posted != nil {
+		for _, l := range posted.Locations {
+			inPosted[rules.LocationKey(l)] = true
+		}
+	}
+	var lines, balanced []string
 	for _, c := range covs {
-		var parts []string
-		for _, s := range []rules.Side{rules.SideEMR, rules.SideBilling} {
-			label := "EMR"
-			if s == rules.SideBilling {
-				label = "billing"
-			}
-			var kinds []string
-			for k, n := range c.Kinds[s.Index()] {
-				kinds = append(kinds, fmt.Sprintf("%s ×%d", k.Title(), n))
-			}
-			sort.Strings(kinds)
-			dates := c.Covered(s, p)
-			if len(dates) == 0 {
-				parts = append(parts, label+": nothing yet")
+		k := rules.LocationKey(c.Location)
+		emr, billing := len(c.Covered(rules.SideEMR, p)) > 0, len(c.Covered(rules.SideBilling, p)) > 0
+		var verdict string
+		switch {
+		case open[k] > 0:
+			verdict = fmt.Sprintf(":warning: %d open %s", open[k], plural(open[k], "item", "items"))
+		case emr && billing && inPosted[k]:
+			verdict = ":white_check_mark: balanced"
+			if len(covs) > statusCompact {
+				balanced = append(balanced, covName(c))
 				continue
 			}
-			parts = append(parts, fmt.Sprintf("%s: %s (%s)", label, ranges(dates), strings.Join(kinds, ", ")))
+		case emr && billing:
+			verdict = ":hourglass: both sides in, not balanced yet (`/balance week`)"
+		case emr:
+			verdict = ":hourglass_flowing_sand: waiting for the billing side"
+		default:
+			verdict = ":hourglass_flowing_sand: waiting for the EMR side"
 		}
-		var checks []string
-		for k, n := range c.Checks {
-			checks = append(checks, fmt.Sprintf("%s ×%d", k.Title(), n))
+		line := fmt.Sprintf("• %s — %s", covName(c), verdict)
+		if len(covs) <= statusCompact {
+			line += " · " + storedText(c, p)
 		}
-		sort.Strings(checks)
-		if len(checks) > 0 {
-			parts = append(parts, "checks: "+strings.Join(checks, ", "))
-		}
-		lines = append(lines, fmt.Sprintf("• %s — %s", covName(c), strings.Join(parts, "; ")))
+		lines = append(lines, line)
+	}
+	if len(balanced) > 0 {
+		lines = append([]string{fmt.Sprintf("• :white_check_mark: Balanced (%d): %s", len(balanced), strings.Join(balanced, ", "))}, lines...)
 	}
 	return lines
+}
+
+// storedText says what is stored for one location over p: each side's
+// dates and exports, and the check reports.
+func storedText(c *rules.Coverage, p rules.Period) string {
+	var parts []string
+	for _, s := range []rules.Side{rules.SideEMR, rules.SideBilling} {
+		label := "EMR"
+		if s == rules.SideBilling {
+			label = "billing"
+		}
+		var kinds []string
+		for k, n := range c.Kinds[s.Index()] {
+			kinds = append(kinds, fmt.Sprintf("%s ×%d", k.Title(), n))
+		}
+		sort.Strings(kinds)
+		dates := c.Covered(s, p)
+		if len(dates) == 0 {
+			parts = append(parts, label+": nothing yet")
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s: %s (%s)", label, ranges(dates), strings.Join(kinds, ", ")))
+	}
+	var checks []string
+	for k, n := range c.Checks {
+		checks = append(checks, fmt.Sprintf("%s ×%d", k.Title(), n))
+	}
+	sort.Strings(checks)
+	if len(checks) > 0 {
+		parts = append(parts, "checks: "+strings.Join(checks, ", "))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // verdictLine describes a posted balance with a link to it.

@@ -2,6 +2,8 @@ package slackbot
 
 import (
 	"bytes"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -91,15 +93,43 @@ func TestGoldenStatus(t *testing.T) {
 		upload("exceptions.csv", rules.KindBillingExceptions, "", week, 2),
 	}
 	posted := &service.Posted{Period: rules.Period{From: week.From, To: week.From.AddDays(4)}, NeedsAction: 5,
-		Link: "https://example.slack.com/archives/C1/p1"}
+		Link: "https://example.slack.com/archives/C1/p1", Locations: []string{"Downtown"}}
 	weeks := []statusWeek{
 		{Name: "This week", Period: this},
-		{Name: "Last week", Period: week, Coverage: service.Covering(ups, nil, week), Posted: posted},
+		{Name: "Last week", Period: week, Coverage: service.Covering(ups, nil, week), Posted: posted, Open: map[string]int{"downtown": 5}},
 	}
 	got := statusText(weeks, "1.0")
 	goldenText(t, "status.txt", got)
 	if len(got) > maxAckBytes {
 		t.Errorf("status is %d bytes", len(got))
+	}
+}
+
+// A group of 100 locations: the balanced ones share a line; each of the
+// others has one line with its verdict; the whole answer stays short.
+func TestGoldenStatusManyLocations(t *testing.T) {
+	var ups []*service.Upload
+	posted := &service.Posted{Period: week, NeedsAction: 7, Link: "https://example.slack.com/archives/C1/p2"}
+	open := map[string]int{}
+	for i := range 100 {
+		loc := fmt.Sprintf("Clinic %03d", i+1)
+		ups = append(ups, upload(fmt.Sprintf("emr-%d.csv", i), rules.KindEMRBillingReport, loc, rules.Period{From: week.From, To: week.From.AddDays(4)}, 20))
+		if i%25 == 24 {
+			continue // billing not in yet
+		}
+		ups = append(ups, upload(fmt.Sprintf("cas-%d.csv", i), rules.KindChargeAuditSummary, loc, rules.Period{From: week.From, To: week.From.AddDays(4)}, 20))
+		posted.Locations = append(posted.Locations, loc)
+		if i%30 == 7 {
+			open[rules.LocationKey(loc)] = 1 + i%3
+		}
+	}
+	got := statusText([]statusWeek{{Name: "Last week", Period: week, Coverage: service.Covering(ups, nil, week), Posted: posted, Open: open}}, "1.0")
+	goldenText(t, "status-100-locations.txt", got)
+	if !strings.Contains(got, "Balanced (92)") || strings.Count(got, "— :warning:") != 4 || strings.Count(got, "waiting for the billing side") != 4 {
+		t.Errorf("the verdicts do not add up to 100 locations:\n%s", got)
+	}
+	if len(got) > 8000 {
+		t.Errorf("status for 100 locations is %d bytes; it should read at a glance", len(got))
 	}
 }
 

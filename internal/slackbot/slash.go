@@ -149,8 +149,18 @@ func (b *Bot) status(ctx context.Context, channel string) string {
 		{Name: "This week", Period: rules.Period{From: weekOf(today).From, To: today}},
 		{Name: "Last week", Period: weekOf(today.AddDays(-7))},
 	}
+	items, err := b.cfg.Store.Items(ctx, channel)
+	if err != nil {
+		return ":x: I could not read the open items (a storage fault on our side). Try again in a minute."
+	}
 	for i := range weeks {
 		w := &weeks[i]
+		w.Open = map[string]int{}
+		for _, it := range items {
+			if it.State.IsOpen() && w.Period.Contains(it.Key.DateOfService) {
+				w.Open[it.Key.Location]++
+			}
+		}
 		covs, err := b.cfg.Service.Standing(ctx, channel, w.Period)
 		if err != nil {
 			return ":x: I could not read what was uploaded here (a storage fault on our side). Try again in a minute."
@@ -173,6 +183,9 @@ type statusWeek struct {
 	Period   rules.Period
 	Coverage []*rules.Coverage
 	Posted   *service.Posted
+	// Open counts the open items with a date of service in the week, by
+	// location key.
+	Open map[string]int
 }
 
 // statusText renders /balance status.
@@ -184,7 +197,7 @@ func statusText(weeks []statusWeek, soap string) string {
 			out = append(out, "• nothing uploaded")
 			continue
 		}
-		out = append(out, statusLines(w.Coverage, w.Period)...)
+		out = append(out, statusLines(w.Coverage, w.Period, w.Posted, w.Open)...)
 		if w.Posted != nil {
 			out = append(out, verdictLine(w.Posted))
 		}
