@@ -513,3 +513,80 @@ func TestReminderCarriesOpenItems(t *testing.T) {
 		}
 	}
 }
+
+// homeText is an App Home's text, section by section.
+func homeText(t *testing.T, view json.RawMessage) string {
+	t.Helper()
+	var v struct {
+		Type   string `json:"type"`
+		Blocks []struct {
+			Type string `json:"type"`
+			Text struct {
+				Text string `json:"text"`
+			} `json:"text"`
+		} `json:"blocks"`
+	}
+	if err := json.Unmarshal(view, &v); err != nil || v.Type != "home" {
+		t.Fatalf("not a Home tab view (%v): %s", err, view)
+	}
+	var parts []string
+	for _, b := range v.Blocks {
+		if b.Type == "divider" {
+			parts = append(parts, "──────")
+		} else {
+			parts = append(parts, b.Text.Text)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+// The App Home of a practice with three locations: last week's verdict per
+// location with its open items and the oldest one's age, a link to the
+// summary, and the items assigned to the viewer, masked.
+func TestAppHome(t *testing.T) {
+	e := startAt(t, time.Date(2026, 11, 23, 10, 0, 0, 0, chicago))
+	e.share("", examples(t, "soap1-week")...)
+	e.waitFor("Downtown's balance", func() bool { return len(e.summaries()) == 1 })
+	e.share("", examples(t, "soap2-week")...)
+	e.waitFor("Uptown's balance", func() bool { return len(e.summaries()) == 2 })
+	emr := "Billing Report\nClinic: Eastside\nDate Range: 11/16/2026 - 11/20/2026\n\nPatient,Date of Service,CPT Code,Units\n" +
+		"\"Stone, Ada\",11/16/2026,97110,2\n\"Stone, Ada\",11/18/2026,97110,2\n\"Vale, Bo\",11/19/2026,97140,1\n"
+	cas := "Charge Audit Summary\nLocation: Eastside\nDate Type: Date of Service\nDate Range: 11/16/2026 - 11/20/2026\n\nPatient,Account #,Date of Service,Visits,Units\n" +
+		"\"STONE, ADA\",7001,11/16/2026,1,2\n\"STONE, ADA\",7001,11/18/2026,1,2\n"
+	e.slack.ShareFiles(channel, user, "", e.slack.AddFile("eastside-emr.csv", []byte(emr)), e.slack.AddFile("eastside-cas.csv", []byte(cas)))
+	e.waitFor("Eastside's balance", func() bool { return len(e.summaries()) == 3 })
+	e.settle()
+	ctx := context.Background()
+	items, err := e.main.DB.Items(ctx, channel, "Eastside")
+	if err != nil || len(items) != 1 {
+		t.Fatalf("Eastside: %d items, %v", len(items), err)
+	}
+	if _, err := e.main.DB.UpdateItem(ctx, channel, items[0].ID, func(it *rules.Item) error {
+		_, err := it.Apply(rules.Action{Kind: rules.ActAssign, By: "ULEAD", At: e.clock.Now(), Assignee: user})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	e.slack.OpenHome(user)
+	e.waitFor("the App Home", func() bool { return len(e.slack.PublishedViews()) == 1 })
+	p := e.slack.PublishedViews()[0]
+	home := homeText(t, p.View)
+	t.Logf("App Home for %s:\n%s", p.User, home)
+	if p.User != user {
+		t.Errorf("published for %s, want %s", p.User, user)
+	}
+	for _, want := range []string{"*<#" + channel + ">*", "*Last week* (Mon 11/16 – Sun 11/22)",
+		"• *Downtown* — :warning: 5 open items, new today", "• *Eastside* — :warning: 1 open item, new today",
+		"• *Uptown* — :white_check_mark: balanced", "|the summary>",
+		"*Assigned to you* (1 open, oldest first)\n• *Eastside* · new today · EMR only · Thu 11/19 · B.V. · Unexplained · assigned to <@" + user + ">"} {
+		if !strings.Contains(home, want) {
+			t.Errorf("the App Home lacks %q", want)
+		}
+	}
+	for _, name := range append(patientNames, "Stone", "Vale") {
+		if strings.Contains(home, name) {
+			t.Errorf("the App Home names %q", name)
+		}
+	}
+}

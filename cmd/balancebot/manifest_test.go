@@ -112,6 +112,7 @@ var scopeOf = map[string]string{
 	"chat.update":                  "chat:write",
 	"chat.postEphemeral":           "chat:write",
 	"views.open":                   "", // a modal, from an interaction's trigger
+	"views.publish":                "", // the App Home
 	"conversations.open":           "im:write",
 	"usergroups.users.list":        "usergroups:read",
 	"reactions.add":                "reactions:write",
@@ -123,7 +124,7 @@ var scopeOf = map[string]string{
 }
 
 // eventScope is the scope each bot event needs.
-var eventScope = map[string]string{"message.channels": "channels:history", "message.groups": "groups:history"}
+var eventScope = map[string]string{"message.channels": "channels:history", "message.groups": "groups:history", "app_home_opened": ""}
 
 // TestManifestDeclaresWhatTheCodeUses runs the bot through what it does
 // (an upload, a file needing files.info, slash commands, a reminder) and
@@ -148,6 +149,9 @@ func TestManifestDeclaresWhatTheCodeUses(t *testing.T) {
 	msg, id := e.itemMessage("W.C. (acct …830)")
 	e.click(msg, id, "item_dismiss", "")
 	e.waitFor("the dismiss modal", func() bool { return len(e.slack.Views()) == 1 })
+	// The App Home.
+	e.slack.OpenHome(user)
+	e.waitFor("the App Home", func() bool { return len(e.slack.PublishedViews()) == 1 })
 	// Show names, for a member of the PHI user group: the CSV by DM.
 	e.pressShowNames(e.summaries()[0], "UNURSE")
 	e.waitFor("the full-name CSV", func() bool { return len(e.slack.Uploads()) == 2 })
@@ -173,7 +177,16 @@ func TestManifestDeclaresWhatTheCodeUses(t *testing.T) {
 		}
 	}
 	for _, ev := range slackbot.Events {
-		need[eventScope[ev]] = true
+		scope, known := eventScope[ev]
+		if !known {
+			t.Errorf("the bot handles %s, whose scope this test does not know", ev)
+		}
+		if scope != "" {
+			need[scope] = true
+		}
+	}
+	if dig(readManifest(t), "features", "app_home", "home_tab_enabled") != true {
+		t.Error("the App Home tab is not enabled")
 	}
 
 	m := readManifest(t)

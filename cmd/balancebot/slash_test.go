@@ -212,7 +212,7 @@ func TestBalanceSubcommands(t *testing.T) {
 	e.slash("status")
 	st := e.response(4)
 	for _, want := range []string{"*This week* (Mon 11/23)", "• nothing uploaded", "*Last week* (Mon 11/16 – Sun 11/22)",
-		"• *Downtown* — :warning: 5 open items · EMR: Mon 11/16 – Fri 11/20 (EMR Billing Report ×1); billing: Mon 11/16 – Fri 11/20 (Charge Audit Summary ×1); checks:",
+		"• *Downtown* — :warning: 5 open items, new today · EMR: Mon 11/16 – Fri 11/20 (EMR Billing Report ×1); billing: Mon 11/16 – Fri 11/20 (Charge Audit Summary ×1); checks:",
 		"Claims Feed Report ×1", ":warning: Not balanced for Mon 11/16 – Fri 11/20, 5 visits need action: <https://fake.slack.com/archives/"} {
 		if !strings.Contains(st, want) {
 			t.Errorf("status lacks %q:\n%s", want, st)

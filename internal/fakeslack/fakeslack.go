@@ -132,6 +132,7 @@ type Server struct {
 	messages  []Message
 	reactions []Reaction
 	views     []View
+	published []Published
 	uploads   []Upload
 	responses []Response
 	staged    map[string]Upload // upload URL given, not yet completed
@@ -473,6 +474,24 @@ func (s *Server) SetUsergroup(id string, members ...string) {
 	s.groups[id] = members
 }
 
+// Published is a views.publish call: an App Home for a user.
+type Published struct {
+	User string
+	View json.RawMessage
+}
+
+// PublishedViews returns the App Homes published, in order.
+func (s *Server) PublishedViews() []Published {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.published)
+}
+
+// OpenHome sends app_home_opened for user's Home tab.
+func (s *Server) OpenHome(user string) string {
+	return s.SendEvent(map[string]any{"type": "app_home_opened", "user": user, "channel": "D" + user, "tab": "home", "event_ts": s.TS()})
+}
+
 // Views returns the views opened, in order.
 func (s *Server) Views() []View {
 	s.mu.Lock()
@@ -804,6 +823,11 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.reply(w, map[string]any{"ok": true, "users": members})
+	case "views.publish":
+		s.mu.Lock()
+		s.published = append(s.published, Published{User: f("user_id"), View: raw(f("view"))})
+		s.mu.Unlock()
+		s.reply(w, map[string]any{"ok": true, "view": map[string]any{"id": "VHOME"}})
 	case "views.open":
 		s.mu.Lock()
 		s.views = append(s.views, View{TriggerID: f("trigger_id"), View: raw(f("view"))})

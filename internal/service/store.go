@@ -70,6 +70,8 @@ type ResultStore interface {
 	// LatestResult returns the balance posted in channel that covers the
 	// most of p (the latest of those), or nil.
 	LatestResult(ctx context.Context, channel string, p rules.Period) (*Posted, error)
+	// Channels lists the channels that hold uploads, balances or items.
+	Channels(ctx context.Context) ([]string, error)
 }
 
 // ReminderStore keeps when each reminder last went to each channel, so a

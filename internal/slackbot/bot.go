@@ -110,7 +110,7 @@ type Renderer interface {
 // file_share, in public and private channels); Commands its slash
 // commands. The manifest must declare both.
 var (
-	Events   = []string{"message.channels", "message.groups"}
+	Events   = []string{"message.channels", "message.groups", "app_home_opened"}
 	Commands = []string{"/balance"}
 )
 
@@ -325,6 +325,13 @@ func (s *share) thread() string {
 }
 
 func (b *Bot) onEvent(req *socketmode.Request, api slackevents.EventsAPIEvent) {
+	if home, ok := api.InnerEvent.Data.(*slackevents.AppHomeOpenedEvent); ok {
+		if home.Tab == "home" && home.User != "" {
+			start := b.reserve()
+			start(func(ctx context.Context) { b.publishHome(ctx, home.User) })
+		}
+		return
+	}
 	ev, ok := api.InnerEvent.Data.(*slackevents.MessageEvent)
 	if !ok || ev.SubType != "file_share" {
 		return

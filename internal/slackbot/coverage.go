@@ -58,7 +58,7 @@ const statusCompact = 12
 // is stored: balanced, open items, both sides in but not balanced yet, or
 // waiting for a side. posted is the balance last posted for p (nil for
 // none); open counts open items by location key.
-func statusLines(covs []*rules.Coverage, p rules.Period, posted *service.Posted, open map[string]int) []string {
+func statusLines(covs []*rules.Coverage, p rules.Period, posted *service.Posted, open map[string]openTally) []string {
 	inPosted := map[string]bool{}
 	if posted != nil {
 		for _, l := range posted.Locations {
@@ -71,8 +71,8 @@ func statusLines(covs []*rules.Coverage, p rules.Period, posted *service.Posted,
 		emr, billing := len(c.Covered(rules.SideEMR, p)) > 0, len(c.Covered(rules.SideBilling, p)) > 0
 		var verdict string
 		switch {
-		case open[k] > 0:
-			verdict = fmt.Sprintf(":warning: %d open %s", open[k], plural(open[k], "item", "items"))
+		case open[k].N > 0:
+			verdict = fmt.Sprintf(":warning: %d open %s, %s", open[k].N, plural(open[k].N, "item", "items"), ageText(open[k].Oldest))
 		case emr && billing && inPosted[k]:
 			verdict = ":white_check_mark: balanced"
 			if len(covs) > statusCompact {
@@ -96,6 +96,17 @@ func statusLines(covs []*rules.Coverage, p rules.Period, posted *service.Posted,
 		lines = append([]string{fmt.Sprintf("• :white_check_mark: Balanced (%d): %s", len(balanced), strings.Join(balanced, ", "))}, lines...)
 	}
 	return lines
+}
+
+// ageText says how old the oldest open item is.
+func ageText(days int) string {
+	switch days {
+	case 0:
+		return "new today"
+	case 1:
+		return "oldest 1 day"
+	}
+	return fmt.Sprintf("oldest %d days", days)
 }
 
 // storedText says what is stored for one location over p: each side's

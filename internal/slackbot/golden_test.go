@@ -96,7 +96,7 @@ func TestGoldenStatus(t *testing.T) {
 		Link: "https://example.slack.com/archives/C1/p1", Locations: []string{"Downtown"}}
 	weeks := []statusWeek{
 		{Name: "This week", Period: this},
-		{Name: "Last week", Period: week, Coverage: service.Covering(ups, nil, week), Posted: posted, Open: map[string]int{"downtown": 5}},
+		{Name: "Last week", Period: week, Coverage: service.Covering(ups, nil, week), Posted: posted, Open: map[string]openTally{"downtown": {5, 7}}},
 	}
 	got := statusText(weeks, "1.0")
 	goldenText(t, "status.txt", got)
@@ -110,7 +110,7 @@ func TestGoldenStatus(t *testing.T) {
 func TestGoldenStatusManyLocations(t *testing.T) {
 	var ups []*service.Upload
 	posted := &service.Posted{Period: week, NeedsAction: 7, Link: "https://example.slack.com/archives/C1/p2"}
-	open := map[string]int{}
+	open := map[string]openTally{}
 	for i := range 100 {
 		loc := fmt.Sprintf("Clinic %03d", i+1)
 		ups = append(ups, upload(fmt.Sprintf("emr-%d.csv", i), rules.KindEMRBillingReport, loc, rules.Period{From: week.From, To: week.From.AddDays(4)}, 20))
@@ -120,7 +120,7 @@ func TestGoldenStatusManyLocations(t *testing.T) {
 		ups = append(ups, upload(fmt.Sprintf("cas-%d.csv", i), rules.KindChargeAuditSummary, loc, rules.Period{From: week.From, To: week.From.AddDays(4)}, 20))
 		posted.Locations = append(posted.Locations, loc)
 		if i%30 == 7 {
-			open[rules.LocationKey(loc)] = 1 + i%3
+			open[rules.LocationKey(loc)] = openTally{1 + i%3, 14}
 		}
 	}
 	got := statusText([]statusWeek{{Name: "Last week", Period: week, Coverage: service.Covering(ups, nil, week), Posted: posted, Open: open}}, "1.0")

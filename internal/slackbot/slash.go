@@ -155,12 +155,7 @@ func (b *Bot) status(ctx context.Context, channel string) string {
 	}
 	for i := range weeks {
 		w := &weeks[i]
-		w.Open = map[string]int{}
-		for _, it := range items {
-			if it.State.IsOpen() && w.Period.Contains(it.Key.DateOfService) {
-				w.Open[it.Key.Location]++
-			}
-		}
+		w.Open = openByLocation(items, w.Period, today)
 		covs, err := b.cfg.Service.Standing(ctx, channel, w.Period)
 		if err != nil {
 			return ":x: I could not read what was uploaded here (a storage fault on our side). Try again in a minute."
@@ -185,7 +180,24 @@ type statusWeek struct {
 	Posted   *service.Posted
 	// Open counts the open items with a date of service in the week, by
 	// location key.
-	Open map[string]int
+	Open map[string]openTally
+}
+
+// openTally is a location's open items: how many, and the oldest's age.
+type openTally struct{ N, Oldest int }
+
+// openByLocation tallies the open items with a date of service in p.
+func openByLocation(items []*rules.Item, p rules.Period, today rules.Date) map[string]openTally {
+	out := map[string]openTally{}
+	for _, it := range items {
+		if it.State.IsOpen() && p.Contains(it.Key.DateOfService) {
+			t := out[it.Key.Location]
+			t.N++
+			t.Oldest = max(t.Oldest, it.Age(today))
+			out[it.Key.Location] = t
+		}
+	}
+	return out
 }
 
 // statusText renders /balance status.

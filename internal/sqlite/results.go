@@ -122,3 +122,23 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int64, error) {
 	}
 	return n, nil
 }
+
+// Channels lists the channels that hold uploads, balances or items, in
+// order.
+func (db *DB) Channels(ctx context.Context) ([]string, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT channel FROM uploads UNION SELECT channel FROM results
+		UNION SELECT channel FROM items ORDER BY channel`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
