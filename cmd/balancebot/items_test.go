@@ -37,6 +37,26 @@ func itemCounts(t *testing.T, meta json.RawMessage) (open, resolved, dismissed f
 	return
 }
 
+// correctedEMR writes the example week's EMR Billing Report with Adam
+// Kowalski's 11/18 visit corrected to 11/19, billing's date of service,
+// as a billing lead would after "Date of service differs".
+func correctedEMR(t *testing.T) string {
+	t.Helper()
+	emr, err := os.ReadFile(example(t, "soap1-week", "emr-billing-report.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed := strings.ReplaceAll(string(emr), `"Kowalski, Adam",11/18/2026`, `"Kowalski, Adam",11/19/2026`)
+	if fixed == string(emr) {
+		t.Fatal("the example no longer has the visit this test corrects")
+	}
+	path := filepath.Join(t.TempDir(), "emr-billing-report-corrected.csv")
+	if err := os.WriteFile(path, []byte(fixed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // slashAnswer runs a command whose answer comes by response_url, and
 // returns that answer's number for response.
 func (e *env) slashAnswer(text string) int {
@@ -114,19 +134,7 @@ func TestOpenItemsCarryForward(t *testing.T) {
 	}
 
 	// The EMR's date of service corrected to billing's: a newer export.
-	emr, err := os.ReadFile(example(t, "soap1-week", "emr-billing-report.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fixed := strings.ReplaceAll(string(emr), `"Kowalski, Adam",11/18/2026`, `"Kowalski, Adam",11/19/2026`)
-	if fixed == string(emr) {
-		t.Fatal("the example no longer has the visit this test corrects")
-	}
-	path := filepath.Join(t.TempDir(), "emr-billing-report-corrected.csv")
-	if err := os.WriteFile(path, []byte(fixed), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	e.share("", path)
+	e.share("", correctedEMR(t))
 	e.waitFor("the second summary", func() bool { return len(e.summaries()) == 2 })
 	second := e.summaries()[1]
 	if open, resolved, dismissed := itemCounts(t, second.Metadata); open != 3 || resolved != 2 || dismissed != 0 {
@@ -223,9 +231,12 @@ func (e *env) click(m fakeslack.Message, id, actionID, selected string) string {
 	return env
 }
 
-// The buttons of workflow.md, through the bot: fixed, assigned and
+// The loop of issue 13, through the bot and its buttons: an unbalanced
+// week leaves items open; one is marked fixed, one assigned and one
 // dismissed (with the modal, which refuses an empty note), each shown in
-// place; a closed item refuses another act; a restart keeps every state.
+// place; a closed item refuses another act; a restart keeps every state;
+// a corrected export resolves the items it corrects and confirms the fixed
+// one, the dismissal counts as explained, and a restart keeps that too.
 func TestItemButtons(t *testing.T) {
 	e := start(t)
 	e.share("", examples(t, "soap1-week")...)
@@ -244,15 +255,15 @@ func TestItemButtons(t *testing.T) {
 		})
 	}
 
-	// Fixed.
-	m, held := e.itemMessage("Thu 11/19 · L.R.")
+	// Fixed: the EMR visit whose date of service billing has otherwise.
+	m, held := e.itemMessage("Wed 11/18 · A.K.")
 	fixedButton := `"action_id":"item_fixed","value":"` + held + `"`
 	if !strings.Contains(blocksJSON(m), fixedButton) {
 		t.Fatalf("the item offers no Fixed button:\n%s", blocksJSON(m))
 	}
 	e.click(m, held, "item_fixed", "")
 	updated(held, "Marked fixed by <@"+user+">")
-	m, _ = e.itemMessage("Thu 11/19 · L.R.")
+	m, _ = e.itemMessage("Wed 11/18 · A.K.")
 	if strings.Contains(blocksJSON(m), fixedButton) {
 		t.Errorf("a fixed item still offers Fixed:\n%s", m.Blocks)
 	}
@@ -321,6 +332,47 @@ func TestItemButtons(t *testing.T) {
 	}
 	if states[held] != "fixed " || states[chen] != "open UFRONTDESK" || states[patel] != "dismissed " {
 		t.Errorf("after a restart: %v", states)
+	}
+
+	// The corrected export: both sides of the date of service now match.
+	e.share("", correctedEMR(t))
+	e.waitFor("the second summary", func() bool { return len(e.summaries()) == 2 })
+	e.waitFor("the second CSV", func() bool { return len(e.slack.Uploads()) == 2 })
+	e.settle()
+	second := e.summaries()[1]
+	if open, resolved, dismissed := itemCounts(t, second.Metadata); open != 2 || resolved != 2 || dismissed != 1 {
+		t.Errorf("after the correction: open %v, resolved %v, dismissed %v; want 2, 2, 1", open, resolved, dismissed)
+	}
+	if b := blocksJSON(second); !strings.Contains(b, "*Open items:* 2 open (2 carried over, 0 new) · 2 resolved by this balance (1 confirmed fixed) · 1 dismissed with a note") {
+		t.Errorf("the second summary:\n%s", b)
+	}
+	// Its thread shows the dismissed item as dismissed, without buttons.
+	var thread string
+	for _, m := range e.slack.Messages() {
+		if m.ThreadTS == second.TS {
+			thread += blocksJSON(m)
+		}
+	}
+	if !strings.Contains(thread, "Dismissed by <@"+user+">: Re-billed by hand on 11/24") || strings.Contains(thread, `"item-actions:`+patel+`"`) {
+		t.Errorf("the second thread does not show the dismissal:\n%s", thread)
+	}
+
+	e.restart()
+	items, err = e.main.DB.Items(context.Background(), channel)
+	if err != nil || len(items) != 5 {
+		t.Fatalf("after the last restart: %d items, %v", len(items), err)
+	}
+	for _, it := range items {
+		id := fmt.Sprint(it.ID)
+		last := it.Trail[len(it.Trail)-1]
+		switch {
+		case id == held && (it.State != rules.ItemResolved || last.What != rules.ChangeConfirmed):
+			t.Errorf("the fixed item: %s, last change %s; want resolved, confirmed", it.State, last.What)
+		case id == chen && (it.State != rules.ItemOpen || it.Assignee != "UFRONTDESK"):
+			t.Errorf("the assigned item: %s, %q", it.State, it.Assignee)
+		case id == patel && (it.State != rules.ItemDismissed || it.Note != "Re-billed by hand on 11/24"):
+			t.Errorf("the dismissed item: %s, %q", it.State, it.Note)
+		}
 	}
 }
 
