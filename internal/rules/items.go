@@ -220,12 +220,24 @@ func Reevaluate(items []*Item, b Balance) Reevaluation {
 		lk := LocationKey(loc.Location)
 		li := LocationItems{Location: loc.Location, Owners: b.Owners[lk]}
 		held := byLoc[lk]
+		// Items are looked up by side and date first: a week may hold
+		// thousands at one location.
+		type sideDay struct {
+			side Side
+			dos  Date
+		}
+		bySideDay := map[sideDay][]*Item{}
+		for _, it := range held {
+			sd := sideDay{it.Key.Side, it.Key.DateOfService}
+			bySideDay[sd] = append(bySideDay[sd], it)
+		}
 		seen := map[*Item]bool{}
 		action := 0
 		for mi := range loc.Mismatches {
 			m := &loc.Mismatches[mi]
 			k := ItemKeyOf(loc.Location, m)
-			it := find(held, k)
+			sd := sideDay{k.Side, k.DateOfService}
+			it := find(bySideDay[sd], k)
 			if it != nil && seen[it] {
 				// A second mismatch of one item (billing's duplicate
 				// visits that day): the item holds both.
@@ -248,6 +260,7 @@ func Reevaluate(items []*Item, b Balance) Reevaluation {
 				it.State = ItemOpen
 				held = append(held, it)
 				byLoc[lk] = held
+				bySideDay[sd] = append(bySideDay[sd], it)
 				li.New++
 			} else if it.State == ItemDismissed {
 				if m.NeedsAction {

@@ -18,7 +18,7 @@ var _ service.ItemStore = (*DB)(nil)
 // Items returns the channel's items at locations (all when none), oldest
 // first.
 func (db *DB) Items(ctx context.Context, channel string, locations ...string) ([]*rules.Item, error) {
-	q := `SELECT body FROM items WHERE channel = ?`
+	q := `SELECT id, body FROM items WHERE channel = ?`
 	args := []any{channel}
 	if len(locations) > 0 {
 		q += ` AND location_key IN (?` + strings.Repeat(", ?", len(locations)-1) + `)`
@@ -33,11 +33,12 @@ func (db *DB) Items(ctx context.Context, channel string, locations ...string) ([
 	defer rows.Close()
 	var out []*rules.Item
 	for rows.Next() {
+		var id int64
 		var body []byte
-		if err := rows.Scan(&body); err != nil {
+		if err := rows.Scan(&id, &body); err != nil {
 			return nil, err
 		}
-		it, err := decodeItem(body)
+		it, err := decodeItem(id, body)
 		if err != nil {
 			return nil, err
 		}
@@ -57,9 +58,14 @@ func (db *DB) SaveItems(ctx context.Context, channel string, items []*rules.Item
 		return err
 	}
 	defer tx.Rollback()
+	st, err := prepareItems(ctx, tx)
+	if err != nil {
+		return err
+	}
+	defer st.close()
 	ids := make([]int64, len(items))
 	for i, it := range items {
-		if ids[i], err = saveItem(ctx, tx, channel, it); err != nil {
+		if ids[i], err = st.save(ctx, channel, it); err != nil {
 			return err
 		}
 	}
@@ -74,8 +80,30 @@ func (db *DB) SaveItems(ctx context.Context, channel string, items []*rules.Item
 	return nil
 }
 
-func saveItem(ctx context.Context, tx *sql.Tx, channel string, it *rules.Item) (int64, error) {
-	id := it.ID
+// itemStmts are the statements that write items, prepared once for a
+// transaction: a balance may write thousands.
+type itemStmts struct{ insert, update *sql.Stmt }
+
+func prepareItems(ctx context.Context, tx *sql.Tx) (*itemStmts, error) {
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO items (channel, location_key, state, first_seen, closed_at, body)
+		VALUES (?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return nil, err
+	}
+	upd, err := tx.PrepareContext(ctx, `UPDATE items SET location_key = ?, state = ?, first_seen = ?, closed_at = ?, body = ?
+		WHERE id = ? AND channel = ?`)
+	if err != nil {
+		ins.Close()
+		return nil, err
+	}
+	return &itemStmts{ins, upd}, nil
+}
+
+func (st *itemStmts) close() { st.insert.Close(); st.update.Close() }
+
+// save writes one item and returns its id. The id is the row's, not the
+// body's: reading an item sets it from the row.
+func (st *itemStmts) save(ctx context.Context, channel string, it *rules.Item) (int64, error) {
 	body, err := json.Marshal(it)
 	if err != nil {
 		return 0, err
@@ -84,31 +112,31 @@ func saveItem(ctx context.Context, tx *sql.Tx, channel string, it *rules.Item) (
 	if !it.Closed.IsZero() {
 		closed = it.Closed.Unix()
 	}
-	if id == 0 {
-		res, err := tx.ExecContext(ctx, `INSERT INTO items (channel, location_key, state, first_seen, closed_at, body)
-			VALUES (?, ?, ?, ?, ?, ?)`, channel, it.Key.Location, string(it.State), int64(it.FirstSeen), closed, body)
+	if it.ID == 0 {
+		res, err := st.insert.ExecContext(ctx, channel, it.Key.Location, string(it.State), int64(it.FirstSeen), closed, body)
 		if err != nil {
 			return 0, err
 		}
-		if id, err = res.LastInsertId(); err != nil {
-			return 0, err
-		}
-		// The body carries the id too.
-		it2 := *it
-		it2.ID = id
-		if body, err = json.Marshal(&it2); err != nil {
-			return 0, err
-		}
+		return res.LastInsertId()
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE items SET location_key = ?, state = ?, first_seen = ?, closed_at = ?, body = ?
-		WHERE id = ? AND channel = ?`, it.Key.Location, string(it.State), int64(it.FirstSeen), closed, body, id, channel)
+	res, err := st.update.ExecContext(ctx, it.Key.Location, string(it.State), int64(it.FirstSeen), closed, body, it.ID, channel)
 	if err != nil {
 		return 0, err
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return 0, cmpErr(err, fmt.Errorf("item %d is not in this channel's ledger", id))
+		return 0, cmpErr(err, fmt.Errorf("item %d is not in this channel's ledger", it.ID))
 	}
-	return id, nil
+	return it.ID, nil
+}
+
+// saveItem writes one item in tx.
+func saveItem(ctx context.Context, tx *sql.Tx, channel string, it *rules.Item) (int64, error) {
+	st, err := prepareItems(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	defer st.close()
+	return st.save(ctx, channel, it)
 }
 
 func cmpErr(err, otherwise error) error {
@@ -134,7 +162,7 @@ func (db *DB) UpdateItem(ctx context.Context, channel string, id int64, change f
 	if err != nil {
 		return nil, err
 	}
-	it, err := decodeItem(body)
+	it, err := decodeItem(id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -147,18 +175,19 @@ func (db *DB) UpdateItem(ctx context.Context, channel string, id int64, change f
 	return it, tx.Commit()
 }
 
-func decodeItem(body []byte) (*rules.Item, error) {
+func decodeItem(id int64, body []byte) (*rules.Item, error) {
 	var it rules.Item
 	if err := json.Unmarshal(body, &it); err != nil {
-		return nil, fmt.Errorf("an item in the store cannot be read: %w", err)
+		return nil, fmt.Errorf("item %d in the store cannot be read: %w", id, err)
 	}
+	it.ID = id
 	return &it, nil
 }
 
 // purgeItems rewrites, without patient data, the items closed before
 // cutoff (rules.Item.Purge), and returns how many it rewrote.
 func purgeItems(ctx context.Context, tx *sql.Tx, cutoff, now time.Time) (int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT channel, body FROM items WHERE purged = 0 AND closed_at < ?`, cutoff.Unix())
+	rows, err := tx.QueryContext(ctx, `SELECT id, channel, body FROM items WHERE purged = 0 AND closed_at < ?`, cutoff.Unix())
 	if err != nil {
 		return 0, err
 	}
@@ -169,12 +198,13 @@ func purgeItems(ctx context.Context, tx *sql.Tx, cutoff, now time.Time) (int64, 
 	var due []row
 	for rows.Next() {
 		var r row
+		var id int64
 		var body []byte
-		if err := rows.Scan(&r.channel, &body); err != nil {
+		if err := rows.Scan(&id, &r.channel, &body); err != nil {
 			rows.Close()
 			return 0, err
 		}
-		if r.it, err = decodeItem(body); err != nil {
+		if r.it, err = decodeItem(id, body); err != nil {
 			rows.Close()
 			return 0, err
 		}
