@@ -214,12 +214,20 @@ func purgeItems(ctx context.Context, tx *sql.Tx, cutoff, now time.Time) (int64, 
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
+	if len(due) == 0 {
+		return 0, nil
+	}
+	st, err := prepareItems(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	defer st.close()
 	for _, r := range due {
 		if !r.it.Purgeable(cutoff) {
 			continue
 		}
 		r.it.Purge(now)
-		if _, err := saveItem(ctx, tx, r.channel, r.it); err != nil {
+		if _, err := st.save(ctx, r.channel, r.it); err != nil {
 			return 0, err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE items SET purged = 1 WHERE id = ?`, r.it.ID); err != nil {
