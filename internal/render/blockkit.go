@@ -26,6 +26,13 @@ const (
 	maxListedInSlack = 400 // mismatches listed in the thread; the CSV has them all
 	maxSummaryLocs   = 6   // locations shown one by one in the summary
 	maxMetadataLocs  = 50
+	// unbalancedBudget bounds the characters of the summary's list of
+	// unbalanced locations, over as many sections as it takes: about 110
+	// names, well inside the summary's text budget.
+	unbalancedBudget = 5000
+	// compactUnbalanced is how many unbalanced locations the summary lists
+	// with their reasons; past it, names and counts only.
+	compactUnbalanced = 20
 )
 
 // CSV writes the mismatch CSV attached in the thread.
@@ -300,8 +307,14 @@ func manyLocationsBlocks(res *rules.Result) []slack.Block {
 		return blocks
 	}
 	sort.SliceStable(unbalanced, func(i, j int) bool { return unbalanced[i].ActionCount() > unbalanced[j].ActionCount() })
+	// Every unbalanced location is named, up to unbalancedBudget: the list
+	// runs over as many sections as it needs.
 	var b strings.Builder
-	b.WriteString("*Not balanced*")
+	listed := 0
+	b.WriteString(fmt.Sprintf("*Not balanced* (%d)", len(unbalanced)))
+	if len(unbalanced) > compactUnbalanced {
+		b.WriteString(": visits needing action, most first")
+	}
 	for i, l := range unbalanced {
 		var rs []string
 		for _, g := range GroupByReason(l) {
@@ -310,9 +323,19 @@ func manyLocationsBlocks(res *rules.Result) []slack.Block {
 			}
 		}
 		line := fmt.Sprintf("\n• *%s*: %d need action (%s)", esc(LocationName(l)), l.ActionCount(), strings.Join(rs, ", "))
-		if b.Len()+len(line) > maxSectionText-60 {
+		if len(unbalanced) > compactUnbalanced {
+			// A long list names each location and its count; the
+			// reasons are in the thread.
+			line = fmt.Sprintf("\n• *%s*: %d", esc(LocationName(l)), l.ActionCount())
+		}
+		if listed += len(line); listed > unbalancedBudget {
 			fmt.Fprintf(&b, "\n• …and %d more locations in the thread", len(unbalanced)-i)
 			break
+		}
+		if b.Len()+len(line) > maxSectionText-60 {
+			blocks = append(blocks, slack.NewSectionBlock(mrkdwn(b.String()), nil, nil))
+			b.Reset()
+			line = strings.TrimPrefix(line, "\n")
 		}
 		b.WriteString(line)
 	}

@@ -152,3 +152,24 @@ func TestRunAgainByDateOfServiceComesFirst(t *testing.T) {
 		t.Errorf("the visits' steps come after it:\n%s", steps)
 	}
 }
+
+// A 100-clinic group's summary names every unbalanced clinic, over as many
+// sections as it takes, within Block Kit's limits.
+func TestSummaryNamesEveryUnbalancedLocation(t *testing.T) {
+	res := bigResult(100, 12)
+	for i := range res.Locations {
+		if i%2 == 0 { // half balanced: only expected differences
+			l := &res.Locations[i]
+			l.Mismatches, l.Reasons, l.Balanced = nil, map[rules.Reason]int{}, true
+		}
+	}
+	sum := BlockKit{}.Summary(res, nil, false)
+	checkLimits(t, "summary", sum.Blocks.BlockSet)
+	b := string(mustJSON(t, sum.Blocks.BlockSet))
+	if n := strings.Count(b, `\n• *Clinic`); n != 50 {
+		t.Errorf("the summary names %d of the 50 unbalanced locations", n)
+	}
+	if strings.Contains(b, "more locations in the thread") || !strings.Contains(b, "*Not balanced* (50)") {
+		t.Errorf("the list is cut:\n%s", b)
+	}
+}
