@@ -33,6 +33,9 @@ const (
 	// compactUnbalanced is how many unbalanced locations the summary lists
 	// with their reasons; past it, names and counts only.
 	compactUnbalanced = 20
+	// compactDetailsLocs is how many locations the details list in full;
+	// past it they are compact (reasonLegend).
+	compactDetailsLocs = 5
 )
 
 // CSV writes the mismatch CSV attached in the thread.
@@ -444,22 +447,54 @@ func (BlockKit) Details(res *rules.Result, items map[rules.ItemKey]*rules.Item, 
 		cur = append(cur, b)
 		curText += textLen
 	}
+	// With many locations the details are compact: why and what to do
+	// once per reason, then per location its visits that need action,
+	// with the expected differences as counts.
+	compact := len(res.Locations) > compactDetailsLocs
 	listed, total, buttons := 0, 0, 0
 	for i := range res.Locations {
-		total += len(res.Locations[i].Mismatches)
+		for _, m := range res.Locations[i].Mismatches {
+			if !compact || m.NeedsAction {
+				total++
+			}
+		}
 	}
+	if compact {
+		for _, line := range reasonLegend(res) {
+			add(slack.NewSectionBlock(mrkdwn(line), nil, nil), len(line))
+		}
+	}
+	var expectedOnly []string
 	for i := range res.Locations {
 		l := &res.Locations[i]
 		if len(l.Mismatches) == 0 {
 			continue
 		}
+		var expected []string
+		if compact {
+			for _, g := range GroupByReason(l) {
+				if !g.Reason.NeedsAction() {
+					expected = append(expected, fmt.Sprintf("%s %d", g.Reason.Title(), len(g.Mismatches)))
+				}
+			}
+			if l.ActionCount() == 0 {
+				expectedOnly = append(expectedOnly, fmt.Sprintf("*%s* (%s)", esc(LocationName(l)), strings.Join(expected, ", ")))
+				continue
+			}
+		}
 		if len(res.Locations) > 1 {
 			head := fmt.Sprintf("*%s* · %s", esc(LocationName(l)), res.Period().Short())
+			if len(expected) > 0 {
+				head += " · expected: " + strings.Join(expected, ", ")
+			}
 			add(slack.NewSectionBlock(mrkdwn(head), nil, nil), len(head))
 		}
 		for _, g := range GroupByReason(l) {
 			if listed >= maxListedInSlack {
 				break
+			}
+			if compact && !g.Reason.NeedsAction() {
+				continue
 			}
 			tag := "expected, nothing to fix"
 			if g.Reason.NeedsAction() {
@@ -467,6 +502,9 @@ func (BlockKit) Details(res *rules.Result, items map[rules.ItemKey]*rules.Item, 
 			}
 			head := fmt.Sprintf("*%s* · %d %s · %s\n_Why:_ %s\n_To do:_ %s", g.Reason.Title(), len(g.Mismatches),
 				Plural(len(g.Mismatches), "visit", "visits"), tag, esc(g.Reason.Explain()), esc(g.Reason.Todo()))
+			if compact {
+				head = fmt.Sprintf("_%s_ · %d", g.Reason.Title(), len(g.Mismatches))
+			}
 			add(slack.NewSectionBlock(mrkdwn(head), nil, nil), len(head))
 			var chunk strings.Builder
 			for _, m := range g.Mismatches {
@@ -503,8 +541,24 @@ func (BlockKit) Details(res *rules.Result, items map[rules.ItemKey]*rules.Item, 
 			}
 		}
 	}
+	if len(expectedOnly) > 0 {
+		var chunk strings.Builder
+		chunk.WriteString("*Balanced, with expected differences only*\n")
+		for _, e := range expectedOnly {
+			if chunk.Len()+len(e)+3 > sectionChunk {
+				add(slack.NewSectionBlock(mrkdwn(chunk.String()), nil, nil), chunk.Len())
+				chunk.Reset()
+			}
+			chunk.WriteString(e + " · ")
+		}
+		add(slack.NewSectionBlock(mrkdwn(strings.TrimSuffix(chunk.String(), " · ")), nil, nil), chunk.Len())
+	}
 	if listed < total {
 		note := fmt.Sprintf("…and %d more visits: every one is in the CSV below.", total-listed)
+		add(slack.NewContextBlock("", mrkdwn(note)), len(note))
+	}
+	if compact {
+		note := "Expected differences are counted, not listed: every visit is in the CSV below."
 		add(slack.NewContextBlock("", mrkdwn(note)), len(note))
 	}
 	flush()
@@ -512,6 +566,31 @@ func (BlockKit) Details(res *rules.Result, items map[rules.ItemKey]*rules.Item, 
 		msgs[i].Text = fmt.Sprintf("Balance details, part %d of %d", i+1, len(msgs))
 	}
 	return msgs
+}
+
+// reasonLegend says, once per reason the result has, why and what to do,
+// with how many visits have it: the compact details' preamble.
+func reasonLegend(res *rules.Result) []string {
+	counts := map[rules.Reason]int{}
+	for i := range res.Locations {
+		for r, n := range res.Locations[i].Reasons {
+			counts[r] += n
+		}
+	}
+	var out []string
+	for _, r := range rules.Reasons {
+		n := counts[r]
+		if n == 0 {
+			continue
+		}
+		tag := "expected, nothing to fix"
+		if r.NeedsAction() {
+			tag = "*needs action*"
+		}
+		out = append(out, fmt.Sprintf("*%s* · %d %s in all · %s\n_Why:_ %s\n_To do:_ %s", r.Title(), n,
+			Plural(n, "visit", "visits"), tag, esc(r.Explain()), esc(r.Todo())))
+	}
+	return out
 }
 
 // slackLine is one mismatch in Slack's proportional font: "EMR only · Tue

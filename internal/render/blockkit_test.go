@@ -107,7 +107,15 @@ func TestBlocksStayWithinLimits(t *testing.T) {
 				t.Errorf("%s: a full name in masked details", name)
 			}
 		}
-		want := min(tc.locations*tc.each, maxListedInSlack)
+		want := tc.locations * tc.each
+		if tc.locations > compactDetailsLocs {
+			// Compact: only the visits that need action are listed.
+			want = 0
+			for i := range res.Locations {
+				want += res.Locations[i].ActionCount()
+			}
+		}
+		want = min(want, maxListedInSlack)
 		if listed != want {
 			t.Errorf("%s: %d mismatches listed in the thread, want %d", name, listed, want)
 		}
@@ -172,4 +180,48 @@ func TestSummaryNamesEveryUnbalancedLocation(t *testing.T) {
 	if strings.Contains(b, "more locations in the thread") || !strings.Contains(b, "*Not balanced* (50)") {
 		t.Errorf("the list is cut:\n%s", b)
 	}
+}
+
+// A group's details say why and what to do once per reason, then per
+// location the visits that need action, with the expected differences as
+// counts; every visit stays in the CSV.
+func TestCompactDetailsForManyLocations(t *testing.T) {
+	res := bigResult(100, 6)
+	for i := range res.Locations {
+		if i%2 == 0 { // expected differences only
+			l := &res.Locations[i]
+			l.Mismatches = l.Mismatches[:2]
+			l.Reasons = map[rules.Reason]int{l.Mismatches[0].Reason: 1, l.Mismatches[1].Reason: 1}
+		}
+	}
+	var all strings.Builder
+	msgs := BlockKit{}.Details(res, nil, false)
+	for i, m := range msgs {
+		checkLimits(t, fmt.Sprintf("detail %d", i+1), m.Blocks.BlockSet)
+		all.Write(mustJSON(t, m.Blocks.BlockSet))
+	}
+	got := all.String()
+	reasons := map[rules.Reason]bool{}
+	for i := range res.Locations {
+		for r := range res.Locations[i].Reasons {
+			reasons[r] = true
+		}
+	}
+	if n := strings.Count(got, "_Why:_"); n != len(reasons) {
+		t.Errorf("why is said %d times, want once per reason (%d)", n, len(reasons))
+	}
+	action := 0
+	for i := range res.Locations {
+		action += res.Locations[i].ActionCount()
+	}
+	if n := strings.Count(got, "• EMR only"); n != action || action == 0 {
+		t.Errorf("%d visits listed, want the %d that need action", n, action)
+	}
+	if !strings.Contains(got, "Balanced, with expected differences only") || !strings.Contains(got, "expected: NORCM 1, No Charges this Visit 1") {
+		t.Errorf("expected differences are not counted:\n%.3000s", got)
+	}
+	if len(msgs) > 12 {
+		t.Errorf("%d thread messages for 100 locations", len(msgs))
+	}
+	t.Logf("%d thread messages", len(msgs))
 }
