@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/balancebot/balancebot/internal/exportgen"
 	"github.com/balancebot/balancebot/internal/fakeslack"
 	"github.com/balancebot/balancebot/internal/rules"
 )
@@ -640,5 +641,45 @@ func TestAppHome(t *testing.T) {
 		if strings.Contains(home, name) {
 			t.Errorf("the App Home names %q", name)
 		}
+	}
+}
+
+// A group with more locations than the summary's metadata carries gets
+// every location's figures as a file in the thread.
+func TestLocationsCSVForALargeGroup(t *testing.T) {
+	dir := t.TempDir()
+	emrPath, billPath := filepath.Join(dir, "emr.csv"), filepath.Join(dir, "cas.csv")
+	emr, err := os.Create(emrPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bill, err := os.Create(billPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := exportgen.DefaultConfig(6000)
+	cfg.Locations = 60
+	want, err := exportgen.Generate(emr, bill, cfg)
+	emr.Close()
+	bill.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := start(t)
+	e.share("", emrPath, billPath)
+	e.waitFor("both files", func() bool { return len(e.slack.Uploads()) == 2 })
+	e.settle()
+	var locs *fakeslack.Upload
+	for _, u := range e.slack.Uploads() {
+		if strings.HasPrefix(u.Filename, "balance-locations-") {
+			locs = &u
+		}
+	}
+	if locs == nil || locs.ThreadTS != e.summaries()[0].TS {
+		t.Fatalf("no locations CSV in the summary's thread: %+v", e.slack.Uploads())
+	}
+	lines := strings.Split(strings.TrimSpace(string(locs.Content)), "\n")
+	if len(lines) != 1+want.Locations || !strings.HasPrefix(lines[0], "location,balanced,emr_visits,billing_visits,matched_visits,difference,needs_action,reasons") {
+		t.Errorf("the locations CSV has %d lines for %d locations:\n%s", len(lines), want.Locations, locs.Content)
 	}
 }

@@ -225,3 +225,23 @@ func TestCompactDetailsForManyLocations(t *testing.T) {
 	}
 	t.Logf("%d thread messages", len(msgs))
 }
+
+func TestLocationsCSV(t *testing.T) {
+	res := bigResult(60, 3)
+	res.Locations[0].Location = "=HYPERLINK(\"x\")"
+	var b strings.Builder
+	if err := LocationsCSV(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	got := b.String()
+	lines := strings.Split(strings.TrimSpace(got), "\n")
+	if len(lines) != 61 || strings.Contains(got, "Patient") {
+		t.Errorf("%d lines, want a header and 60 locations, no patients:\n%.500s", len(lines), got)
+	}
+	if !strings.HasPrefix(lines[1], `"'=HYPERLINK`) {
+		t.Errorf("a formula in a location name is not neutralised: %s", lines[1])
+	}
+	if !strings.Contains(lines[2], `,yes,1000,990,980,10,0,"norcm=1,no_charge=1,do_not_bill=1"`) {
+		t.Errorf("the figures: %s", lines[2])
+	}
+}

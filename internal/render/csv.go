@@ -104,3 +104,39 @@ func Neutralise(c string) string {
 	}
 	return c
 }
+
+// locationRow is one line of the per-location figures CSV: counts and
+// location names only, never patients.
+type locationRow struct {
+	Location      string `csv:"location"`
+	Balanced      string `csv:"balanced"`
+	EMRVisits     int    `csv:"emr_visits"`
+	BillingVisits int    `csv:"billing_visits"`
+	MatchedVisits int    `csv:"matched_visits"`
+	Difference    int    `csv:"difference"`
+	NeedsAction   int    `csv:"needs_action"`
+	Reasons       string `csv:"reasons"`
+}
+
+// LocationsCSV writes each location's figures, one per line, as the
+// summary's metadata gives them for its first locations: a group's every
+// location, in a file beside the mismatch CSV.
+func LocationsCSV(w io.Writer, res *rules.Result) error {
+	rows := make([]locationRow, len(res.Locations))
+	for i := range res.Locations {
+		l := &res.Locations[i]
+		rows[i] = locationRow{Location: l.Location, Balanced: "no", EMRVisits: l.EMRVisits, BillingVisits: l.BillingVisits,
+			MatchedVisits: l.MatchedVisits, Difference: l.Difference(), NeedsAction: l.ActionCount(), Reasons: reasonCounts(l.Reasons)}
+		if l.Balanced {
+			rows[i].Balanced = "yes"
+		}
+	}
+	return gocsv.MarshalCSV(&rows, &safeWriter{csv.NewWriter(w)})
+}
+
+// LocationsCSV is LocationsCSV, for the bot's Renderer.
+func (BlockKit) LocationsCSV(w io.Writer, res *rules.Result) error { return LocationsCSV(w, res) }
+
+// MetadataLocations is how many locations the summary's metadata carries;
+// past it, the figures of every location go in the locations CSV.
+func (BlockKit) MetadataLocations() int { return maxMetadataLocs }

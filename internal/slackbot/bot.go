@@ -104,6 +104,11 @@ type Renderer interface {
 	// private comes back on submit.
 	DismissModal(it *rules.Item, full bool, private string) slack.ModalViewRequest
 	CSV(w io.Writer, res *rules.Result, full bool) error
+	// LocationsCSV writes each location's figures; MetadataLocations is
+	// how many the summary's metadata carries, past which the thread gets
+	// that file too.
+	LocationsCSV(w io.Writer, res *rules.Result) error
+	MetadataLocations() int
 }
 
 // Events are the bot events the bot handles (message events of subtype

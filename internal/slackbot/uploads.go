@@ -551,6 +551,13 @@ func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result,
 			b.postMarked(ctx, a.mark("csv-failed"), channel, ts, "The mismatch CSV could not be uploaded; run `/balance week` to try again.", nil, slack.SlackMetadata{})
 		}
 	}
+	if len(res.Locations) > b.cfg.Render.MetadataLocations() {
+		// The metadata carries the first locations only: every location's
+		// figures go in the thread as a file.
+		if err := b.uploadLocationsCSV(ctx, channel, ts, res, a.mark("locations-csv")); err != nil {
+			b.log.Warn("cannot upload the locations CSV", "err", err.Error())
+		}
+	}
 	link := ""
 	err = b.call(ctx, "chat.getPermalink", func(ctx context.Context) error {
 		var err error
@@ -582,6 +589,23 @@ func (b *Bot) uploadCSV(ctx context.Context, channel, thread string, res *rules.
 	}
 	name += "-" + res.From.String() + "-to-" + res.To.String() + ".csv"
 	title := fmt.Sprintf("Visits on one side only, %s", res.Period().Short())
+	return b.uploadFile(ctx, channel, thread, name, title, buf.Bytes(), m)
+}
+
+// uploadLocationsCSV shares every location's figures in the thread, for a
+// group with more locations than the summary's metadata carries.
+func (b *Bot) uploadLocationsCSV(ctx context.Context, channel, thread string, res *rules.Result, m *mark) error {
+	var buf bytes.Buffer
+	if err := b.cfg.Render.LocationsCSV(&buf, res); err != nil {
+		return err
+	}
+	name := "balance-locations-" + res.From.String() + "-to-" + res.To.String() + ".csv"
+	title := fmt.Sprintf("Every location's figures, %s", res.Period().Short())
+	return b.uploadFile(ctx, channel, thread, name, title, buf.Bytes(), m)
+}
+
+// uploadFile shares a file in a thread (or a channel, with thread "").
+func (b *Bot) uploadFile(ctx context.Context, channel, thread, name, title string, content []byte, m *mark) error {
 	tries := 0
 	return b.call(ctx, "files.upload", func(ctx context.Context) error {
 		tries++
@@ -592,7 +616,7 @@ func (b *Bot) uploadCSV(ctx context.Context, channel, thread string, res *rules.
 			return nil
 		}
 		_, err := b.api.UploadFileContext(ctx, slack.UploadFileParameters{
-			Reader: bytes.NewReader(buf.Bytes()), FileSize: buf.Len(), Filename: name, Title: title,
+			Reader: bytes.NewReader(content), FileSize: len(content), Filename: name, Title: title,
 			Channel: channel, ThreadTimestamp: thread,
 		})
 		return err
