@@ -89,6 +89,8 @@ type ItemStore interface {
 	// Items returns the channel's items at the locations given (by
 	// rules.LocationKey; all when none are), open or closed, oldest first.
 	Items(ctx context.Context, channel string, locations ...string) ([]*rules.Item, error)
+	// Item returns the channel's item id, or a rules.ENotFound error.
+	Item(ctx context.Context, channel string, id int64) (*rules.Item, error)
 	// SaveItems writes items at once, giving new ones (ID 0) their IDs.
 	SaveItems(ctx context.Context, channel string, items []*rules.Item) error
 	// UpdateItem reads the item, lets change change it, and writes it

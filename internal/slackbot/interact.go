@@ -159,18 +159,12 @@ func blockID(bl slack.Block) string {
 
 // openDismiss opens the modal that asks for the note.
 func (b *Bot) openDismiss(ctx context.Context, cb slack.InteractionCallback, id int64) {
-	items, err := b.cfg.Store.Items(ctx, cb.Channel.ID)
-	if err != nil {
+	it, err := b.cfg.Store.Item(ctx, cb.Channel.ID, id)
+	if err != nil && rules.ErrorCode(err) != rules.ENotFound {
 		b.refuse(ctx, cb.Channel.ID, cb.User.ID, err)
 		return
 	}
-	var it *rules.Item
-	for _, x := range items {
-		if x.ID == id {
-			it = x
-		}
-	}
-	if it == nil || !it.State.IsOpen() {
+	if err != nil || !it.State.IsOpen() {
 		b.ephemeral(ctx, cb.Channel.ID, cb.User.ID, ":grey_question: That difference is no longer open: a balance resolved it or someone dismissed it. `/balance open` lists what is.")
 		return
 	}

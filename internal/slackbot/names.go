@@ -76,6 +76,7 @@ func (b *Bot) showNames(ctx context.Context, cb slack.InteractionCallback, value
 	t, err2 := rules.ParseISODate(to)
 	if err1 != nil || err2 != nil {
 		b.log.Warn("a Show names button without its period")
+		b.ephemeral(ctx, channel, user, ":grey_question: That button does not say which balance it belongs to. Use Show names on the latest summary, or run `/balance week` for a fresh one.")
 		return
 	}
 	bal, err := b.cfg.Service.BalancePeriod(ctx, channel, rules.Period{From: f, To: t})

@@ -154,15 +154,7 @@ func (db *DB) UpdateItem(ctx context.Context, channel string, id int64, change f
 		return nil, err
 	}
 	defer tx.Rollback()
-	var body []byte
-	err = tx.QueryRowContext(ctx, `SELECT body FROM items WHERE id = ? AND channel = ?`, id, channel).Scan(&body)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, &rules.Error{Code: rules.ENotFound, Message: "that item is no longer in the ledger: it may have been purged after the retention period"}
-	}
-	if err != nil {
-		return nil, err
-	}
-	it, err := decodeItem(id, body)
+	it, err := readItem(ctx, tx, channel, id)
 	if err != nil {
 		return nil, err
 	}
@@ -173,6 +165,26 @@ func (db *DB) UpdateItem(ctx context.Context, channel string, id int64, change f
 		return nil, err
 	}
 	return it, tx.Commit()
+}
+
+// Item returns the channel's item id.
+func (db *DB) Item(ctx context.Context, channel string, id int64) (*rules.Item, error) {
+	return readItem(ctx, db.db, channel, id)
+}
+
+// readItem reads one item, in a transaction or not.
+func readItem(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, channel string, id int64) (*rules.Item, error) {
+	var body []byte
+	err := q.QueryRowContext(ctx, `SELECT body FROM items WHERE id = ? AND channel = ?`, id, channel).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, &rules.Error{Code: rules.ENotFound, Message: "that item is no longer in the ledger: it may have been purged after the retention period"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decodeItem(id, body)
 }
 
 func decodeItem(id int64, body []byte) (*rules.Item, error) {
