@@ -37,6 +37,10 @@ type Options struct {
 	// EchoBotUploads sends a file_share event back when the bot uploads a
 	// file into a channel, as Slack does.
 	EchoBotUploads bool
+	// Limits, when set, are the rate limits the fake enforces
+	// (SlackLimits for Slack's own). Block Kit's limits are always
+	// enforced.
+	Limits *Limits
 }
 
 // Message is a chat.postMessage, chat.update or chat.postEphemeral call.
@@ -140,6 +144,10 @@ type Server struct {
 	calls     map[string]int
 	left      map[string]bool // channels the bot is not a member of
 	groups    map[string][]string
+	// violations are the messages refused for breaking Block Kit's or
+	// metadata's limits.
+	violations []string
+	limiter    limiter
 }
 
 // New starts a fake Slack on a loopback port.
@@ -159,7 +167,11 @@ func New(opts Options) *Server {
 	s := &Server{
 		opts: opts, files: map[string]File{}, content: map[string][]byte{},
 		staged: map[string]Upload{}, failures: map[string]*failure{}, calls: map[string]int{}, sent: map[string]*envelope{}, left: map[string]bool{},
-		tsSeq: 1764000000 * 1000000,
+		tsSeq:   1764000000 * 1000000,
+		limiter: limiter{buckets: map[string]*bucket{}, refused: map[string]int{}},
+	}
+	if opts.Limits != nil {
+		s.limiter.limits = *opts.Limits
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/", s.api)
@@ -745,6 +757,24 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		s.reply(w, map[string]any{"ok": false, "error": "not_in_channel"})
 		return
 	}
+	channel := f("channel")
+	if method == "files.completeUploadExternal" {
+		channel = f("channel_id")
+	}
+	if ok, wait := s.limiter.allow(method, channel, time.Now()); !ok {
+		w.Header().Set("Retry-After", retryAfter(wait))
+		http.Error(w, "ratelimited", http.StatusTooManyRequests)
+		return
+	}
+	if method == "chat.postMessage" || method == "chat.update" || method == "chat.postEphemeral" {
+		if code, why := checkMessage(f("text"), f("blocks"), f("metadata")); code != "" {
+			s.mu.Lock()
+			s.violations = append(s.violations, method+": "+code+": "+why)
+			s.mu.Unlock()
+			s.reply(w, map[string]any{"ok": false, "error": code})
+			return
+		}
+	}
 	switch method {
 	case "auth.test":
 		s.reply(w, map[string]any{"ok": true, "url": "https://fake.slack.com/", "team": "Fake", "user": "balancebot",
@@ -786,6 +816,9 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 			for _, u := range s.messages {
 				if u.Method == "chat.update" && u.Channel == m.Channel && u.TS == m.TS {
 					m.Text, m.Blocks = u.Text, u.Blocks
+					if len(u.Metadata) > 0 {
+						m.Metadata = u.Metadata
+					}
 				}
 			}
 			msg := map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "thread_ts": m.ThreadTS}
