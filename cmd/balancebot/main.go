@@ -168,6 +168,9 @@ type Main struct {
 	PingInterval time.Duration
 	// MaxRetryWait shortens the waits between retries in tests.
 	MaxRetryWait time.Duration
+	// Pace is how fast the bot calls Slack: Slack's own limits
+	// (slackbot.SlackPace) unless a test sets it.
+	Pace slackbot.Pace
 
 	DB  *sqlite.DB
 	Bot *slackbot.Bot
@@ -181,7 +184,7 @@ type Main struct {
 
 // NewMain returns a Main for cfg on the system clock.
 func NewMain(cfg Config, log *slog.Logger) *Main {
-	return &Main{Config: cfg, Log: log, Clock: clock.Real{}, ready: make(chan struct{})}
+	return &Main{Config: cfg, Log: log, Clock: clock.Real{}, Pace: slackbot.SlackPace(), ready: make(chan struct{})}
 }
 
 // Run opens the store and runs the bot, the reminders and the retention
@@ -216,6 +219,7 @@ func (m *Main) Run(ctx context.Context) error {
 		DownloadTimeout: cfg.DownloadTimeout,
 		CallTimeout:     cfg.SlackTimeout,
 		DrainTimeout:    cfg.ShutdownGrace,
+		Pace:            m.Pace,
 	})
 	sched, err := schedule.New(m.Clock, cfg.tz, db, m.Bot.Remind, m.Log,
 		schedule.Reminder{Name: slackbot.ReminderWeekly, Spec: cfg.ReminderSchedule, Channels: cfg.ReminderChannels},

@@ -14,6 +14,7 @@ import (
 
 	"github.com/balancebot/balancebot/internal/clock"
 	"github.com/balancebot/balancebot/internal/fakeslack"
+	"github.com/balancebot/balancebot/internal/slackbot"
 )
 
 const (
@@ -53,17 +54,43 @@ type env struct {
 	clock *clock.Fake
 	// opts apply to every boot, restarts included.
 	opts []envOption
+	// pace is the bot's pace (see speed).
+	pace slackbot.Pace
+}
+
+// speed is how much faster than Slack the tests run: the fake Slack
+// enforces Slack's rate limits this much faster, and the bot paces itself
+// as much faster, so every test shows the bot keeping under the limits
+// without waiting Slack's seconds.
+const speed = 50
+
+// fakeLimits are the rate limits the tests' fake Slack enforces.
+func fakeLimits() *fakeslack.Limits {
+	l := fakeslack.SlackLimits().Faster(speed)
+	return &l
 }
 
 type envOption func(*Config)
 
 func start(t testing.TB, opts ...envOption) *env {
 	t.Helper()
-	fs := fakeslack.New(fakeslack.Options{EchoBotUploads: true})
+	fs := fakeslack.New(fakeslack.Options{EchoBotUploads: true, Limits: fakeLimits()})
 	t.Cleanup(fs.Close)
-	e := &env{t: t, slack: fs, logs: &syncBuffer{}, dir: t.TempDir(), opts: opts}
+	e := &env{t: t, slack: fs, logs: &syncBuffer{}, dir: t.TempDir(), opts: opts, pace: slackbot.SlackPace().Faster(speed)}
+	t.Cleanup(e.checkLimits)
 	e.boot()
 	return e
+}
+
+// checkLimits fails the test if the bot sent what Slack refuses, or went
+// past Slack's rate limits.
+func (e *env) checkLimits() {
+	for _, v := range e.slack.Violations() {
+		e.t.Errorf("Slack would refuse: %s", v)
+	}
+	if rl := e.slack.RateLimited(); len(rl) > 0 {
+		e.t.Errorf("the bot went past Slack's rate limits: %v", rl)
+	}
 }
 
 // boot starts (or restarts) the bot on the env's fake Slack and data.
@@ -81,6 +108,7 @@ func (e *env) boot() {
 	e.main = NewMain(cfg, newLogger(e.logs, "debug"))
 	e.main.PingInterval = 5 * time.Second
 	e.main.MaxRetryWait = 20 * time.Millisecond
+	e.main.Pace = e.pace
 	if e.clock != nil {
 		e.main.Clock = e.clock
 	}

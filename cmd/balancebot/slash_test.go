@@ -20,6 +20,7 @@ func startAt(t *testing.T, now time.Time, opts ...envOption) *env {
 	fs := fakeslack.New(fakeslack.Options{EchoBotUploads: true})
 	t.Cleanup(fs.Close)
 	e := &env{t: t, slack: fs, logs: &syncBuffer{}, dir: t.TempDir(), clock: clock.NewFake(now), opts: opts}
+	t.Cleanup(e.checkLimits)
 	e.boot()
 	return e
 }

@@ -81,6 +81,9 @@ type Config struct {
 	// DrainTimeout is how long shutdown waits for work in flight; what is
 	// not done by then stays recorded and resumes on the next start.
 	DrainTimeout time.Duration
+	// Pace keeps the bot's calls under Slack's rate limits (SlackPace);
+	// the zero Pace does not pace.
+	Pace Pace
 }
 
 // Renderer renders a balance for Slack: the summary for the channel, the
@@ -151,6 +154,7 @@ type Bot struct {
 	running map[int64]bool
 	// stopping is closed when the event loop stops.
 	stopping chan struct{}
+	pacer    *pacer
 	// Metrics, when set, counts what the bot does.
 	Metrics Metrics
 }
@@ -194,7 +198,7 @@ func New(cfg Config) *Bot {
 	b := &Bot{
 		cfg: cfg, api: api, sm: socketmode.New(api, smOpts...), log: cfg.Log,
 		locks: map[string]*sync.Mutex{}, allowed: map[string]bool{}, running: map[int64]bool{},
-		Metrics: nopMetrics{},
+		Metrics: nopMetrics{}, pacer: newPacer(cfg.Clock, cfg.Pace),
 	}
 	b.workCtx, b.workCancel = context.WithCancel(context.Background())
 	for _, c := range cfg.Channels {
@@ -575,9 +579,18 @@ func (b *Bot) channelLock(ch string) *sync.Mutex {
 // call runs a Web API call, waiting out rate limits (429) and retrying
 // failures that may pass (network errors, 5xx) with backoff, a few times.
 func (b *Bot) call(ctx context.Context, what string, fn func(ctx context.Context) error) error {
+	return b.callIn(ctx, what, "", fn)
+}
+
+// callIn is call for a call paced per channel: a post, or a file shared.
+// Each attempt first waits for its slot under Slack's rate (Pace).
+func (b *Bot) callIn(ctx context.Context, what, channel string, fn func(ctx context.Context) error) error {
 	backoff := 500 * time.Millisecond
 	var err error
 	for attempt := 0; attempt < 6; attempt++ {
+		if err := b.pacer.wait(ctx, what, channel); err != nil {
+			return err
+		}
 		// Each attempt has its time: a call Slack never answers would
 		// otherwise hold its channel's work for ever.
 		actx, cancel := context.WithTimeout(ctx, b.cfg.CallTimeout)
@@ -645,7 +658,7 @@ func (b *Bot) post(ctx context.Context, channel, thread, text string, blocks []s
 	}
 	opts = append(opts, extra...)
 	var ts string
-	err := b.call(ctx, "chat.postMessage", func(ctx context.Context) error {
+	err := b.callIn(ctx, "chat.postMessage", channel, func(ctx context.Context) error {
 		var err error
 		_, ts, err = b.api.PostMessageContext(ctx, channel, opts...)
 		return err
@@ -707,7 +720,7 @@ func (b *Bot) postMarked(ctx context.Context, m *mark, channel, thread, text str
 	}
 	var ts string
 	tries := 0
-	err := b.call(ctx, "chat.postMessage", func(ctx context.Context) error {
+	err := b.callIn(ctx, "chat.postMessage", channel, func(ctx context.Context) error {
 		tries++
 		if tries > 1 || m.lookFirst {
 			if found := b.find(ctx, channel, thread, m); found != "" {
@@ -729,6 +742,13 @@ func (b *Bot) postMarked(ctx context.Context, m *mark, channel, thread, text str
 func (b *Bot) find(ctx context.Context, channel, thread string, m *mark) string {
 	var msgs []slack.Message
 	var err error
+	method := "conversations.replies"
+	if thread == "" {
+		method = "conversations.history"
+	}
+	if b.pacer.wait(ctx, method, "") != nil {
+		return ""
+	}
 	if thread == "" {
 		var resp *slack.GetConversationHistoryResponse
 		resp, err = b.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{ChannelID: channel,

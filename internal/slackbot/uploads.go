@@ -607,7 +607,7 @@ func (b *Bot) uploadLocationsCSV(ctx context.Context, channel, thread string, re
 // uploadFile shares a file in a thread (or a channel, with thread "").
 func (b *Bot) uploadFile(ctx context.Context, channel, thread, name, title string, content []byte, m *mark) error {
 	tries := 0
-	return b.call(ctx, "files.upload", func(ctx context.Context) error {
+	return b.callIn(ctx, "files.upload", channel, func(ctx context.Context) error {
 		tries++
 		// A file has no metadata: after a lost answer, or in a resumed
 		// job, the thread is looked at for the file by its name.
@@ -625,6 +625,9 @@ func (b *Bot) uploadFile(ctx context.Context, channel, thread, name, title strin
 
 // threadHasFile reports whether a file called name is shared in thread.
 func (b *Bot) threadHasFile(ctx context.Context, channel, thread, name string) bool {
+	if b.pacer.wait(ctx, "conversations.replies", "") != nil {
+		return false
+	}
 	msgs, _, _, err := b.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{ChannelID: channel, Timestamp: thread, Limit: 200})
 	if err != nil {
 		b.log.Warn("cannot look for a file already shared", "err", err.Error())
