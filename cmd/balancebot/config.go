@@ -56,6 +56,10 @@ type Config struct {
 	DownloadTimeout time.Duration `envconfig:"BALANCEBOT_DOWNLOAD_TIMEOUT" default:"2m"`
 	// SlackTimeout limits one Web API call; a call past it is retried.
 	SlackTimeout time.Duration `envconfig:"BALANCEBOT_SLACK_TIMEOUT" default:"30s"`
+	// UpdateWindow is how long a balance's summary is kept current: a
+	// balance of the same dates within it updates the summary in place;
+	// past it, a new summary is posted and the old one marked superseded.
+	UpdateWindow time.Duration `envconfig:"BALANCEBOT_UPDATE_WINDOW" default:"1h"`
 	// HealthAddr serves /healthz, /readyz and /metrics; empty turns it off.
 	HealthAddr string `envconfig:"BALANCEBOT_HEALTH_ADDR" default:":8080"`
 

@@ -219,6 +219,7 @@ func (m *Main) Run(ctx context.Context) error {
 		DownloadTimeout: cfg.DownloadTimeout,
 		CallTimeout:     cfg.SlackTimeout,
 		DrainTimeout:    cfg.ShutdownGrace,
+		UpdateWindow:    cfg.UpdateWindow,
 		Pace:            m.Pace,
 	})
 	sched, err := schedule.New(m.Clock, cfg.tz, db, m.Bot.Remind, m.Log,

@@ -62,7 +62,7 @@ type env struct {
 // enforces Slack's rate limits this much faster, and the bot paces itself
 // as much faster, so every test shows the bot keeping under the limits
 // without waiting Slack's seconds.
-const speed = 50
+const speed = 10
 
 // fakeLimits are the rate limits the tests' fake Slack enforces.
 func fakeLimits() *fakeslack.Limits {
@@ -228,8 +228,10 @@ var patientNames = []string{"Nguyen", "Foster", "Ramirez", "Patel", "Kowalski", 
 func TestUploadBothSidesGetsSummaryThreadAndCSV(t *testing.T) {
 	e := start(t)
 	_, ts := e.share("", examples(t, "soap1-week")...)
-	// The last thing the bot does is mark the upload with the verdict.
+	// The verdict reaction comes right after the summary; the thread
+	// follows.
 	e.waitFor("the verdict reaction", func() bool { return len(e.slack.Reactions()) == 2 })
+	e.settle()
 
 	sums := e.summaries()
 	if len(sums) != 1 {

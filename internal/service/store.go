@@ -61,7 +61,16 @@ type Posted struct {
 	Balanced    bool
 	Locations   []string
 	NeedsAction int
-	At          time.Time
+	// At is when it was posted, or last updated in place.
+	At time.Time
+	// Revision counts the updates in place.
+	Revision int
+	// Thread says what the summary's thread shows: per location
+	// (rules.LocationKey), a digest of its figures and differences as
+	// last posted there, so an update posts only what changed.
+	Thread map[string]string
+	// SupersededBy is the later balance that replaced this one, if any.
+	SupersededBy int64
 }
 
 // ResultStore keeps the balances posted.
@@ -70,6 +79,17 @@ type ResultStore interface {
 	// LatestResult returns the balance posted in channel that covers the
 	// most of p (the latest of those), or nil.
 	LatestResult(ctx context.Context, channel string, p rules.Period) (*Posted, error)
+	// Summaries returns the balances posted in channel, not superseded,
+	// whose period lies within p, latest first (at most ten).
+	Summaries(ctx context.Context, channel string, p rules.Period) ([]*Posted, error)
+	// UpdateResult rewrites a balance posted (by its ID): updated in
+	// place, its thread caught up, or superseded.
+	// Thread is not written: SaveThread writes it.
+	UpdateResult(ctx context.Context, p *Posted) error
+	// Result returns the channel's balance posted with id, or nil.
+	Result(ctx context.Context, channel string, id int64) (*Posted, error)
+	// SaveThread records what a balance's thread shows (Posted.Thread).
+	SaveThread(ctx context.Context, channel string, id int64, thread map[string]string) error
 	// Channels lists the channels that hold uploads, balances or items.
 	Channels(ctx context.Context) ([]string, error)
 }

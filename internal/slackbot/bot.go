@@ -81,6 +81,10 @@ type Config struct {
 	// DrainTimeout is how long shutdown waits for work in flight; what is
 	// not done by then stays recorded and resumes on the next start.
 	DrainTimeout time.Duration
+	// UpdateWindow is how long after a summary was posted or last
+	// updated a balance that replaces it updates it in place; past it,
+	// a new summary is posted and the old one marked superseded.
+	UpdateWindow time.Duration
 	// Pace keeps the bot's calls under Slack's rate limits (SlackPace);
 	// the zero Pace does not pace.
 	Pace Pace
@@ -155,6 +159,7 @@ type Bot struct {
 	// stopping is closed when the event loop stops.
 	stopping chan struct{}
 	pacer    *pacer
+	threads  threads
 	// Metrics, when set, counts what the bot does.
 	Metrics Metrics
 }

@@ -109,7 +109,7 @@ func (b *Bot) showNames(ctx context.Context, cb slack.InteractionCallback, value
 		return err
 	})
 	if err == nil {
-		err = b.uploadCSV(ctx, dm, "", res, nil, true)
+		err = b.uploadCSV(ctx, dm, "", res, nil, true, "")
 	}
 	if err != nil {
 		b.log.Warn("cannot send the full-name CSV", "err", err.Error())

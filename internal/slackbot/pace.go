@@ -57,15 +57,20 @@ var tierOf = map[string]int{
 // theoretical arrival time, and a call waits until it is within the
 // burst's tolerance of it. Waits are reserved when asked for, so calls
 // waiting together go out in order, one interval apart.
+//
+// A process just started does not know what the one before it spent (a
+// restart right after a burst): until a burst's worth of time has passed,
+// it paces as if its buckets were empty at its start.
 type pacer struct {
 	clock clock.Clock
 	pace  Pace
+	born  time.Time
 	mu    sync.Mutex
 	tat   map[string]time.Time
 }
 
 func newPacer(c clock.Clock, p Pace) *pacer {
-	return &pacer{clock: c, pace: p, tat: map[string]time.Time{}}
+	return &pacer{clock: c, pace: p, born: c.Now(), tat: map[string]time.Time{}}
 }
 
 // rate returns the key and the rate a call of method in channel is paced
@@ -92,7 +97,10 @@ func (p *pacer) reserve(method, channel string) time.Duration {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.clock.Now()
-	tat := p.tat[key]
+	tat, ok := p.tat[key]
+	if !ok {
+		tat = p.born.Add(time.Duration(r.Burst-1) * r.Every)
+	}
 	if tat.Before(now) {
 		tat = now
 	}

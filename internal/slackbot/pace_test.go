@@ -11,6 +11,12 @@ import (
 func TestPacerSpacesCallsAfterTheBurst(t *testing.T) {
 	c := clock.NewFake(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC))
 	p := newPacer(c, Pace{ChannelPosts: Rate{Every: time.Second, Burst: 3}, Tier3: Rate{Every: 2 * time.Second, Burst: 1}})
+	// Just started, it does not know what the process before it spent:
+	// no burst until a burst's worth of time has passed.
+	if d1, d2 := p.reserve("chat.postMessage", "C0"), p.reserve("chat.postMessage", "C0"); d1 != 0 || d2 != time.Second {
+		t.Fatalf("just started: waits %v then %v, want 0 then 1s", d1, d2)
+	}
+	c.Advance(2 * time.Second)
 	var waits []time.Duration
 	for range 5 {
 		waits = append(waits, p.reserve("chat.postMessage", "C1"))

@@ -519,66 +519,8 @@ func (b *Bot) reevaluate(ctx context.Context, channel string, res *rules.Result)
 	return re.Locations, re.ByKey
 }
 
-// postResult posts the summary in the channel, the details in its thread
-// and the mismatch CSV there too, and returns a link to the summary.
-func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result, a *answer) (string, error) {
-	ledger, items := b.reevaluate(ctx, channel, res)
-	sum := b.cfg.Render.Summary(res, ledger, b.cfg.FullNames)
-	ts, err := b.postMarked(ctx, a.mark("summary"), channel, "", sum.Text, sum.Blocks.BlockSet, sum.Metadata)
-	if err != nil {
-		return "", err
-	}
-	if a != nil && a.posted != nil {
-		a.posted(ts)
-	}
-	mismatches := 0
-	for i := range res.Locations {
-		mismatches += len(res.Locations[i].Mismatches)
-	}
-	if mismatches == 0 {
-		if _, err := b.postMarked(ctx, a.mark("details"), channel, ts, "Every visit matched: nothing to list.", nil, slack.SlackMetadata{}); err != nil {
-			b.log.Warn("cannot post thread details", "err", err.Error())
-		}
-	} else {
-		for i, d := range b.cfg.Render.Details(res, items, b.cfg.FullNames) {
-			if _, err := b.postMarked(ctx, a.mark(fmt.Sprintf("details-%d", i+1)), channel, ts, d.Text, d.Blocks.BlockSet, slack.SlackMetadata{}); err != nil {
-				b.log.Warn("cannot post thread details", "err", err.Error())
-				break
-			}
-		}
-		if err := b.uploadCSV(ctx, channel, ts, res, a.mark("csv"), b.cfg.FullNames); err != nil {
-			b.log.Warn("cannot upload the mismatch CSV", "err", err.Error())
-			b.postMarked(ctx, a.mark("csv-failed"), channel, ts, "The mismatch CSV could not be uploaded; run `/balance week` to try again.", nil, slack.SlackMetadata{})
-		}
-	}
-	if len(res.Locations) > b.cfg.Render.MetadataLocations() {
-		// The metadata carries the first locations only: every location's
-		// figures go in the thread as a file.
-		if err := b.uploadLocationsCSV(ctx, channel, ts, res, a.mark("locations-csv")); err != nil {
-			b.log.Warn("cannot upload the locations CSV", "err", err.Error())
-		}
-	}
-	link := ""
-	err = b.call(ctx, "chat.getPermalink", func(ctx context.Context) error {
-		var err error
-		link, err = b.api.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: channel, Ts: ts})
-		return err
-	})
-	if err != nil || link == "" {
-		link = "#"
-	}
-	record := &service.Posted{Channel: channel, TS: ts, Link: link, Period: res.Period(), Balanced: res.Balanced, At: b.cfg.Clock.Now()}
-	for i := range res.Locations {
-		record.Locations = append(record.Locations, res.Locations[i].Location)
-		record.NeedsAction += res.Locations[i].ActionCount()
-	}
-	if err := b.cfg.Store.SaveResult(context.WithoutCancel(ctx), record); err != nil {
-		b.log.Warn("cannot record the balance posted", "err", err.Error())
-	}
-	return link, nil
-}
-
-func (b *Bot) uploadCSV(ctx context.Context, channel, thread string, res *rules.Result, m *mark, full bool) error {
+// uploadCSV shares the mismatch CSV; suffix tells an update's apart.
+func (b *Bot) uploadCSV(ctx context.Context, channel, thread string, res *rules.Result, m *mark, full bool, suffix string) error {
 	var buf bytes.Buffer
 	if err := b.cfg.Render.CSV(&buf, res, full); err != nil {
 		return err
@@ -587,19 +529,19 @@ func (b *Bot) uploadCSV(ctx context.Context, channel, thread string, res *rules.
 	if len(res.Locations) == 1 && res.Locations[0].Location != "" {
 		name += "-" + strings.ToLower(strings.Join(strings.Fields(rules.LocationKey(res.Locations[0].Location)), "-"))
 	}
-	name += "-" + res.From.String() + "-to-" + res.To.String() + ".csv"
+	name += "-" + res.From.String() + "-to-" + res.To.String() + suffix + ".csv"
 	title := fmt.Sprintf("Visits on one side only, %s", res.Period().Short())
 	return b.uploadFile(ctx, channel, thread, name, title, buf.Bytes(), m)
 }
 
 // uploadLocationsCSV shares every location's figures in the thread, for a
 // group with more locations than the summary's metadata carries.
-func (b *Bot) uploadLocationsCSV(ctx context.Context, channel, thread string, res *rules.Result, m *mark) error {
+func (b *Bot) uploadLocationsCSV(ctx context.Context, channel, thread string, res *rules.Result, m *mark, suffix string) error {
 	var buf bytes.Buffer
 	if err := b.cfg.Render.LocationsCSV(&buf, res); err != nil {
 		return err
 	}
-	name := "balance-locations-" + res.From.String() + "-to-" + res.To.String() + ".csv"
+	name := "balance-locations-" + res.From.String() + "-to-" + res.To.String() + suffix + ".csv"
 	title := fmt.Sprintf("Every location's figures, %s", res.Period().Short())
 	return b.uploadFile(ctx, channel, thread, name, title, buf.Bytes(), m)
 }

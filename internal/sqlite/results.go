@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -21,11 +23,15 @@ func (db *DB) SaveResult(ctx context.Context, p *service.Posted) error {
 	if p.At.IsZero() {
 		p.At = db.Now()
 	}
+	thread, err := threadJSON(p.Thread)
+	if err != nil {
+		return err
+	}
 	res, err := db.db.ExecContext(ctx, `INSERT INTO results
-		(channel, ts, link, period_from, period_to, balanced, locations, needs_action, posted_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		(channel, ts, link, period_from, period_to, balanced, locations, needs_action, posted_at, revision, thread, superseded_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.Channel, p.TS, p.Link, int64(p.Period.From), int64(p.Period.To), p.Balanced,
-		strings.Join(p.Locations, "|"), p.NeedsAction, p.At.Unix())
+		strings.Join(p.Locations, "|"), p.NeedsAction, p.At.Unix(), p.Revision, thread, p.SupersededBy)
 	if err != nil {
 		return err
 	}
@@ -33,22 +39,64 @@ func (db *DB) SaveResult(ctx context.Context, p *service.Posted) error {
 	return err
 }
 
-// LatestResult returns the balance posted in channel that covers the most
-// of p, the latest of those: a balance of one day does not stand for the
-// week.
-func (db *DB) LatestResult(ctx context.Context, channel string, p rules.Period) (*service.Posted, error) {
-	var r service.Posted
-	var from, to, at int64
-	var locs string
-	err := db.db.QueryRowContext(ctx, `SELECT id, channel, ts, link, period_from, period_to, balanced, locations, needs_action, posted_at
-		FROM results WHERE channel = ? AND period_to >= ? AND period_from <= ?
-		ORDER BY MIN(period_to, ?) - MAX(period_from, ?) DESC, posted_at DESC, id DESC LIMIT 1`,
-		channel, int64(p.From), int64(p.To), int64(p.To), int64(p.From)).
-		Scan(&r.ID, &r.Channel, &r.TS, &r.Link, &from, &to, &r.Balanced, &locs, &r.NeedsAction, &at)
+// UpdateResult rewrites a balance posted, by its ID, all but its thread
+// record (SaveThread), which the thread's writer keeps on its own.
+func (db *DB) UpdateResult(ctx context.Context, p *service.Posted) error {
+	res, err := db.db.ExecContext(ctx, `UPDATE results SET ts = ?, link = ?, period_from = ?, period_to = ?, balanced = ?,
+		locations = ?, needs_action = ?, posted_at = ?, revision = ?, superseded_by = ? WHERE id = ? AND channel = ?`,
+		p.TS, p.Link, int64(p.Period.From), int64(p.Period.To), p.Balanced, strings.Join(p.Locations, "|"),
+		p.NeedsAction, p.At.Unix(), p.Revision, p.SupersededBy, p.ID, p.Channel)
+	if err != nil {
+		return err
+	}
+	return oneRow(res, p.Channel, p.ID)
+}
+
+// SaveThread records what a balance's thread shows.
+func (db *DB) SaveThread(ctx context.Context, channel string, id int64, thread map[string]string) error {
+	js, err := threadJSON(thread)
+	if err != nil {
+		return err
+	}
+	res, err := db.db.ExecContext(ctx, `UPDATE results SET thread = ? WHERE id = ? AND channel = ?`, js, id, channel)
+	if err != nil {
+		return err
+	}
+	return oneRow(res, channel, id)
+}
+
+func oneRow(res sql.Result, channel string, id int64) error {
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("no balance %d posted in %s", id, channel)
+	}
+	return nil
+}
+
+// Result returns the channel's balance posted with id, or nil.
+func (db *DB) Result(ctx context.Context, channel string, id int64) (*service.Posted, error) {
+	r, err := scanResult(db.db.QueryRowContext(ctx, `SELECT `+resultColumns+` FROM results WHERE id = ? AND channel = ?`, id, channel))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
-	if err != nil {
+	return r, err
+}
+
+func threadJSON(m map[string]string) (string, error) {
+	if len(m) == 0 {
+		return "", nil
+	}
+	out, err := json.Marshal(m)
+	return string(out), err
+}
+
+const resultColumns = `id, channel, ts, link, period_from, period_to, balanced, locations, needs_action, posted_at, revision, thread, superseded_by`
+
+func scanResult(row interface{ Scan(...any) error }) (*service.Posted, error) {
+	var r service.Posted
+	var from, to, at int64
+	var locs, thread string
+	if err := row.Scan(&r.ID, &r.Channel, &r.TS, &r.Link, &from, &to, &r.Balanced, &locs, &r.NeedsAction, &at,
+		&r.Revision, &thread, &r.SupersededBy); err != nil {
 		return nil, err
 	}
 	r.Period = rules.Period{From: rules.Date(from), To: rules.Date(to)}
@@ -56,7 +104,47 @@ func (db *DB) LatestResult(ctx context.Context, channel string, p rules.Period) 
 		r.Locations = strings.Split(locs, "|")
 	}
 	r.At = time.Unix(at, 0)
+	if thread != "" {
+		if err := json.Unmarshal([]byte(thread), &r.Thread); err != nil {
+			return nil, fmt.Errorf("balance %d: its thread record: %w", r.ID, err)
+		}
+	}
 	return &r, nil
+}
+
+// LatestResult returns the balance posted in channel that covers the most
+// of p, the latest of those: a balance of one day does not stand for the
+// week.
+func (db *DB) LatestResult(ctx context.Context, channel string, p rules.Period) (*service.Posted, error) {
+	r, err := scanResult(db.db.QueryRowContext(ctx, `SELECT `+resultColumns+`
+		FROM results WHERE channel = ? AND period_to >= ? AND period_from <= ?
+		ORDER BY MIN(period_to, ?) - MAX(period_from, ?) DESC, posted_at DESC, id DESC LIMIT 1`,
+		channel, int64(p.From), int64(p.To), int64(p.To), int64(p.From)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return r, err
+}
+
+// Summaries returns the balances posted in channel within p and not
+// superseded, latest first, at most ten.
+func (db *DB) Summaries(ctx context.Context, channel string, p rules.Period) ([]*service.Posted, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT `+resultColumns+`
+		FROM results WHERE channel = ? AND superseded_by = 0 AND period_from >= ? AND period_to <= ?
+		ORDER BY posted_at DESC, id DESC LIMIT 10`, channel, int64(p.From), int64(p.To))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*service.Posted
+	for rows.Next() {
+		r, err := scanResult(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // LastReminder returns the slot of the last reminder name sent to channel.

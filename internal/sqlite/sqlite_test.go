@@ -375,3 +375,55 @@ func TestUploadsKnown(t *testing.T) {
 		t.Errorf("the other upload's report: %+v", ups[0].Report)
 	}
 }
+
+func TestSummariesKeptCurrent(t *testing.T) {
+	ctx := context.Background()
+	db, now := openTest(t)
+	week := rules.Period{From: day(16), To: day(20)}
+	first := &service.Posted{Channel: "C1", TS: "1.1", Link: "https://x/1", Period: week, Locations: []string{"Downtown"},
+		Thread: map[string]string{"DOWNTOWN": "abc"}}
+	if err := db.SaveResult(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	day17 := &service.Posted{Channel: "C1", TS: "1.2", Period: rules.Period{From: day(17), To: day(17)}}
+	db.SaveResult(ctx, day17)
+	db.SaveResult(ctx, &service.Posted{Channel: "C2", TS: "2.1", Period: week})
+	db.SaveResult(ctx, &service.Posted{Channel: "C1", TS: "1.3", Period: rules.Period{From: day(16), To: day(27)}})
+
+	got, err := db.Summaries(ctx, "C1", week)
+	if err != nil || len(got) != 2 || got[0].TS != "1.2" || got[1].TS != "1.1" {
+		t.Fatalf("summaries within the week, latest first: %+v %v", got, err)
+	}
+	if got[1].Thread["DOWNTOWN"] != "abc" {
+		t.Errorf("the thread record did not come back: %+v", got[1].Thread)
+	}
+
+	// Updated in place: the same row, its revision and thread moved on.
+	*now = now.Add(time.Hour)
+	first.Revision, first.At, first.Locations = 1, *now, []string{"Downtown", "Uptown"}
+	first.Thread = nil // not written by UpdateResult
+	if err := db.UpdateResult(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveThread(ctx, "C1", first.ID, map[string]string{"DOWNTOWN": "abc", "UPTOWN": "def"}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := db.Result(ctx, "C1", first.ID); err != nil || r == nil || r.Thread["DOWNTOWN"] != "abc" {
+		t.Errorf("Result: %+v %v", r, err)
+	}
+	if r, err := db.Result(ctx, "C2", first.ID); err != nil || r != nil {
+		t.Errorf("another channel's result: %+v %v", r, err)
+	}
+	day17.SupersededBy = first.ID
+	if err := db.UpdateResult(ctx, day17); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = db.Summaries(ctx, "C1", week)
+	if len(got) != 1 || got[0].ID != first.ID || got[0].Revision != 1 || len(got[0].Locations) != 2 ||
+		got[0].Thread["UPTOWN"] != "def" || !got[0].At.Equal(now.Truncate(time.Second)) {
+		t.Errorf("after the update and the superseding: %+v", got)
+	}
+	if err := db.UpdateResult(ctx, &service.Posted{ID: first.ID, Channel: "C2"}); err == nil {
+		t.Error("a balance updated from another channel")
+	}
+}
