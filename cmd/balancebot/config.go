@@ -60,6 +60,10 @@ type Config struct {
 	// balance of the same dates within it updates the summary in place;
 	// past it, a new summary is posted and the old one marked superseded.
 	UpdateWindow time.Duration `envconfig:"BALANCEBOT_UPDATE_WINDOW" default:"1h"`
+	// ThreadQuiet is how long a channel goes without a share before a
+	// summary's thread is written: a week shared in many messages gets
+	// its thread once, after the last.
+	ThreadQuiet time.Duration `envconfig:"BALANCEBOT_THREAD_QUIET" default:"3s"`
 	// HealthAddr serves /healthz, /readyz and /metrics; empty turns it off.
 	HealthAddr string `envconfig:"BALANCEBOT_HEALTH_ADDR" default:":8080"`
 

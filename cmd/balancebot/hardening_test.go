@@ -208,7 +208,7 @@ func TestBackupCommand(t *testing.T) {
 	os.Rename(dest, filepath.Join(e.dir, "balancebot.db"))
 	e.boot()
 	e.slash("week 2026-11-16")
-	e.waitFor("a balance from the backup", func() bool { return len(e.summaries()) == 2 })
+	e.waitFor("a balance from the backup", func() bool { return len(e.balances()) == 2 })
 	// And it refuses to overwrite.
 	if code := run([]string{"backup", filepath.Join(e.dir, "balancebot.db")}, &out, &errb); code == 0 {
 		t.Error("backup overwrote a file")

@@ -136,8 +136,8 @@ func TestOpenItemsCarryForward(t *testing.T) {
 
 	// The EMR's date of service corrected to billing's: a newer export.
 	e.share("", correctedEMR(t))
-	e.waitFor("the second summary", func() bool { return len(e.summaries()) == 2 })
-	second := e.summaries()[1]
+	e.waitFor("the second summary", func() bool { return len(e.balances()) == 2 })
+	second := e.balances()[1]
 	if open, resolved, dismissed := itemCounts(t, second.Metadata); open != 3 || resolved != 2 || dismissed != 0 {
 		t.Errorf("second balance: open %v, resolved %v, dismissed %v; want 3, 2, 0", open, resolved, dismissed)
 	}
@@ -337,20 +337,23 @@ func TestItemButtons(t *testing.T) {
 
 	// The corrected export: both sides of the date of service now match.
 	e.share("", correctedEMR(t))
-	e.waitFor("the second summary", func() bool { return len(e.summaries()) == 2 })
+	e.waitFor("the second summary", func() bool { return len(e.balances()) == 2 })
 	e.waitFor("the second CSV", func() bool { return len(e.slack.Uploads()) == 2 })
 	e.settle()
-	second := e.summaries()[1]
+	second := e.balances()[1]
 	if open, resolved, dismissed := itemCounts(t, second.Metadata); open != 2 || resolved != 2 || dismissed != 1 {
 		t.Errorf("after the correction: open %v, resolved %v, dismissed %v; want 2, 2, 1", open, resolved, dismissed)
 	}
 	if b := blocksJSON(second); !strings.Contains(b, "*Open items:* 2 open (2 carried over, 0 new) · 2 resolved by this balance (1 confirmed fixed) · 1 dismissed with a note") {
 		t.Errorf("the second summary:\n%s", b)
 	}
-	// Its thread shows the dismissed item as dismissed, without buttons.
+	// The summary was updated in place; what its thread got since shows
+	// the dismissed item as dismissed, without buttons.
 	var thread string
+	after := false
 	for _, m := range e.slack.Messages() {
-		if m.ThreadTS == second.TS {
+		after = after || m.Method == "chat.update" && m.TS == second.TS && len(m.Metadata) > 0
+		if after && m.Method == "chat.postMessage" && m.ThreadTS == second.TS {
 			thread += blocksJSON(m)
 		}
 	}
@@ -601,13 +604,13 @@ func TestAppHome(t *testing.T) {
 	e.share("", examples(t, "soap1-week")...)
 	e.waitFor("Downtown's balance", func() bool { return len(e.summaries()) == 1 })
 	e.share("", examples(t, "soap2-week")...)
-	e.waitFor("Uptown's balance", func() bool { return len(e.summaries()) == 2 })
+	e.waitFor("Uptown's balance", func() bool { return len(e.balances()) == 2 })
 	emr := "Billing Report\nClinic: Eastside\nDate Range: 11/16/2026 - 11/20/2026\n\nPatient,Date of Service,CPT Code,Units\n" +
 		"\"Stone, Ada\",11/16/2026,97110,2\n\"Stone, Ada\",11/18/2026,97110,2\n\"Vale, Bo\",11/19/2026,97140,1\n"
 	cas := "Charge Audit Summary\nLocation: Eastside\nDate Type: Date of Service\nDate Range: 11/16/2026 - 11/20/2026\n\nPatient,Account #,Date of Service,Visits,Units\n" +
 		"\"STONE, ADA\",7001,11/16/2026,1,2\n\"STONE, ADA\",7001,11/18/2026,1,2\n"
 	e.slack.ShareFiles(channel, user, "", e.slack.AddFile("eastside-emr.csv", []byte(emr)), e.slack.AddFile("eastside-cas.csv", []byte(cas)))
-	e.waitFor("Eastside's balance", func() bool { return len(e.summaries()) == 3 })
+	e.waitFor("Eastside's balance", func() bool { return len(e.balances()) == 3 })
 	e.settle()
 	ctx := context.Background()
 	items, err := e.main.DB.Items(ctx, channel, "Eastside")

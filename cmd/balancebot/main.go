@@ -220,6 +220,7 @@ func (m *Main) Run(ctx context.Context) error {
 		CallTimeout:     cfg.SlackTimeout,
 		DrainTimeout:    cfg.ShutdownGrace,
 		UpdateWindow:    cfg.UpdateWindow,
+		ThreadQuiet:     cfg.ThreadQuiet,
 		Pace:            m.Pace,
 	})
 	sched, err := schedule.New(m.Clock, cfg.tz, db, m.Bot.Remind, m.Log,

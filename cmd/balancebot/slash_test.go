@@ -128,7 +128,7 @@ func TestBalanceWeekThisFromUploadsOnDifferentDays(t *testing.T) {
 	_, ts := e.share("", tueEMR)
 	e.waitFor("the still-needed reply", func() bool { return strings.Contains(e.status(ts), "Still needed") })
 	e.share("", tueCAS)
-	e.waitFor("Tuesday's balance", func() bool { return len(e.summaries()) == 2 })
+	e.waitFor("Tuesday's balance", func() bool { return len(e.balances()) == 2 })
 
 	// Restarted again before anyone asks: nothing is lost.
 	e.restart()
@@ -136,8 +136,8 @@ func TestBalanceWeekThisFromUploadsOnDifferentDays(t *testing.T) {
 	if got := ackText(ack); got != ":hourglass_flowing_sand: Balancing Mon 11/16 – Tue 11/17…" {
 		t.Errorf("ack: %q", got)
 	}
-	e.waitFor("the week's balance", func() bool { return len(e.summaries()) == 3 })
-	m := metaOf(t, e.summaries()[2])
+	e.waitFor("the week's balance", func() bool { return len(e.balances()) == 3 })
+	m := metaOf(t, e.balances()[2])
 	loc := m.Locations[0]
 	if m.From != "2026-11-16" || m.To != "2026-11-17" || loc["emr_visits"] != 7.0 || loc["billing_visits"] != 6.0 ||
 		loc["matched_visits"] != 6.0 || loc["reasons"] != "unexplained=1" || loc["balanced"] != false {
@@ -192,18 +192,18 @@ func TestBalanceSubcommands(t *testing.T) {
 
 	// week DATE: the week containing it, balanced over the dates both sides cover.
 	e.slash("week 2026-11-18")
-	e.waitFor("the week's balance", func() bool { return len(e.summaries()) == 2 })
-	if m := metaOf(t, e.summaries()[1]); m.From != "2026-11-16" || m.To != "2026-11-20" || m.Locations[0]["emr_visits"] != 45.0 {
+	e.waitFor("the week's balance", func() bool { return len(e.balances()) == 2 })
+	if m := metaOf(t, e.balances()[1]); m.From != "2026-11-16" || m.To != "2026-11-20" || m.Locations[0]["emr_visits"] != 45.0 {
 		t.Errorf("week 2026-11-18: %+v", m)
 	}
 	// week (no date): last week, the same one here.
 	e.slash("week")
-	e.waitFor("last week's balance", func() bool { return len(e.summaries()) == 3 })
+	e.waitFor("last week's balance", func() bool { return len(e.balances()) == 3 })
 
 	// day: one day.
 	e.slash("day 11/17/2026")
-	e.waitFor("the day's balance", func() bool { return len(e.summaries()) == 4 })
-	m := metaOf(t, e.summaries()[3])
+	e.waitFor("the day's balance", func() bool { return len(e.balances()) == 4 })
+	m := metaOf(t, e.balances()[3])
 	if m.From != "2026-11-17" || m.To != "2026-11-17" || m.Locations[0]["emr_visits"] != 8.0 {
 		t.Errorf("day: %+v", m)
 	}
@@ -293,15 +293,15 @@ func TestLocationsNamedDifferently(t *testing.T) {
 	if !strings.Contains(st, "`/balance location \"Downtown Clinic\" = Downtown`") || strings.Contains(st, "Charge Audit Summary*") {
 		t.Errorf("the answer should say how to map billing's name, not ask for the Charge Audit Summary again:\n%s", st)
 	}
-	before := len(e.summaries())
+	before := len(e.balances())
 
 	ack := ackText(e.slash(`location "Downtown Clinic" = Downtown`))
 	if !strings.Contains(ack, "From now on *Downtown Clinic* in an export here means *Downtown*") {
 		t.Errorf("ack: %s", ack)
 	}
 	e.slash("week this")
-	e.waitFor("the balance with the map", func() bool { return len(e.summaries()) > before })
-	m := metaOf(t, e.summaries()[len(e.summaries())-1])
+	e.waitFor("the balance with the map", func() bool { return len(e.balances()) > before })
+	m := metaOf(t, e.balances()[len(e.balances())-1])
 	var downtown, rehab bool
 	for _, l := range m.Locations {
 		downtown = downtown || l["location"] == "Downtown" && l["balanced"] == true

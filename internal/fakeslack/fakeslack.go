@@ -63,6 +63,8 @@ type Reaction struct{ Channel, TS, Name string }
 type Upload struct {
 	ID, Channel, ThreadTS, Title, Filename string
 	Content                                []byte
+	// At is when it was shared.
+	At time.Time
 }
 
 // Response is what the bot sent to a slash command's response_url.
@@ -905,7 +907,7 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			delete(s.staged, file.ID)
-			u.Channel, u.ThreadTS, u.Title = f("channel_id"), f("thread_ts"), file.Title
+			u.Channel, u.ThreadTS, u.Title, u.At = f("channel_id"), f("thread_ts"), file.Title, time.Now()
 			s.uploads = append(s.uploads, u)
 			done = append(done, map[string]string{"id": u.ID, "title": u.Title})
 			s.files[u.ID] = File{ID: u.ID, Name: u.Filename, Title: u.Title, Size: len(u.Content),

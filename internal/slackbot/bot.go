@@ -85,6 +85,11 @@ type Config struct {
 	// updated a balance that replaces it updates it in place; past it,
 	// a new summary is posted and the old one marked superseded.
 	UpdateWindow time.Duration
+	// ThreadQuiet is how long a channel must go without a share before
+	// a summary's thread is written: a group sharing its week in many
+	// messages gets the thread once, after the last, not a part after
+	// each. Zero writes at once.
+	ThreadQuiet time.Duration
 	// Pace keeps the bot's calls under Slack's rate limits (SlackPace);
 	// the zero Pace does not pace.
 	Pace Pace
@@ -148,6 +153,14 @@ type Bot struct {
 	busy      atomic.Int64 // work in flight, for Idle
 	locksMu   sync.Mutex
 	locks     map[string]*sync.Mutex
+	// queued counts the shares waiting for each channel's lock; batches
+	// holds each channel's files kept and waiting for one balance.
+	queued  map[string]int
+	batches map[string]*batch
+	// active counts each channel's shares being handled, and lastShare
+	// is when one last ended, for ThreadQuiet.
+	active    map[string]int
+	lastShare map[string]time.Time
 	allowed   map[string]bool
 	// workCtx is the context of work in flight: it outlives the event loop
 	// for DrainTimeout, then is cancelled.
@@ -202,7 +215,8 @@ func New(cfg Config) *Bot {
 	smOpts = append(smOpts, socketmode.OptionLog(slogAdapter{cfg.Log}))
 	b := &Bot{
 		cfg: cfg, api: api, sm: socketmode.New(api, smOpts...), log: cfg.Log,
-		locks: map[string]*sync.Mutex{}, allowed: map[string]bool{}, running: map[int64]bool{},
+		locks: map[string]*sync.Mutex{}, queued: map[string]int{}, batches: map[string]*batch{},
+		active: map[string]int{}, lastShare: map[string]time.Time{}, allowed: map[string]bool{}, running: map[int64]bool{},
 		Metrics: nopMetrics{}, pacer: newPacer(cfg.Clock, cfg.Pace),
 	}
 	b.workCtx, b.workCancel = context.WithCancel(context.Background())

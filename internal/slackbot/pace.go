@@ -60,7 +60,9 @@ var tierOf = map[string]int{
 //
 // A process just started does not know what the one before it spent (a
 // restart right after a burst): until a burst's worth of time has passed,
-// it paces as if its buckets were empty at its start.
+// it paces its posts as if their buckets were empty at its start. The
+// tiers' bursts are far below Slack's minute's worth, so a restart within
+// one leaves room for another.
 type pacer struct {
 	clock clock.Clock
 	pace  Pace
@@ -98,7 +100,7 @@ func (p *pacer) reserve(method, channel string) time.Duration {
 	defer p.mu.Unlock()
 	now := p.clock.Now()
 	tat, ok := p.tat[key]
-	if !ok {
+	if !ok && r == p.pace.ChannelPosts {
 		tat = p.born.Add(time.Duration(r.Burst-1) * r.Every)
 	}
 	if tat.Before(now) {

@@ -291,6 +291,18 @@ func (b *Bot) writeThread(channel string, w *threadWork) {
 	t.running[channel] = true
 	b.background(func(ctx context.Context) {
 		for {
+			// Not while the channel's shares keep coming.
+			for d := b.quietFor(channel); d > 0; d = b.quietFor(channel) {
+				select {
+				case <-ctx.Done():
+					t.mu.Lock()
+					t.running[channel] = false
+					delete(t.pending, channel)
+					t.mu.Unlock()
+					return
+				case <-b.cfg.Clock.After(d):
+				}
+			}
 			t.mu.Lock()
 			var next *threadWork
 			for id, w := range t.pending[channel] {

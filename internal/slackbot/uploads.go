@@ -53,9 +53,21 @@ func parseHints(text string) hints {
 // could not be given (Slack unreachable, shutdown): the job then stays
 // pending and is resumed, reusing the replies it already posted.
 func (b *Bot) handleShare(ctx context.Context, job *service.Job, s *share) error {
+	b.sharing(s.Channel, 1)
+	defer b.sharing(s.Channel, -1)
 	lock := b.channelLock(s.Channel)
+	b.queue(s.Channel, 1)
 	lock.Lock()
-	defer lock.Unlock()
+	b.queue(s.Channel, -1)
+	locked := true
+	defer func() {
+		if locked {
+			// Files kept by shares that left their balance to this one
+			// are balanced even when this one keeps none.
+			b.flushBatch(ctx, s.Channel)
+			lock.Unlock()
+		}
+	}()
 	start := b.cfg.Clock.Now()
 	job.Attempts++
 	b.saveJob(ctx, job)
@@ -114,18 +126,37 @@ func (b *Bot) handleShare(ctx context.Context, job *service.Job, s *share) error
 		logDone(outcome{})
 		return nil
 	}
-	// What each file was, before the balance: worth showing, not worth
-	// failing for; the final answer below repeats it.
-	if err := say(); err != nil {
-		b.log.Warn("cannot update the progress reply", "event", s.EventID, "err", err.Error())
+	bt, part := b.joinBatch(s.Channel, added)
+	var o outcome
+	if b.waiting(s.Channel) > 0 {
+		// Another share of this channel waits: it balances this one's
+		// files with its own, so a group sharing its week in many
+		// messages gets one balance for the lot, not one per message.
+		b.log.Info("balance left to the next share", "event", s.EventID)
+		locked = false
+		lock.Unlock()
+		select {
+		case <-bt.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		o = bt.out[part]
+	} else {
+		if slowBalance(added) {
+			// What each file was, before a balance that takes a while:
+			// worth showing, not worth failing for; the answer repeats it.
+			if err := say(); err != nil {
+				b.log.Warn("cannot update the progress reply", "event", s.EventID, "err", err.Error())
+			}
+		}
+		// A job resumed after a crash posts its answer again: each post
+		// is looked for first (its mark), so what was posted is adopted
+		// and only what is missing is posted.
+		o = b.runBatch(ctx, s.Channel, &answer{job: job, posted: func(ts string) {
+			job.ResultTS = ts
+			b.saveJob(ctx, job)
+		}}, part)
 	}
-	// A job resumed after a crash posts its answer again: each post is
-	// looked for first (its mark), so what was posted is adopted and only
-	// what is missing (the details, the CSV) is posted.
-	o := b.balanceAfter(ctx, s.Channel, added, &answer{job: job, posted: func(ts string) {
-		job.ResultTS = ts
-		b.saveJob(ctx, job)
-	}})
 	if o.err != nil {
 		return o.err
 	}
@@ -135,6 +166,156 @@ func (b *Bot) handleShare(ctx context.Context, job *service.Job, s *share) error
 	b.react(ctx, s.Channel, s.TS, o.reaction)
 	logDone(o)
 	return nil
+}
+
+// slowBalance reports whether balancing ups takes long enough to show
+// the user what each file was first: past about a second.
+func slowBalance(ups []*service.Upload) bool {
+	rows := 0
+	for _, u := range ups {
+		if u.Report != nil {
+			rows += u.Report.Rows
+		}
+	}
+	return rows > 200_000
+}
+
+// batch is the files kept by the shares of a channel waiting for one
+// balance: the last share to come balances them all, and done is closed
+// with each share's outcome.
+type batch struct {
+	parts [][]*service.Upload // the files of each share, in order
+	done  chan struct{}
+	out   []outcome // each part's outcome, once done
+}
+
+// queue counts the shares of channel waiting for its lock.
+func (b *Bot) queue(channel string, n int) {
+	b.locksMu.Lock()
+	defer b.locksMu.Unlock()
+	b.queued[channel] += n
+}
+
+// sharing counts a share of channel starting (1) or ending (-1).
+func (b *Bot) sharing(channel string, n int) {
+	b.locksMu.Lock()
+	defer b.locksMu.Unlock()
+	b.active[channel] += n
+	b.lastShare[channel] = b.cfg.Clock.Now()
+}
+
+// quietFor returns how long until channel has gone ThreadQuiet without a
+// share: zero when it has.
+func (b *Bot) quietFor(channel string) time.Duration {
+	b.locksMu.Lock()
+	defer b.locksMu.Unlock()
+	if b.cfg.ThreadQuiet <= 0 {
+		return 0
+	}
+	if b.active[channel] > 0 {
+		return b.cfg.ThreadQuiet
+	}
+	return max(0, b.cfg.ThreadQuiet-b.cfg.Clock.Now().Sub(b.lastShare[channel]))
+}
+
+// waiting returns how many shares of channel wait for its lock.
+func (b *Bot) waiting(channel string) int {
+	b.locksMu.Lock()
+	defer b.locksMu.Unlock()
+	return b.queued[channel]
+}
+
+// joinBatch adds a share's files kept to the channel's open batch, and
+// returns the batch and the share's part in it.
+func (b *Bot) joinBatch(channel string, added []*service.Upload) (*batch, int) {
+	b.locksMu.Lock()
+	defer b.locksMu.Unlock()
+	bt := b.batches[channel]
+	if bt == nil {
+		bt = &batch{done: make(chan struct{})}
+		b.batches[channel] = bt
+	}
+	bt.parts = append(bt.parts, added)
+	return bt, len(bt.parts) - 1
+}
+
+// runBatch balances the channel's open batch, under the channel's lock,
+// and gives every share in it its outcome. Files of overlapping dates are
+// balanced together; two weeks shared in one batch get a balance each.
+// a is the share that runs it, whose outcome is returned: the part given.
+func (b *Bot) runBatch(ctx context.Context, channel string, a *answer, part int) outcome {
+	b.locksMu.Lock()
+	bt := b.batches[channel]
+	delete(b.batches, channel)
+	b.locksMu.Unlock()
+	if bt == nil {
+		return outcome{}
+	}
+	// Group the parts whose periods overlap, transitively.
+	group := make([]int, len(bt.parts))
+	spans := make([]rules.Period, len(bt.parts))
+	for i, ups := range bt.parts {
+		group[i] = i
+		for _, u := range ups {
+			spans[i] = spans[i].Union(u.Period())
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for i := range bt.parts {
+			for j := range i {
+				if group[i] != group[j] && spans[i].From <= spans[j].To && spans[j].From <= spans[i].To {
+					g, h := min(group[i], group[j]), max(group[i], group[j])
+					for k := range group {
+						if group[k] == h {
+							group[k] = g
+						}
+					}
+					spans[i], spans[j] = spans[i].Union(spans[j]), spans[i].Union(spans[j])
+					changed = true
+				}
+			}
+		}
+	}
+	results := map[int]outcome{}
+	for g := range bt.parts {
+		var ups []*service.Upload
+		mine := false
+		for i, gi := range group {
+			if gi == g {
+				ups = append(ups, bt.parts[i]...)
+				mine = mine || i == part
+			}
+		}
+		if len(ups) == 0 {
+			continue
+		}
+		ans := a
+		if !mine {
+			ans = nil // the runner's marks are for its own balance
+		}
+		results[g] = b.balanceAfter(ctx, channel, ups, ans)
+	}
+	bt.out = make([]outcome, len(bt.parts))
+	for i := range bt.parts {
+		bt.out[i] = results[group[i]]
+	}
+	close(bt.done)
+	if part < 0 {
+		return outcome{}
+	}
+	return bt.out[part]
+}
+
+// flushBatch balances a batch left open by shares that waited for one
+// that then kept no file, unless another share still waits to.
+func (b *Bot) flushBatch(ctx context.Context, channel string) {
+	b.locksMu.Lock()
+	open := b.batches[channel] != nil && b.queued[channel] == 0
+	b.locksMu.Unlock()
+	if open {
+		b.runBatch(ctx, channel, nil, -1)
+	}
 }
 
 func (b *Bot) saveJob(ctx context.Context, job *service.Job) {
