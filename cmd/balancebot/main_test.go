@@ -270,6 +270,19 @@ func TestUploadBothSidesGetsSummaryThreadAndCSV(t *testing.T) {
 		t.Fatalf("%d summaries, want 1:\n%s", len(sums), e.dump())
 	}
 	sum := sums[0]
+	// The answer with its link comes before the thread.
+	answered, threaded := -1, -1
+	for i, m := range e.slack.Messages() {
+		if answered < 0 && m.Method == "chat.update" && strings.Contains(m.Text, "see the balance") {
+			answered = i
+		}
+		if threaded < 0 && m.ThreadTS == sum.TS {
+			threaded = i
+		}
+	}
+	if answered < 0 || threaded < 0 || answered > threaded {
+		t.Errorf("the answer (message %d) should come before the thread (message %d)", answered, threaded)
+	}
 	if sum.Channel != channel || !strings.Contains(sum.Text, "Not balanced") || !strings.Contains(sum.Text, "Downtown: EMR 45, billing 41, matched 39") {
 		t.Errorf("summary text: %q", sum.Text)
 	}
