@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/balancebot/balancebot/internal/service"
-	"github.com/balancebot/balancebot/internal/sqlite"
+	"github.com/balancebot/balancebot/internal/store"
 )
 
 // The smaller faults of issue 12: each gets an answer, once, and none
@@ -106,7 +106,7 @@ func (e *env) replies(thread string) string {
 func TestUploadThatKeepsCrashingIsSetAside(t *testing.T) {
 	e := start(t)
 	e.stop()
-	db, err := sqlite.Open(context.Background(), filepath.Join(e.dir, "balancebot.db"))
+	db, err := store.Open(context.Background(), filepath.Join(e.dir, "balancebot.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ import (
 	"github.com/balancebot/balancebot/internal/schedule"
 	"github.com/balancebot/balancebot/internal/service"
 	"github.com/balancebot/balancebot/internal/slackbot"
-	"github.com/balancebot/balancebot/internal/sqlite"
+	"github.com/balancebot/balancebot/internal/store"
 )
 
 const usage = `usage: balancebot [command] [arguments]
@@ -120,7 +120,7 @@ func runBackup(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "balancebot backup: no store at %s (set BALANCEBOT_DATA_DIR): %v\n", cfg.dbPath(), err)
 		return 1
 	}
-	db, err := sqlite.Open(context.Background(), cfg.dbPath())
+	db, err := store.Open(context.Background(), cfg.dbPath())
 	if err != nil {
 		fmt.Fprintf(stderr, "balancebot backup: %v\n", err)
 		return 1
@@ -172,7 +172,7 @@ type Main struct {
 	// (slackbot.SlackPace) unless a test sets it.
 	Pace slackbot.Pace
 
-	DB  *sqlite.DB
+	DB  *store.DB
 	Bot *slackbot.Bot
 	Ops *ops.Server
 	// ready is closed once the parts are wired, so tests can look at them.
@@ -190,7 +190,7 @@ func NewMain(cfg Config, log *slog.Logger) *Main {
 // Run opens the store and runs the bot, the reminders and the retention
 // purge until ctx ends or the bot stops.
 func (m *Main) Run(ctx context.Context) error {
-	db, err := sqlite.Open(ctx, m.Config.dbPath())
+	db, err := store.Open(ctx, m.Config.dbPath())
 	if err != nil {
 		return err
 	}

@@ -30,7 +30,7 @@ var layer = map[string]string{
 	"internal/clock":     core,
 	"internal/service":   core,
 	"internal/exports":   adapter, // the export files
-	"internal/sqlite":    adapter, // the store
+	"internal/store":     adapter, // the store: SQLite or PostgreSQL
 	"internal/slackbot":  adapter, // Slack
 	"internal/schedule":  adapter, // the clock's schedules (cron)
 	"internal/render":    adapter, // text, JSON and CSV for people and scripts
@@ -40,6 +40,7 @@ var layer = map[string]string{
 	"internal/exportgen": testing_,
 	"internal/layering":  testing_,
 	"internal/golden":    testing_,
+	"internal/pgtest":    testing_,
 }
 
 // allowedInRules are the imports from outside the standard library the

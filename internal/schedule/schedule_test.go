@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/balancebot/balancebot/internal/clock"
-	"github.com/balancebot/balancebot/internal/sqlite"
+	"github.com/balancebot/balancebot/internal/store"
 )
 
 var chicago, _ = time.LoadLocation("America/Chicago")
@@ -27,7 +27,7 @@ type sent struct {
 type harness struct {
 	t      *testing.T
 	clock  *clock.Fake
-	store  *sqlite.DB
+	store  *store.DB
 	mu     sync.Mutex
 	sent   []sent
 	fail   bool
@@ -37,7 +37,7 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, now time.Time) *harness {
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "b.db"))
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "b.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

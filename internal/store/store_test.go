@@ -1,4 +1,4 @@
-package sqlite
+package store
 
 import (
 	"bytes"
@@ -14,22 +14,80 @@ import (
 	"time"
 
 	"github.com/balancebot/balancebot/internal/engine"
+	"github.com/balancebot/balancebot/internal/pgtest"
 	"github.com/balancebot/balancebot/internal/rules"
 	"github.com/balancebot/balancebot/internal/service"
 )
 
-// open starts a store on a real SQLite file in a temp dir, with a clock the
-// test moves.
-func openTest(t *testing.T) (*DB, *time.Time) {
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// backend is one of the engines the store runs on. The conformance suite
+// runs every test on each, and each must behave the same.
+type backend struct {
+	name string
+	// where returns a new place for a store: a SQLite file's path, or a
+	// PostgreSQL database's URL.
+	where func(t *testing.T) string
+	// open opens the store there with the migrations up to last ("" for
+	// all).
+	open func(ctx context.Context, where, last string) (*DB, error)
+}
+
+var backends = []backend{
+	{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "data", "balancebot.db") }, open},
+	{"postgres", func(t *testing.T) string { return pgtest.URL(t) }, openPostgres},
+}
+
+// openTest starts a store on a real engine (a SQLite file in a temp dir,
+// or a fresh database in a throwaway PostgreSQL), with a clock the test
+// moves.
+func (e backend) openTest(t *testing.T) (*DB, *time.Time) {
 	t.Helper()
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "data", "balancebot.db"))
+	db, err := e.open(context.Background(), e.where(t), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	db.Now = func() time.Time { return now }
 	t.Cleanup(func() { db.Close() })
 	return db, &now
+}
+
+// sqliteFiles are the store's SQLite files, none on PostgreSQL.
+func sqliteFiles(db *DB) []string {
+	if db.path == "" {
+		return nil
+	}
+	return []string{db.path, db.path + "-wal"}
+}
+
+// TestConformance runs the store's tests on SQLite and on PostgreSQL.
+func TestConformance(t *testing.T) {
+	for _, e := range backends {
+		t.Run(e.name, func(t *testing.T) {
+			for _, c := range conformance {
+				t.Run(c.name, func(t *testing.T) { c.test(t, e) })
+			}
+		})
+	}
+}
+
+var conformance = []struct {
+	name string
+	test func(*testing.T, backend)
+}{
+	{"StoreUploads", testStoreUploads},
+	{"RetentionPurge", testRetentionPurge},
+	{"ResultsAndReminders", testResultsAndReminders},
+	{"Jobs", testJobs},
+	{"UploadsInBothLayouts", testUploadsInBothLayouts},
+	{"UploadsKnown", testUploadsKnown},
+	{"SummariesKeptCurrent", testSummariesKeptCurrent},
+	{"ItemsRoundTrip", testItemsRoundTrip},
+	{"UpdateItem", testUpdateItem},
+	{"ItemsPurged", testItemsPurged},
+	{"OpenItemAges", testOpenItemAges},
+	{"Migrations", testMigrations},
 }
 
 func day(d int) rules.Date { return rules.DateOf(2026, 11, d) }
@@ -68,9 +126,9 @@ func TestStoreFileIsPrivate(t *testing.T) {
 	}
 }
 
-func TestStoreUploads(t *testing.T) {
+func testStoreUploads(t *testing.T, e backend) {
 	ctx := context.Background()
-	db, now := openTest(t)
+	db, now := e.openTest(t)
 	save := func(u *service.Upload) (*service.Upload, bool) {
 		t.Helper()
 		earlier, dup, err := db.SaveUpload(ctx, u)
@@ -123,9 +181,9 @@ func TestStoreUploads(t *testing.T) {
 	}
 }
 
-// migrationNames lists the embedded migrations in order.
-func migrationNames(t *testing.T) []string {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+// migrationNames lists the embedded migrations of an engine in order.
+func migrationNames(t *testing.T, dialect string) []string {
+	names, err := fs.Glob(migrationFiles, "migrations/"+dialect+"/*.sql")
 	if err != nil || len(names) == 0 {
 		t.Fatal(err)
 	}
@@ -138,13 +196,13 @@ func migrationNames(t *testing.T) []string {
 
 // TestMigrations upgrades a store of every earlier version, holding an
 // upload, to this version, and builds one from empty.
-func TestMigrations(t *testing.T) {
+func testMigrations(t *testing.T, e backend) {
 	ctx := context.Background()
-	all := migrationNames(t)
+	all := migrationNames(t, e.name)
 	for _, prev := range all[:len(all)-1] {
 		t.Run("from "+prev, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "balancebot.db")
-			old, err := open(ctx, path, prev)
+			path := e.where(t)
+			old, err := e.open(ctx, path, prev)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -156,7 +214,7 @@ func TestMigrations(t *testing.T) {
 			}
 			old.Close()
 
-			db, err := Open(ctx, path)
+			db, err := e.open(ctx, path, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -176,7 +234,7 @@ func TestMigrations(t *testing.T) {
 			}
 			// Opening again applies nothing twice and keeps the upload.
 			db.Close()
-			again, err := Open(ctx, path)
+			again, err := e.open(ctx, path, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -189,7 +247,7 @@ func TestMigrations(t *testing.T) {
 			}
 		})
 	}
-	fresh, err := Open(ctx, filepath.Join(t.TempDir(), "new.db"))
+	fresh, err := e.open(ctx, e.where(t), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,9 +257,9 @@ func TestMigrations(t *testing.T) {
 	}
 }
 
-func TestRetentionPurge(t *testing.T) {
+func testRetentionPurge(t *testing.T, e backend) {
 	ctx := context.Background()
-	db, now := openTest(t)
+	db, now := e.openTest(t)
 	old := upload("C1", "old", rules.KindEMRBillingReport, "Downtown", 2, 6)
 	db.SaveUpload(ctx, old)
 	*now = now.Add(30 * 24 * time.Hour)
@@ -218,7 +276,9 @@ func TestRetentionPurge(t *testing.T) {
 		t.Errorf("after the purge: %+v", ups)
 	}
 	// Its patient names are gone from the file itself, not just unlinked.
-	for _, p := range []string{db.path, db.path + "-wal"} {
+	// On SQLite, the file itself is read back. (On PostgreSQL, VACUUM
+	// marks the space reusable; the rows are gone, as checked above.)
+	for _, p := range sqliteFiles(db) {
 		data, err := os.ReadFile(p)
 		if err != nil && !os.IsNotExist(err) {
 			t.Fatal(err)
@@ -232,9 +292,9 @@ func TestRetentionPurge(t *testing.T) {
 	}
 }
 
-func TestResultsAndReminders(t *testing.T) {
+func testResultsAndReminders(t *testing.T, e backend) {
 	ctx := context.Background()
-	db, _ := openTest(t)
+	db, _ := e.openTest(t)
 	week := rules.Period{From: day(16), To: day(22)}
 	if r, err := db.LatestResult(ctx, "C1", week); err != nil || r != nil {
 		t.Fatalf("no result yet: %+v %v", r, err)
@@ -269,9 +329,9 @@ func TestResultsAndReminders(t *testing.T) {
 	}
 }
 
-func TestJobs(t *testing.T) {
+func testJobs(t *testing.T, e backend) {
 	ctx := context.Background()
-	db, now := openTest(t)
+	db, now := e.openTest(t)
 	j := &service.Job{EventID: "Ev1", Channel: "C1", Payload: []byte(`{"ts":"1.0"}`)}
 	if dup, err := db.AddJob(ctx, j); dup || err != nil || j.ID == 0 {
 		t.Fatalf("AddJob: %v %v %d", dup, err, j.ID)
@@ -308,8 +368,8 @@ func TestJobs(t *testing.T) {
 
 // Uploads kept before the binary layout (gzipped JSON) still read back,
 // and new ones are stored in the binary layout.
-func TestUploadsInBothLayouts(t *testing.T) {
-	db, _ := openTest(t)
+func testUploadsInBothLayouts(t *testing.T, e backend) {
+	db, _ := e.openTest(t)
 	ctx := context.Background()
 	oldUp := upload("C1", "old", rules.KindEMRBillingReport, "Downtown", 16, 16)
 	newUp := upload("C1", "new", rules.KindChargeAuditSummary, "Downtown", 16, 16)
@@ -351,8 +411,8 @@ func TestUploadsInBothLayouts(t *testing.T) {
 
 // Uploads takes the reports of known uploads from the caller, and reads
 // the others back.
-func TestUploadsKnown(t *testing.T) {
-	db, _ := openTest(t)
+func testUploadsKnown(t *testing.T, e backend) {
+	db, _ := e.openTest(t)
 	ctx := context.Background()
 	a := upload("C1", "a", rules.KindEMRBillingReport, "Downtown", 16, 16)
 	b := upload("C1", "b", rules.KindChargeAuditSummary, "Downtown", 16, 16)
@@ -376,9 +436,9 @@ func TestUploadsKnown(t *testing.T) {
 	}
 }
 
-func TestSummariesKeptCurrent(t *testing.T) {
+func testSummariesKeptCurrent(t *testing.T, e backend) {
 	ctx := context.Background()
-	db, now := openTest(t)
+	db, now := e.openTest(t)
 	week := rules.Period{From: day(16), To: day(20)}
 	first := &service.Posted{Channel: "C1", TS: "1.1", Link: "https://x/1", Period: week, Locations: []string{"Downtown"},
 		Thread: map[string]string{"DOWNTOWN": "abc"}}

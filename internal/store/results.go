@@ -1,4 +1,4 @@
-package sqlite
+package store
 
 import (
 	"context"
@@ -27,16 +27,11 @@ func (db *DB) SaveResult(ctx context.Context, p *service.Posted) error {
 	if err != nil {
 		return err
 	}
-	res, err := db.db.ExecContext(ctx, `INSERT INTO results
+	return db.db.QueryRowContext(ctx, `INSERT INTO results
 		(channel, ts, link, period_from, period_to, balanced, locations, needs_action, posted_at, revision, thread, superseded_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		p.Channel, p.TS, p.Link, int64(p.Period.From), int64(p.Period.To), p.Balanced,
-		strings.Join(p.Locations, "|"), p.NeedsAction, p.At.Unix(), p.Revision, thread, p.SupersededBy)
-	if err != nil {
-		return err
-	}
-	p.ID, err = res.LastInsertId()
-	return err
+		strings.Join(p.Locations, "|"), p.NeedsAction, p.At.Unix(), p.Revision, thread, p.SupersededBy).Scan(&p.ID)
 }
 
 // UpdateResult rewrites a balance posted, by its ID, all but its thread
@@ -118,8 +113,9 @@ func scanResult(row interface{ Scan(...any) error }) (*service.Posted, error) {
 func (db *DB) LatestResult(ctx context.Context, channel string, p rules.Period) (*service.Posted, error) {
 	r, err := scanResult(db.db.QueryRowContext(ctx, `SELECT `+resultColumns+`
 		FROM results WHERE channel = ? AND period_to >= ? AND period_from <= ?
-		ORDER BY MIN(period_to, ?) - MAX(period_from, ?) DESC, posted_at DESC, id DESC LIMIT 1`,
-		channel, int64(p.From), int64(p.To), int64(p.To), int64(p.From)))
+		ORDER BY (CASE WHEN period_to < ? THEN period_to ELSE ? END) - (CASE WHEN period_from > ? THEN period_from ELSE ? END) DESC,
+			posted_at DESC, id DESC LIMIT 1`,
+		channel, int64(p.From), int64(p.To), int64(p.To), int64(p.To), int64(p.From), int64(p.From)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -200,7 +196,13 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int64, error) {
 	// free pages of the file.
 	// VACUUM rewrites the file without the freed pages; in WAL mode the
 	// rewrite lands in the WAL, so a truncating checkpoint follows.
-	if n > 0 || items > 0 {
+	if (n > 0 || items > 0) && db.dialect == postgresDialect {
+		// PostgreSQL reuses the space of deleted rows once vacuumed.
+		if _, err := db.db.ExecContext(ctx, `VACUUM uploads, jobs, items`); err != nil {
+			return n, err
+		}
+	}
+	if (n > 0 || items > 0) && db.dialect == sqliteDialect {
 		if _, err := db.db.ExecContext(ctx, `VACUUM`); err != nil {
 			return n, err
 		}

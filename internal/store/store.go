@@ -1,7 +1,10 @@
-// Package sqlite is the store: one SQLite file under the data directory
-// holding uploads, results posted and reminder state. It uses the pure-Go
-// modernc.org/sqlite driver, so the binary builds with CGO_ENABLED=0.
-package sqlite
+// Package store is the store: uploads, balances posted, jobs, open items,
+// location maps and reminder state. It runs on one SQLite file under the
+// data directory (the pure-Go modernc.org/sqlite driver, so the binary
+// builds with CGO_ENABLED=0), or on PostgreSQL (pgx), which several
+// replicas share. The queries and the migration rules are the same for
+// both; dialect.go holds what differs.
+package store
 
 import (
 	"bytes"
@@ -20,19 +23,22 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
 	"github.com/balancebot/balancebot/internal/engine"
 	"github.com/balancebot/balancebot/internal/rules"
 	"github.com/balancebot/balancebot/internal/service"
 )
 
-//go:embed migrations/*.sql
+//go:embed migrations/*/*.sql
 var migrationFiles embed.FS
 
 // DB is the store.
 type DB struct {
-	db   *sql.DB
+	db      sqlDB
+	dialect dialect
+	// path is the SQLite file; "" on PostgreSQL.
 	path string
 	// Now is the clock; tests replace it.
 	Now func() time.Time
@@ -71,13 +77,42 @@ func open(ctx context.Context, path, last string) (*DB, error) {
 	// One writer at a time; SQLite serialises writes anyway and this keeps
 	// "database is locked" out of the picture.
 	sdb.SetMaxOpenConns(1)
-	db := &DB{db: sdb, path: path, Now: time.Now}
+	db := &DB{db: sqlDB{sdb, sqliteDialect}, dialect: sqliteDialect, path: path, Now: time.Now}
 	if err := db.migrate(ctx, last); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("cannot prepare the store %s: %w", path, err)
 	}
 	return db, nil
 }
+
+// OpenPostgres opens the store on the PostgreSQL database at url
+// (postgres://user:password@host:port/database?sslmode=…), applying the
+// migrations not yet applied; replicas starting together apply each once.
+func OpenPostgres(ctx context.Context, url string) (*DB, error) {
+	return openPostgres(ctx, url, "")
+}
+
+func openPostgres(ctx context.Context, url, last string) (*DB, error) {
+	sdb, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the PostgreSQL store: %w (check BALANCEBOT_DATABASE_URL)", err)
+	}
+	sdb.SetMaxOpenConns(10)
+	sdb.SetConnMaxIdleTime(5 * time.Minute)
+	db := &DB{db: sqlDB{sdb, postgresDialect}, dialect: postgresDialect, Now: time.Now}
+	if err := db.Ping(ctx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("cannot reach the PostgreSQL store: %w (check BALANCEBOT_DATABASE_URL and that the server is up)", err)
+	}
+	if err := db.migrate(ctx, last); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("cannot prepare the PostgreSQL store: %w", err)
+	}
+	return db, nil
+}
+
+// Engine names the engine the store runs on: "sqlite" or "postgres".
+func (db *DB) Engine() string { return db.dialect.name }
 
 // Close closes the store.
 func (db *DB) Close() error { return db.db.Close() }
@@ -88,10 +123,21 @@ func (db *DB) Ping(ctx context.Context) error { return db.db.PingContext(ctx) }
 // migrate applies the embedded migrations not yet applied, in name order,
 // each in its own transaction, up to last ("" for all).
 func (db *DB) migrate(ctx context.Context, last string) error {
-	if _, err := db.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
 		return err
 	}
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	defer tx.Rollback()
+	if err := db.lockMigrations(ctx, tx); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	names, err := fs.Glob(migrationFiles, "migrations/"+db.dialect.name+"/*.sql")
 	if err != nil {
 		return err
 	}
@@ -113,6 +159,9 @@ func (db *DB) migrateOne(ctx context.Context, name string) error {
 		return err
 	}
 	defer tx.Rollback()
+	if err := db.lockMigrations(ctx, tx); err != nil {
+		return err
+	}
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = ?`, filepath.Base(name)).Scan(&n); err != nil {
 		return err
@@ -131,6 +180,17 @@ func (db *DB) migrateOne(ctx context.Context, name string) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// lockMigrations makes replicas that start together apply each
+// migration once, one after the other: on PostgreSQL, a lock held until
+// tx ends. SQLite's file has one writer at a time already.
+func (db *DB) lockMigrations(ctx context.Context, tx *sqlTx) error {
+	if db.dialect != postgresDialect {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7314159265)`)
+	return err
 }
 
 // Migrations lists the migrations applied, in order.
@@ -188,14 +248,22 @@ func (db *DB) SaveUpload(ctx context.Context, u *service.Upload) (*service.Uploa
 	}
 	p := u.Period()
 	locs := locationSet(u.Report)
-	res, err := tx.ExecContext(ctx, `INSERT INTO uploads
+	// Another replica may keep the same content at the same moment: the
+	// unique index decides, and the loser returns the winner's.
+	err = tx.QueryRowContext(ctx, `INSERT INTO uploads
 		(channel, file_id, file_name, user_id, message_ts, uploaded_at, content_hash, kind, locations, period_from, period_to, report)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.Channel, u.FileID, u.FileName, u.User, u.MessageTS, u.At.Unix(), u.Hash, string(u.Report.Kind), locs, int64(p.From), int64(p.To), blob)
-	if err != nil {
-		return nil, false, err
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, content_hash) DO NOTHING RETURNING id`,
+		u.Channel, u.FileID, u.FileName, u.User, u.MessageTS, u.At.Unix(), u.Hash, string(u.Report.Kind), locs, int64(p.From), int64(p.To), blob).Scan(&u.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		tx.Rollback()
+		var id int64
+		if err := db.db.QueryRowContext(ctx, `SELECT id FROM uploads WHERE channel = ? AND content_hash = ?`, u.Channel, u.Hash).Scan(&id); err != nil {
+			return nil, false, err
+		}
+		earlier, err := db.upload(ctx, id)
+		return earlier, true, err
 	}
-	if u.ID, err = res.LastInsertId(); err != nil {
+	if err != nil {
 		return nil, false, err
 	}
 	return nil, false, tx.Commit()
@@ -302,6 +370,9 @@ func decodeReport(blob []byte) (*engine.Report, error) {
 // Backup writes a consistent copy of the store to dest (which must not
 // exist), safe while the bot runs.
 func (db *DB) Backup(ctx context.Context, dest string) error {
+	if db.dialect != sqliteDialect {
+		return errors.New("the store is on PostgreSQL: back it up with pg_dump (see the README)")
+	}
 	if _, err := os.Stat(dest); err == nil {
 		return fmt.Errorf("%s already exists: choose a new file name for the backup", dest)
 	}

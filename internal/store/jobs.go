@@ -1,7 +1,9 @@
-package sqlite
+package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/balancebot/balancebot/internal/service"
@@ -15,17 +17,13 @@ func (db *DB) AddJob(ctx context.Context, j *service.Job) (bool, error) {
 	if j.Created.IsZero() {
 		j.Created = now
 	}
-	res, err := db.db.ExecContext(ctx, `INSERT INTO jobs (event_id, channel, payload, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING`,
-		j.EventID, j.Channel, j.Payload, j.Created.Unix(), now.Unix())
-	if err != nil {
-		return false, err
+	// A redelivery to another replica is a duplicate here too.
+	err := db.db.QueryRowContext(ctx, `INSERT INTO jobs (event_id, channel, payload, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING RETURNING id`,
+		j.EventID, j.Channel, j.Payload, j.Created.Unix(), now.Unix()).Scan(&j.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return true, nil
 	}
-	n, err := res.RowsAffected()
-	if err != nil || n == 0 {
-		return n == 0, err
-	}
-	j.ID, err = res.LastInsertId()
 	return false, err
 }
 

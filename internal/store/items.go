@@ -1,4 +1,4 @@
-package sqlite
+package store
 
 import (
 	"context"
@@ -84,9 +84,9 @@ func (db *DB) SaveItems(ctx context.Context, channel string, items []*rules.Item
 // transaction: a balance may write thousands.
 type itemStmts struct{ insert, update *sql.Stmt }
 
-func prepareItems(ctx context.Context, tx *sql.Tx) (*itemStmts, error) {
+func prepareItems(ctx context.Context, tx *sqlTx) (*itemStmts, error) {
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO items (channel, location_key, state, first_seen, closed_at, body)
-		VALUES (?, ?, ?, ?, ?, ?)`)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`)
 	if err != nil {
 		return nil, err
 	}
@@ -113,11 +113,9 @@ func (st *itemStmts) save(ctx context.Context, channel string, it *rules.Item) (
 		closed = it.Closed.Unix()
 	}
 	if it.ID == 0 {
-		res, err := st.insert.ExecContext(ctx, channel, it.Key.Location, string(it.State), int64(it.FirstSeen), closed, body)
-		if err != nil {
-			return 0, err
-		}
-		return res.LastInsertId()
+		var id int64
+		err := st.insert.QueryRowContext(ctx, channel, it.Key.Location, string(it.State), int64(it.FirstSeen), closed, body).Scan(&id)
+		return id, err
 	}
 	res, err := st.update.ExecContext(ctx, it.Key.Location, string(it.State), int64(it.FirstSeen), closed, body, it.ID, channel)
 	if err != nil {
@@ -130,7 +128,7 @@ func (st *itemStmts) save(ctx context.Context, channel string, it *rules.Item) (
 }
 
 // saveItem writes one item in tx.
-func saveItem(ctx context.Context, tx *sql.Tx, channel string, it *rules.Item) (int64, error) {
+func saveItem(ctx context.Context, tx *sqlTx, channel string, it *rules.Item) (int64, error) {
 	st, err := prepareItems(ctx, tx)
 	if err != nil {
 		return 0, err
@@ -154,7 +152,13 @@ func (db *DB) UpdateItem(ctx context.Context, channel string, id int64, change f
 		return nil, err
 	}
 	defer tx.Rollback()
-	it, err := readItem(ctx, tx, channel, id)
+	// On PostgreSQL two replicas' clicks are serialised by a row lock;
+	// SQLite has one writer at a time already.
+	lock := ""
+	if db.dialect == postgresDialect {
+		lock = " FOR UPDATE"
+	}
+	it, err := readItem(ctx, tx, channel, id, lock)
 	if err != nil {
 		return nil, err
 	}
@@ -169,15 +173,15 @@ func (db *DB) UpdateItem(ctx context.Context, channel string, id int64, change f
 
 // Item returns the channel's item id.
 func (db *DB) Item(ctx context.Context, channel string, id int64) (*rules.Item, error) {
-	return readItem(ctx, db.db, channel, id)
+	return readItem(ctx, db.db, channel, id, "")
 }
 
 // readItem reads one item, in a transaction or not.
 func readItem(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, channel string, id int64) (*rules.Item, error) {
+}, channel string, id int64, lock string) (*rules.Item, error) {
 	var body []byte
-	err := q.QueryRowContext(ctx, `SELECT body FROM items WHERE id = ? AND channel = ?`, id, channel).Scan(&body)
+	err := q.QueryRowContext(ctx, `SELECT body FROM items WHERE id = ? AND channel = ?`+lock, id, channel).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, &rules.Error{Code: rules.ENotFound, Message: "that item is no longer in the ledger: it may have been purged after the retention period"}
 	}
@@ -198,7 +202,7 @@ func decodeItem(id int64, body []byte) (*rules.Item, error) {
 
 // purgeItems rewrites, without patient data, the items closed before
 // cutoff (rules.Item.Purge), and returns how many it rewrote.
-func purgeItems(ctx context.Context, tx *sql.Tx, cutoff, now time.Time) (int64, error) {
+func purgeItems(ctx context.Context, tx *sqlTx, cutoff, now time.Time) (int64, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT id, channel, body FROM items WHERE purged = 0 AND closed_at < ?`, cutoff.Unix())
 	if err != nil {
 		return 0, err

@@ -1,0 +1,28 @@
+-- Balances posted (counts and location names only, no patients), for
+-- /balance status and the reminders' "last week" line.
+CREATE TABLE results (
+    id           BIGSERIAL PRIMARY KEY,
+    channel      TEXT    NOT NULL,
+    ts           TEXT    NOT NULL,
+    link         TEXT    NOT NULL,
+    period_from  BIGINT  NOT NULL,
+    period_to    BIGINT  NOT NULL,
+    balanced     BOOLEAN NOT NULL,
+    locations    TEXT    NOT NULL, -- names, '|'-joined
+    needs_action INTEGER NOT NULL,
+    posted_at    BIGINT  NOT NULL
+);
+CREATE INDEX results_channel_period ON results (channel, period_to, period_from);
+
+-- When each reminder last went to each channel: the scheduled slot, so a
+-- restart neither repeats a reminder nor loses one.
+CREATE TABLE reminders (
+    name    TEXT   NOT NULL,
+    channel TEXT   NOT NULL,
+    slot    BIGINT NOT NULL, -- unix seconds
+    sent_at BIGINT NOT NULL,
+    PRIMARY KEY (name, channel)
+);
+
+-- Uploads are purged by age.
+CREATE INDEX uploads_uploaded_at ON uploads (uploaded_at);
