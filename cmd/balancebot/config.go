@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/balancebot/balancebot/internal/rules"
 	"github.com/balancebot/balancebot/internal/schedule"
+	"github.com/balancebot/balancebot/internal/store"
 )
 
 // Config is the bot's configuration, read from the environment. Every
@@ -26,7 +28,11 @@ type Config struct {
 	// channel it has been invited to.
 	Channels []string `envconfig:"BALANCEBOT_CHANNELS"`
 	DataDir  string   `envconfig:"BALANCEBOT_DATA_DIR" default:"data"`
-	Timezone string   `envconfig:"BALANCEBOT_TIMEZONE"`
+	// DatabaseURL, when set, puts the store on PostgreSQL
+	// (postgres://…), which several replicas share; otherwise it is a
+	// SQLite file in DataDir.
+	DatabaseURL string `envconfig:"BALANCEBOT_DATABASE_URL"`
+	Timezone    string `envconfig:"BALANCEBOT_TIMEZONE"`
 	// FullNames shows patient names in Slack; by default they are masked.
 	FullNames bool `envconfig:"BALANCEBOT_FULL_NAMES" default:"false"`
 	// PHIUsers and PHIUsergroup are who may see patient data: the Show
@@ -152,6 +158,15 @@ func (c *Config) check() error {
 		return fmt.Errorf("configuration:\n  %s", strings.Join(problems, "\n  "))
 	}
 	return nil
+}
+
+// openStore opens the configured store: PostgreSQL when a database URL
+// is set, else the SQLite file under the data directory.
+func (c *Config) openStore(ctx context.Context) (*store.DB, error) {
+	if c.DatabaseURL != "" {
+		return store.OpenPostgres(ctx, c.DatabaseURL)
+	}
+	return store.Open(ctx, c.dbPath())
 }
 
 // dbPath is the store's file under the data directory.

@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -39,6 +40,7 @@ Commands:
   run                 run the Slack bot (the default); configured by environment variables
   reconcile FILE...   balance export files offline and print the result
   backup FILE         copy the store (BALANCEBOT_DATA_DIR) to FILE, safe while the bot runs
+  migrate --to URL    copy the SQLite store (BALANCEBOT_DATA_DIR) into an empty PostgreSQL database
   healthcheck [URL]   exit 0 if the bot's /healthz answers (for container health checks)
   help                show this help
 
@@ -74,6 +76,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runBot(stderr)
 	case "backup":
 		return runBackup(args, stdout, stderr)
+	case "migrate":
+		return runMigrate(args, stdout, stderr)
 	case "healthcheck":
 		return runHealthcheck(args, stderr)
 	case "help", "-h", "-help", "--help":
@@ -134,6 +138,53 @@ func runBackup(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// runMigrate copies the SQLite store into PostgreSQL, for moving a single
+// replica onto the database several share. The bot should be stopped
+// while it runs; the SQLite file is left as it was.
+func runMigrate(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	to := fs.String("to", "", "the PostgreSQL database to copy the store into: postgres://user:password@host:port/database")
+	if err := fs.Parse(args); err != nil || *to == "" || fs.NArg() != 0 {
+		fmt.Fprintf(stderr, "usage: balancebot migrate --to postgres://user:password@host:port/database\n"+
+			"Copies the SQLite store in BALANCEBOT_DATA_DIR (stop the bot first) into an empty PostgreSQL database.\n")
+		return 2
+	}
+	dir := os.Getenv("BALANCEBOT_DATA_DIR")
+	if dir == "" {
+		dir = "data"
+	}
+	cfg := Config{DataDir: dir}
+	if _, err := os.Stat(cfg.dbPath()); err != nil {
+		fmt.Fprintf(stderr, "balancebot migrate: no store at %s (set BALANCEBOT_DATA_DIR): %v\n", cfg.dbPath(), err)
+		return 1
+	}
+	ctx := context.Background()
+	from, err := store.Open(ctx, cfg.dbPath())
+	if err != nil {
+		fmt.Fprintf(stderr, "balancebot migrate: %v\n", err)
+		return 1
+	}
+	defer from.Close()
+	dest, err := store.OpenPostgres(ctx, *to)
+	if err != nil {
+		fmt.Fprintf(stderr, "balancebot migrate: %v\n", err)
+		return 1
+	}
+	defer dest.Close()
+	counts, err := from.CopyTo(ctx, dest)
+	if err != nil {
+		fmt.Fprintf(stderr, "balancebot migrate: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "copied %s into PostgreSQL:", cfg.dbPath())
+	for _, c := range counts {
+		fmt.Fprintf(stdout, " %s %d,", c.Table, c.Rows)
+	}
+	fmt.Fprintf(stdout, " done. Set BALANCEBOT_DATABASE_URL to use it.\n")
+	return 0
+}
+
 func runHealthcheck(args []string, stderr io.Writer) int {
 	url := "http://127.0.0.1:8080/healthz"
 	if addr := os.Getenv("BALANCEBOT_HEALTH_ADDR"); addr != "" {
@@ -190,7 +241,7 @@ func NewMain(cfg Config, log *slog.Logger) *Main {
 // Run opens the store and runs the bot, the reminders and the retention
 // purge until ctx ends or the bot stops.
 func (m *Main) Run(ctx context.Context) error {
-	db, err := store.Open(ctx, m.Config.dbPath())
+	db, err := m.Config.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -257,7 +308,7 @@ func (m *Main) Run(ctx context.Context) error {
 		})
 	}
 	close(m.ready)
-	m.Log.Info("balancebot starting", "data_dir", cfg.DataDir, "channels", len(cfg.Channels), "full_names", cfg.FullNames,
+	m.Log.Info("balancebot starting", "store", db.Engine(), "data_dir", cfg.DataDir, "channels", len(cfg.Channels), "full_names", cfg.FullNames,
 		"retention_days", cfg.RetentionDays, "reminder_channels", len(cfg.ReminderChannels), "health_addr", cfg.HealthAddr)
 
 	wg.Go(func() { m.purge(ctx) })

@@ -144,22 +144,38 @@ func (s *Scheduler) catchUp(ctx context.Context) error {
 	return nil
 }
 
-// deliver sends one reminder and records it. A send that fails is not
-// recorded, so the next start sends it late rather than never.
+// deliver sends one reminder and records it. The slot is claimed first,
+// so of several replicas due to send it, one does. A send that fails
+// gives the claim back, so the next start sends it late rather than never.
 func (s *Scheduler) deliver(ctx context.Context, name, ch string, slot time.Time, late bool) {
 	// A shutdown must not cut a send short: Slack may have taken the
 	// message before the cut, and an unrecorded send goes out again on the
-	// next start. So the send finishes (or times out) first.
-	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	// next start. So the claim, the send and the record finish first.
+	ctx = context.WithoutCancel(ctx)
+	prev, hadPrev, err := s.store.LastReminder(ctx, name, ch)
+	if err != nil {
+		s.log.Error("reminder not sent: cannot read its state", "reminder", name, "channel", ch, "err", err.Error())
+		return
+	}
+	claimed, err := s.store.ClaimReminder(ctx, name, ch, slot)
+	if err != nil {
+		s.log.Error("reminder not sent: cannot claim it", "reminder", name, "channel", ch, "err", err.Error())
+		return
+	}
+	if !claimed {
+		s.log.Info("reminder already sent by another replica", "reminder", name, "channel", ch, "slot", slot.Format(time.RFC3339))
+		return
+	}
+	sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := s.send(sendCtx, name, ch, slot, late); err != nil {
 		s.log.Error("reminder not sent", "reminder", name, "channel", ch, "err", err.Error())
+		if hadPrev {
+			if err := s.store.SetReminder(ctx, name, ch, prev); err != nil {
+				s.log.Error("reminder not sent, and its claim not given back", "reminder", name, "channel", ch, "err", err.Error())
+			}
+		}
 		return
-	}
-	// Sent is sent: a shutdown arriving now must not stop the record, or
-	// the next start would send it again.
-	if err := s.store.SetReminder(context.WithoutCancel(ctx), name, ch, slot); err != nil {
-		s.log.Error("reminder sent but not recorded", "reminder", name, "channel", ch, "err", err.Error())
 	}
 	s.log.Info("reminder sent", "reminder", name, "channel", ch, "slot", slot.Format(time.RFC3339), "late", late)
 }

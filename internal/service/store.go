@@ -101,6 +101,10 @@ type ReminderStore interface {
 	// sent to channel; ok is false when none was.
 	LastReminder(ctx context.Context, name, channel string) (slot time.Time, ok bool, err error)
 	SetReminder(ctx context.Context, name, channel string, slot time.Time) error
+	// ClaimReminder records slot as reminder name's last for channel if
+	// the last recorded is earlier (or none is), and reports whether it
+	// did: of replicas due to send the same slot, one claims it.
+	ClaimReminder(ctx context.Context, name, channel string, slot time.Time) (bool, error)
 }
 
 // ItemStore keeps each channel's open-items ledger (rules.Item;

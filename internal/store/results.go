@@ -164,6 +164,21 @@ func (db *DB) SetReminder(ctx context.Context, name, channel string, slot time.T
 	return err
 }
 
+// ClaimReminder moves reminder name's slot for channel forward to slot,
+// and reports whether it did: false when the slot recorded is slot or
+// later (another replica claimed it).
+func (db *DB) ClaimReminder(ctx context.Context, name, channel string, slot time.Time) (bool, error) {
+	res, err := db.db.ExecContext(ctx, `INSERT INTO reminders (name, channel, slot, sent_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (name, channel) DO UPDATE SET slot = excluded.slot, sent_at = excluded.sent_at
+		WHERE reminders.slot < excluded.slot`,
+		name, channel, slot.Unix(), db.Now().Unix())
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
 // Purge deletes uploads (the patient data kept) and finished jobs stored
 // before cutoff, rewrites without patient data the open items closed
 // before it (their audit trail stays), and returns how many uploads went.

@@ -327,6 +327,19 @@ func testResultsAndReminders(t *testing.T, e backend) {
 	if err != nil || !ok || !got.Equal(slot.Add(7*24*time.Hour)) {
 		t.Errorf("last reminder %v %v %v", got, ok, err)
 	}
+	// Of replicas due to send a slot, one claims it.
+	next := slot.Add(14 * 24 * time.Hour)
+	for i, c := range []struct {
+		slot time.Time
+		want bool
+	}{{next, true}, {next, false}, {slot, false}, {next.Add(time.Hour), true}} {
+		if ok, err := db.ClaimReminder(ctx, "weekly", "C1", c.slot); err != nil || ok != c.want {
+			t.Errorf("claim %d (%v): %v %v, want %v", i+1, c.slot, ok, err, c.want)
+		}
+	}
+	if ok, err := db.ClaimReminder(ctx, "daily", "C2", slot); err != nil || !ok {
+		t.Errorf("the first claim of a reminder: %v %v", ok, err)
+	}
 }
 
 func testJobs(t *testing.T, e backend) {

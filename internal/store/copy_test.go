@@ -1,0 +1,77 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/balancebot/balancebot/internal/pgtest"
+	"github.com/balancebot/balancebot/internal/rules"
+	"github.com/balancebot/balancebot/internal/service"
+)
+
+// TestCopyToPostgres copies a SQLite store holding one of everything into
+// PostgreSQL: everything reads back the same, new rows are numbered after
+// the copied ones, and a second copy into the same database is refused.
+func TestCopyToPostgres(t *testing.T) {
+	ctx := context.Background()
+	src, err := Open(ctx, filepath.Join(t.TempDir(), "balancebot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	week := rules.Period{From: day(16), To: day(20)}
+	up := upload("C1", "emr", rules.KindEMRBillingReport, "Downtown", 16, 20)
+	src.SaveUpload(ctx, up)
+	src.SaveResult(ctx, &service.Posted{Channel: "C1", TS: "1.1", Link: "https://x/1", Period: week, Balanced: true, Locations: []string{"Downtown"}})
+	src.SetReminder(ctx, "weekly", "C1", time.Unix(1764000000, 0))
+	src.AddJob(ctx, &service.Job{EventID: "Ev1", Channel: "C1", Payload: []byte(`{"x":1}`)})
+	src.SetLocation(ctx, "C1", service.LocationEntry{Name: "DOWNTOWN PT", Location: "Downtown", User: "U1", At: time.Unix(1764000000, 0)})
+	it := &rules.Item{Key: rules.ItemKey{Location: "downtown"}, State: rules.ItemOpen, FirstSeen: day(17)}
+	if err := src.SaveItems(ctx, "C1", []*rules.Item{it}); err != nil {
+		t.Fatal(err)
+	}
+
+	dest, err := OpenPostgres(ctx, pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dest.Close()
+	counts, err := src.CopyTo(ctx, dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range counts {
+		if c.Rows != 1 {
+			t.Errorf("%s: %d rows copied, want 1", c.Table, c.Rows)
+		}
+	}
+	ups, err := dest.Uploads(ctx, "C1", week)
+	if err != nil || len(ups) != 1 || ups[0].ID != up.ID || ups[0].Report.VisitCount() != 1 {
+		t.Errorf("uploads: %+v %v", ups, err)
+	}
+	if r, err := dest.LatestResult(ctx, "C1", week); err != nil || r == nil || !r.Balanced || r.Link != "https://x/1" {
+		t.Errorf("result: %+v %v", r, err)
+	}
+	if slot, ok, err := dest.LastReminder(ctx, "weekly", "C1"); err != nil || !ok || slot.Unix() != 1764000000 {
+		t.Errorf("reminder: %v %v %v", slot, ok, err)
+	}
+	if jobs, err := dest.PendingJobs(ctx); err != nil || len(jobs) != 1 || string(jobs[0].Payload) != `{"x":1}` {
+		t.Errorf("jobs: %+v %v", jobs, err)
+	}
+	if m, err := dest.Locations(ctx, "C1"); err != nil || len(m) != 1 || m[0].Location != "Downtown" {
+		t.Errorf("location map: %+v %v", m, err)
+	}
+	if items, err := dest.Items(ctx, "C1"); err != nil || len(items) != 1 || items[0].ID != it.ID || items[0].FirstSeen != day(17) {
+		t.Errorf("items: %+v %v", items, err)
+	}
+	// New rows are numbered after the copied ones.
+	next := upload("C1", "cas", rules.KindChargeAuditSummary, "Downtown", 16, 20)
+	if _, _, err := dest.SaveUpload(ctx, next); err != nil || next.ID <= up.ID {
+		t.Errorf("a new upload got id %d after %d: %v", next.ID, up.ID, err)
+	}
+	if _, err := src.CopyTo(ctx, dest); err == nil {
+		t.Error("a copy into a store that holds data was not refused")
+	}
+}
