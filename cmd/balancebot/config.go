@@ -32,7 +32,13 @@ type Config struct {
 	// (postgres://…), which several replicas share; otherwise it is a
 	// SQLite file in DataDir.
 	DatabaseURL string `envconfig:"BALANCEBOT_DATABASE_URL"`
-	Timezone    string `envconfig:"BALANCEBOT_TIMEZONE"`
+	// ReplicaID names this replica among those sharing the database
+	// (default: the host name); JobLease is how long an upload it handles
+	// stays its without renewal: if it dies, another replica resumes the
+	// upload within one and a half leases.
+	ReplicaID string        `envconfig:"BALANCEBOT_REPLICA_ID"`
+	JobLease  time.Duration `envconfig:"BALANCEBOT_JOB_LEASE" default:"30s"`
+	Timezone  string        `envconfig:"BALANCEBOT_TIMEZONE"`
 	// FullNames shows patient names in Slack; by default they are masked.
 	FullNames bool `envconfig:"BALANCEBOT_FULL_NAMES" default:"false"`
 	// PHIUsers and PHIUsergroup are who may see patient data: the Show

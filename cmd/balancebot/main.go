@@ -271,6 +271,8 @@ func (m *Main) Run(ctx context.Context) error {
 		CallTimeout:     cfg.SlackTimeout,
 		DrainTimeout:    cfg.ShutdownGrace,
 		UpdateWindow:    cfg.UpdateWindow,
+		Replica:         cfg.ReplicaID,
+		Lease:           cfg.JobLease,
 		ThreadQuiet:     cfg.ThreadQuiet,
 		Pace:            m.Pace,
 	})
@@ -308,7 +310,7 @@ func (m *Main) Run(ctx context.Context) error {
 		})
 	}
 	close(m.ready)
-	m.Log.Info("balancebot starting", "store", db.Engine(), "data_dir", cfg.DataDir, "channels", len(cfg.Channels), "full_names", cfg.FullNames,
+	m.Log.Info("balancebot starting", "store", db.Engine(), "replica", m.Bot.Replica(), "data_dir", cfg.DataDir, "channels", len(cfg.Channels), "full_names", cfg.FullNames,
 		"retention_days", cfg.RetentionDays, "reminder_channels", len(cfg.ReminderChannels), "health_addr", cfg.HealthAddr)
 
 	wg.Go(func() { m.purge(ctx) })

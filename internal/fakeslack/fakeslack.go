@@ -41,6 +41,11 @@ type Options struct {
 	// (SlackLimits for Slack's own). Block Kit's limits are always
 	// enforced.
 	Limits *Limits
+	// Connections lets several clients hold a connection at once, as
+	// Slack allows an app up to 10: envelopes are spread across them in
+	// turn, and a redelivery goes to another connection than the first
+	// delivery's. Without it, a new connection replaces the old one.
+	Connections bool
 }
 
 // Message is a chat.postMessage, chat.update or chat.postEphemeral call.
@@ -101,6 +106,7 @@ type envelope struct {
 	RetryAttempt           int             `json:"retry_attempt"`
 	RetryReason            string          `json:"retry_reason"`
 	delivered              bool
+	conn                   *wsConn // the connection it was last sent on
 }
 
 type failure struct {
@@ -118,8 +124,12 @@ type Server struct {
 	opts Options
 	srv  *httptest.Server
 
-	mu      sync.Mutex
-	conn    *wsConn
+	mu   sync.Mutex
+	conn *wsConn
+	// conns are the open connections, with Options.Connections; next is
+	// the one the next envelope goes to.
+	conns   []*wsConn
+	next    int
 	opens   int
 	seq     int
 	tsSeq   int64
@@ -538,7 +548,8 @@ func (s *Server) send(typ string, payload json.RawMessage, acceptsResponse bool)
 	env := &envelope{EnvelopeID: fmt.Sprintf("env-%04d", s.seq), Type: typ, Payload: payload, AcceptsResponsePayload: acceptsResponse}
 	s.pending = append(s.pending, env)
 	s.sent[env.EnvelopeID] = env
-	c := s.conn
+	c := s.pick(nil)
+	env.conn = c
 	if c != nil {
 		env.delivered = true
 		s.deliveries++
@@ -557,7 +568,11 @@ func (s *Server) Redeliver(envelopeID, reason string) {
 	// acked envelope may come again as well.
 	s.mu.Lock()
 	env := s.sent[envelopeID]
-	c := s.conn
+	var c *wsConn
+	if env != nil {
+		c = s.pick(env.conn)
+		env.conn = c
+	}
 	s.mu.Unlock()
 	if env == nil || c == nil {
 		return
@@ -570,6 +585,35 @@ func (s *Server) Redeliver(envelopeID, reason string) {
 	s.deliveries++
 	s.mu.Unlock()
 	c.writeJSON(&again)
+}
+
+// pick returns the connection for an envelope: the only one, or, with
+// several, the next in turn that is not avoid. s.mu is held.
+func (s *Server) pick(avoid *wsConn) *wsConn {
+	if !s.opts.Connections {
+		return s.conn
+	}
+	for range len(s.conns) {
+		c := s.conns[s.next%len(s.conns)]
+		s.next++
+		if c != avoid || len(s.conns) == 1 {
+			return c
+		}
+	}
+	return nil
+}
+
+// OpenConnections returns how many connections are open.
+func (s *Server) OpenConnections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.opts.Connections {
+		if s.conn != nil {
+			return 1
+		}
+		return 0
+	}
+	return len(s.conns)
 }
 
 // Disconnect asks the client to reconnect, as Slack does every few hours.
@@ -627,6 +671,10 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &wsConn{ws: ws, done: make(chan struct{})}
+	if s.opts.Connections {
+		s.serveOne(c)
+		return
+	}
 	s.mu.Lock()
 	old := s.conn
 	s.conn = c
@@ -683,6 +731,90 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 			Payload    json.RawMessage `json:"payload"`
 		}
 		if err := ws.ReadJSON(&ack); err != nil {
+			return
+		}
+		if ack.EnvelopeID == "" {
+			continue
+		}
+		s.mu.Lock()
+		s.acks = append(s.acks, Ack{EnvelopeID: ack.EnvelopeID, Payload: ack.Payload, At: time.Now()})
+		for i, e := range s.pending {
+			if e.EnvelopeID == ack.EnvelopeID {
+				s.pending = append(s.pending[:i], s.pending[i+1:]...)
+				break
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
+// serveOne serves one of several connections: envelopes go to it in turn
+// with the others, and what was sent on it and not acked when it closes
+// goes to another, as a retry.
+func (s *Server) serveOne(c *wsConn) {
+	s.mu.Lock()
+	s.conns = append(s.conns, c)
+	s.conn = c
+	s.mu.Unlock()
+	c.writeJSON(map[string]any{"type": "hello", "num_connections": len(s.conns),
+		"connection_info": map[string]string{"app_id": "A1"}, "debug_info": map[string]any{"host": "fake"}})
+	go s.ping(c)
+	defer func() {
+		c.close()
+		s.mu.Lock()
+		for i, o := range s.conns {
+			if o == c {
+				s.conns = append(s.conns[:i], s.conns[i+1:]...)
+				break
+			}
+		}
+		if s.conn == c {
+			s.conn = nil
+			if len(s.conns) > 0 {
+				s.conn = s.conns[0]
+			}
+		}
+		var redo []*envelope
+		for _, e := range s.pending {
+			if e.conn == c {
+				redo = append(redo, e)
+			}
+		}
+		s.mu.Unlock()
+		for _, e := range redo {
+			s.Redeliver(e.EnvelopeID, "timeout")
+		}
+	}()
+	s.readAcks(c)
+}
+
+func (s *Server) ping(c *wsConn) {
+	t := time.NewTicker(s.opts.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.done:
+			return
+		case <-t.C:
+			c.mu.Lock()
+			err := c.ws.WriteControl(websocket.PingMessage, []byte("ping"), time.Now().Add(time.Second))
+			c.mu.Unlock()
+			if err != nil {
+				c.close()
+				return
+			}
+		}
+	}
+}
+
+// readAcks records the acks a connection sends until it closes.
+func (s *Server) readAcks(c *wsConn) {
+	for {
+		var ack struct {
+			EnvelopeID string          `json:"envelope_id"`
+			Payload    json.RawMessage `json:"payload"`
+		}
+		if err := c.ws.ReadJSON(&ack); err != nil {
 			return
 		}
 		if ack.EnvelopeID == "" {

@@ -142,7 +142,10 @@ type Job struct {
 	// An attempt that started and never ended took the process down.
 	Attempts int
 	Ended    int
-	Created  time.Time
+	// Owner is the replica that holds the job's lease, until LeaseUntil.
+	Owner      string
+	LeaseUntil time.Time
+	Created    time.Time
 }
 
 // Job states.
@@ -163,6 +166,14 @@ type JobStore interface {
 	UpdateJob(ctx context.Context, j *Job) error
 	// FinishJob sets a job's final state.
 	FinishJob(ctx context.Context, id int64, state string) error
+	// ClaimJob gives a pending job's lease to owner until until, and
+	// reports whether it did: it does when the job has no lease, when
+	// owner holds it (a renewal), or when the lease has run out (its
+	// holder died).
+	ClaimJob(ctx context.Context, id int64, owner string, until time.Time) (bool, error)
+	// ReleaseJob gives up owner's lease on a job, for another replica (or
+	// the next start) to resume at once.
+	ReleaseJob(ctx context.Context, id int64, owner string) error
 }
 
 // LocationEntry is one line of a channel's location map: a name found in

@@ -16,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -90,6 +91,12 @@ type Config struct {
 	// messages gets the thread once, after the last, not a part after
 	// each. Zero writes at once.
 	ThreadQuiet time.Duration
+	// Replica names this process among replicas sharing a store; Lease
+	// is how long a job it handles stays its without a renewal. A job
+	// whose holder died is resumed by another replica once its lease
+	// runs out (the resumer looks every half lease).
+	Replica string
+	Lease   time.Duration
 	// Pace keeps the bot's calls under Slack's rate limits (SlackPace);
 	// the zero Pace does not pace.
 	Pace Pace
@@ -152,7 +159,7 @@ type Bot struct {
 	work      sync.WaitGroup
 	busy      atomic.Int64 // work in flight, for Idle
 	locksMu   sync.Mutex
-	locks     map[string]*sync.Mutex
+	locks     map[string]*chanLock
 	// queued counts the shares waiting for each channel's lock; batches
 	// holds each channel's files kept and waiting for one balance.
 	queued  map[string]int
@@ -181,6 +188,12 @@ type Bot struct {
 func New(cfg Config) *Bot {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 30 * time.Second
+	}
+	if cfg.Replica == "" {
+		cfg.Replica, _ = os.Hostname()
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real{}
@@ -215,7 +228,7 @@ func New(cfg Config) *Bot {
 	smOpts = append(smOpts, socketmode.OptionLog(slogAdapter{cfg.Log}))
 	b := &Bot{
 		cfg: cfg, api: api, sm: socketmode.New(api, smOpts...), log: cfg.Log,
-		locks: map[string]*sync.Mutex{}, queued: map[string]int{}, batches: map[string]*batch{},
+		locks: map[string]*chanLock{}, queued: map[string]int{}, batches: map[string]*batch{},
 		active: map[string]int{}, lastShare: map[string]time.Time{}, allowed: map[string]bool{}, running: map[int64]bool{},
 		Metrics: nopMetrics{}, pacer: newPacer(cfg.Clock, cfg.Pace),
 	}
@@ -240,6 +253,9 @@ func (a slogAdapter) Output(_ int, s string) error {
 // every ack and the bot is idle, nothing more happens until Slack sends
 // something.
 func (b *Bot) Idle() bool { return b.busy.Load() == 0 }
+
+// Replica returns the name this replica holds leases under.
+func (b *Bot) Replica() string { return b.cfg.Replica }
 
 // Ready reports whether the bot is connected to Slack.
 func (b *Bot) Ready() bool { return b.connected.Load() }
@@ -385,7 +401,8 @@ func (b *Bot) onEvent(req *socketmode.Request, api slackevents.EventsAPIEvent) {
 	}
 	s := &share{EventID: key, Channel: ev.Channel, User: ev.User, Text: ev.Text, TS: ev.TimeStamp, ThreadTS: ev.ThreadTimeStamp, Files: files}
 	payload, _ := json.Marshal(s)
-	job := &service.Job{EventID: key, Channel: ev.Channel, Payload: payload, Created: b.cfg.Clock.Now()}
+	now := b.cfg.Clock.Now()
+	job := &service.Job{EventID: key, Channel: ev.Channel, Payload: payload, Created: now, Owner: b.cfg.Replica, LeaseUntil: now.Add(b.cfg.Lease)}
 	dup, err := b.cfg.Store.AddJob(context.Background(), job)
 	switch {
 	case err != nil:
@@ -409,6 +426,19 @@ func (b *Bot) runJob(job *service.Job, s *share) {
 	}
 	b.running[job.ID] = true
 	b.runMu.Unlock()
+	if job.ID != 0 {
+		// Another replica may hold it (it resumes it, or handles it now).
+		ok, err := b.cfg.Store.ClaimJob(context.Background(), job.ID, b.cfg.Replica, b.cfg.Clock.Now().Add(b.cfg.Lease))
+		if err != nil || !ok {
+			if err != nil {
+				b.log.Warn("cannot claim an upload", "event", job.EventID, "err", err.Error())
+			}
+			b.runMu.Lock()
+			delete(b.running, job.ID)
+			b.runMu.Unlock()
+			return
+		}
+	}
 	if crashes := job.Attempts - job.Ended; job.ID != 0 && crashes >= maxCrashes {
 		// Its files took the process down each time: set aside, so that
 		// nothing else in the channel waits on it, with a word to the user.
@@ -431,7 +461,9 @@ func (b *Bot) runJob(job *service.Job, s *share) {
 			b.runMu.Unlock()
 		}()
 		start := b.cfg.Clock.Now()
+		release := b.holdLease(ctx, job)
 		err := b.handleShare(ctx, job, s)
+		release()
 		b.Metrics.Processed(b.cfg.Clock.Now().Sub(start), err)
 		if job.ID == 0 {
 			return
@@ -453,6 +485,10 @@ func (b *Bot) runJob(job *service.Job, s *share) {
 			b.giveUp(ctxStore, job, s)
 		default:
 			b.log.Warn("upload not finished; it will be resumed", "event", job.EventID, "attempt", job.Attempts, "err", err.Error())
+			// Free for whoever resumes it first, this replica or another.
+			if err := b.cfg.Store.ReleaseJob(ctxStore, job.ID, b.cfg.Replica); err != nil {
+				b.log.Warn("cannot release an upload", "event", job.EventID, "err", err.Error())
+			}
 		}
 	})
 }
@@ -506,9 +542,40 @@ func (b *Bot) resume(ctx context.Context, stop <-chan struct{}) {
 			return
 		case <-b.shutdown():
 			return
-		case <-b.cfg.Clock.After(2 * time.Minute):
+		case <-b.cfg.Clock.After(b.resumeEvery()):
 		}
 	}
+}
+
+// resumeEvery is how often pending jobs are looked for: every half lease,
+// so a dead replica's job is taken over within one and a half leases.
+func (b *Bot) resumeEvery() time.Duration { return max(b.cfg.Lease/2, time.Second) }
+
+// holdLease renews the job's lease while it is handled, and returns what
+// stops renewing.
+func (b *Bot) holdLease(ctx context.Context, job *service.Job) (stop func()) {
+	if job.ID == 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-b.cfg.Clock.After(b.cfg.Lease / 3):
+			}
+			ok, err := b.cfg.Store.ClaimJob(context.WithoutCancel(ctx), job.ID, b.cfg.Replica, b.cfg.Clock.Now().Add(b.cfg.Lease))
+			if err != nil || !ok {
+				b.log.Warn("lost the lease on an upload being handled", "event", job.EventID)
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 func (b *Bot) channelAllowed(ch string) bool {
@@ -581,16 +648,55 @@ func (b *Bot) drain() {
 }
 
 // channelLock serialises the work of one channel, so two uploads arriving
-// together are balanced one after the other, each seeing the other.
-func (b *Bot) channelLock(ch string) *sync.Mutex {
+// together are balanced one after the other, each seeing the other: in
+// this process, and, when the store is shared (ChannelLocker), across
+// replicas.
+func (b *Bot) channelLock(ch string) *chanLock {
 	b.locksMu.Lock()
 	defer b.locksMu.Unlock()
 	m := b.locks[ch]
 	if m == nil {
-		m = &sync.Mutex{}
+		m = &chanLock{b: b, ch: ch}
 		b.locks[ch] = m
 	}
 	return m
+}
+
+// ChannelLocker is a store that several replicas share: LockChannel
+// holds a channel's lock across them until unlock is called (or the
+// process dies).
+type ChannelLocker interface {
+	LockChannel(ctx context.Context, channel string) (unlock func(), err error)
+}
+
+// chanLock is a channel's lock: a mutex in the process, then the store's
+// lock across replicas.
+type chanLock struct {
+	b        *Bot
+	ch       string
+	mu       sync.Mutex
+	unlockDB func()
+}
+
+func (l *chanLock) Lock() {
+	l.mu.Lock()
+	if cl, ok := l.b.cfg.Store.(ChannelLocker); ok {
+		unlock, err := cl.LockChannel(l.b.workCtx, l.ch)
+		if err != nil {
+			// Better a race between replicas than no answer.
+			l.b.log.Warn("cannot take the channel's lock in the store", "err", err.Error())
+			return
+		}
+		l.unlockDB = unlock
+	}
+}
+
+func (l *chanLock) Unlock() {
+	if l.unlockDB != nil {
+		l.unlockDB()
+		l.unlockDB = nil
+	}
+	l.mu.Unlock()
 }
 
 // --- calling Slack ------------------------------------------------------

@@ -19,7 +19,7 @@ var copyTables = []struct {
 	{"uploads", []string{"id", "channel", "file_id", "file_name", "user_id", "message_ts", "uploaded_at", "content_hash", "kind", "locations", "period_from", "period_to", "report", "replaced_by"}, nil, true},
 	{"results", []string{"id", "channel", "ts", "link", "period_from", "period_to", "balanced", "locations", "needs_action", "posted_at", "revision", "thread", "superseded_by"}, map[string]bool{"balanced": true}, true},
 	{"reminders", []string{"name", "channel", "slot", "sent_at"}, nil, false},
-	{"jobs", []string{"id", "event_id", "channel", "payload", "status_ts", "result_ts", "state", "attempts", "created_at", "updated_at", "ended"}, nil, true},
+	{"jobs", []string{"id", "event_id", "channel", "payload", "status_ts", "result_ts", "state", "attempts", "created_at", "updated_at", "ended", "lease_owner", "lease_until"}, nil, true},
 	{"location_map", []string{"channel", "name_key", "name", "location", "set_by", "set_at"}, nil, false},
 	{"items", []string{"id", "channel", "location_key", "state", "first_seen", "closed_at", "purged", "body"}, nil, true},
 }

@@ -75,3 +75,69 @@ func TestCopyToPostgres(t *testing.T) {
 		t.Error("a copy into a store that holds data was not refused")
 	}
 }
+
+// TestLockChannelAcrossReplicas takes a channel's lock from two stores on
+// one PostgreSQL, as two replicas do: the second waits for the first, and
+// another channel's lock does not.
+func TestLockChannelAcrossReplicas(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	a, err := OpenPostgres(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := OpenPostgres(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	unlockA, err := a.LockChannel(ctx, "C1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := b.LockChannel(ctx, "C2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other()
+	got := make(chan func(), 1)
+	go func() {
+		unlock, err := b.LockChannel(ctx, "C1")
+		if err != nil {
+			t.Error(err)
+		}
+		got <- unlock
+	}()
+	// b waits on the server while a holds the lock.
+	if !waitUntil(func() bool { return lockWaiters(t, a) == 1 }) {
+		t.Fatal("the second replica did not wait for the lock")
+	}
+	select {
+	case <-got:
+		t.Fatal("the second replica took a lock the first holds")
+	default:
+	}
+	unlockA()
+	(<-got)()
+}
+
+// lockWaiters counts the sessions waiting for an advisory lock.
+func lockWaiters(t *testing.T, db *DB) int {
+	var n int
+	if err := db.db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// waitUntil polls cond for up to 10 s.
+func waitUntil(cond func() bool) bool {
+	for range 2000 {
+		if cond() {
+			return true
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return false
+}

@@ -97,7 +97,9 @@ func openPostgres(ctx context.Context, url, last string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the PostgreSQL store: %w (check BALANCEBOT_DATABASE_URL)", err)
 	}
-	sdb.SetMaxOpenConns(10)
+	// A channel being balanced holds a connection for its lock
+	// (LockChannel): room for many channels at once and their queries.
+	sdb.SetMaxOpenConns(50)
 	sdb.SetConnMaxIdleTime(5 * time.Minute)
 	db := &DB{db: sqlDB{sdb, postgresDialect}, dialect: postgresDialect, Now: time.Now}
 	if err := db.Ping(ctx); err != nil {
@@ -109,6 +111,29 @@ func openPostgres(ctx context.Context, url, last string) (*DB, error) {
 		return nil, fmt.Errorf("cannot prepare the PostgreSQL store: %w", err)
 	}
 	return db, nil
+}
+
+// LockChannel holds channel's lock across the replicas sharing the store,
+// until unlock is called or the process dies: on PostgreSQL an advisory
+// lock on a connection of its own. On SQLite, which one process uses,
+// there is nothing to lock.
+func (db *DB) LockChannel(ctx context.Context, channel string) (unlock func(), err error) {
+	if db.dialect != postgresDialect {
+		return func() {}, nil
+	}
+	conn, err := db.db.DB.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := "balancebot channel " + channel
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(hashtext($1))`, key); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return func() {
+		conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(hashtext($1))`, key)
+		conn.Close()
+	}, nil
 }
 
 // Engine names the engine the store runs on: "sqlite" or "postgres".

@@ -87,6 +87,7 @@ var conformance = []struct {
 	{"UpdateItem", testUpdateItem},
 	{"ItemsPurged", testItemsPurged},
 	{"OpenItemAges", testOpenItemAges},
+	{"JobLeases", testJobLeases},
 	{"Migrations", testMigrations},
 }
 
@@ -376,6 +377,53 @@ func testJobs(t *testing.T, e backend) {
 	db.db.QueryRow(`SELECT COUNT(*) FROM jobs`).Scan(&n)
 	if n != 0 {
 		t.Errorf("%d finished jobs survived the purge", n)
+	}
+}
+
+// A job is handled under a lease: one replica at a time, another once the
+// holder's lease runs out or is given up.
+func testJobLeases(t *testing.T, e backend) {
+	ctx := context.Background()
+	db, now := e.openTest(t)
+	lease := 30 * time.Second
+	j := &service.Job{EventID: "Ev1", Channel: "C1", Payload: []byte("{}"), Owner: "a", LeaseUntil: now.Add(lease)}
+	if _, err := db.AddJob(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	claim := func(owner string) bool {
+		t.Helper()
+		ok, err := db.ClaimJob(ctx, j.ID, owner, now.Add(lease))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if claim("b") {
+		t.Error("b took a job whose lease a holds")
+	}
+	if !claim("a") {
+		t.Error("a could not renew its own lease")
+	}
+	if got, _ := db.PendingJobs(ctx); len(got) != 1 || got[0].Owner != "a" || !got[0].LeaseUntil.Equal(now.Add(lease).Truncate(time.Second)) {
+		t.Errorf("pending: %+v", got)
+	}
+	*now = now.Add(lease + time.Second) // a died: its lease ran out
+	if !claim("b") || claim("a") {
+		t.Error("the job did not pass to b once a's lease ran out")
+	}
+	if err := db.ReleaseJob(ctx, j.ID, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if claim("c") {
+		t.Error("a released a lease it did not hold")
+	}
+	db.ReleaseJob(ctx, j.ID, "b")
+	if !claim("c") {
+		t.Error("a released job could not be claimed")
+	}
+	db.FinishJob(ctx, j.ID, service.JobDone)
+	if claim("c") {
+		t.Error("a finished job was claimed")
 	}
 }
 
