@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/balancebot/balancebot/internal/pgtest"
 )
 
 func get(t *testing.T, url string) (int, string) {
@@ -273,4 +275,29 @@ func TestNoErrorReplyQuotesACell(t *testing.T) {
 	if t.Failed() {
 		t.Log(e.dump())
 	}
+}
+
+// TestReadinessReflectsTheDatabase runs the bot on PostgreSQL and makes the
+// database refuse connections: /readyz says the store is not ready, and
+// ready again once it is back.
+func TestReadinessReflectsTheDatabase(t *testing.T) {
+	url := pgtest.URL(t)
+	e := start(t, func(c *Config) { c.DatabaseURL = url; c.HealthAddr = "127.0.0.1:0" })
+	<-e.main.ready
+	if got := e.main.DB.Engine(); got != "postgres" {
+		t.Fatalf("the store is on %s, want postgres", got)
+	}
+	base := "http://" + e.main.Ops.Addr()
+	if code, body := get(t, base+"/readyz"); code != 200 {
+		t.Fatalf("/readyz: %d %q", code, body)
+	}
+	name := pgtest.Database(url)
+	pgtest.Exec(t, "ALTER DATABASE "+name+" ALLOW_CONNECTIONS false")
+	pgtest.Exec(t, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '"+name+"'")
+	e.waitFor("/readyz to fail", func() bool { code, _ := get(t, base+"/readyz"); return code == 503 })
+	if _, body := get(t, base+"/readyz"); !strings.Contains(body, "store") {
+		t.Errorf("/readyz says %q; it should name the store", body)
+	}
+	pgtest.Exec(t, "ALTER DATABASE "+name+" ALLOW_CONNECTIONS true")
+	e.waitFor("/readyz to recover", func() bool { code, _ := get(t, base+"/readyz"); return code == 200 })
 }

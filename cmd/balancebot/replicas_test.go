@@ -226,3 +226,39 @@ func TestReplicasShareTheWork(t *testing.T) {
 	}
 	t.Logf("kill: %s killed mid-job, %s finished the upload %.1f s later (lease 4 s)", victim.name, heir, takeover.Seconds())
 }
+
+// TestMigrateCommand copies a bot's SQLite store into PostgreSQL with
+// `balancebot migrate --to`, then runs the bot on PostgreSQL: what the
+// SQLite store held is there (a balance of its uploads).
+func TestMigrateCommand(t *testing.T) {
+	e := start(t)
+	e.share("", examples(t, "soap1-week")...)
+	e.waitFor("the balance", func() bool { return len(e.summaries()) == 1 })
+	e.settle()
+	e.stop()
+
+	url := pgtest.URL(t)
+	t.Setenv("BALANCEBOT_DATA_DIR", e.dir)
+	var out, errb strings.Builder
+	if code := run([]string{"migrate"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "usage: balancebot migrate --to") {
+		t.Errorf("migrate without --to: %d %q", code, errb.String())
+	}
+	errb.Reset()
+	if code := run([]string{"migrate", "--to", url}, &out, &errb); code != 0 {
+		t.Fatalf("migrate: %d %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "uploads 5,") || !strings.Contains(out.String(), "Set BALANCEBOT_DATABASE_URL") {
+		t.Errorf("migrate said %q", out.String())
+	}
+	errb.Reset()
+	if code := run([]string{"migrate", "--to", url}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "copy into an empty database") {
+		t.Errorf("a second migrate: %d %q", code, errb.String())
+	}
+
+	e.opts = append(e.opts, func(c *Config) { c.DatabaseURL = url })
+	e.dir = t.TempDir() // nothing left on SQLite to fall back on
+	e.boot()
+	e.slash("week 2026-11-16")
+	e.waitFor("a balance from the migrated store", func() bool { return len(e.balances()) == 2 })
+	e.settle()
+}

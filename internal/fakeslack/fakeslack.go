@@ -699,24 +699,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 	for i := range redo {
 		c.writeJSON(&redo[i])
 	}
-	go func() {
-		t := time.NewTicker(s.opts.PingInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-c.done:
-				return
-			case <-t.C:
-				c.mu.Lock()
-				err := c.ws.WriteControl(websocket.PingMessage, []byte("ping"), time.Now().Add(time.Second))
-				c.mu.Unlock()
-				if err != nil {
-					c.close()
-					return
-				}
-			}
-		}
-	}()
+	go s.ping(c)
 	defer func() {
 		c.close()
 		s.mu.Lock()
@@ -725,27 +708,7 @@ func (s *Server) websocket(w http.ResponseWriter, r *http.Request) {
 		}
 		s.mu.Unlock()
 	}()
-	for {
-		var ack struct {
-			EnvelopeID string          `json:"envelope_id"`
-			Payload    json.RawMessage `json:"payload"`
-		}
-		if err := ws.ReadJSON(&ack); err != nil {
-			return
-		}
-		if ack.EnvelopeID == "" {
-			continue
-		}
-		s.mu.Lock()
-		s.acks = append(s.acks, Ack{EnvelopeID: ack.EnvelopeID, Payload: ack.Payload, At: time.Now()})
-		for i, e := range s.pending {
-			if e.EnvelopeID == ack.EnvelopeID {
-				s.pending = append(s.pending[:i], s.pending[i+1:]...)
-				break
-			}
-		}
-		s.mu.Unlock()
-	}
+	s.readAcks(c)
 }
 
 // serveOne serves one of several connections: envelopes go to it in turn

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -79,6 +80,32 @@ func URL(tb testing.TB) string {
 		tb.Fatalf("creating a test database: %v", err)
 	}
 	return fmt.Sprintf("postgres://postgres@/%s?host=%s&sslmode=disable", name, cluster.dir)
+}
+
+// Exec runs a statement as the cluster's superuser, in its postgres
+// database: for a test to act as an administrator would.
+func Exec(tb testing.TB, stmt string) {
+	tb.Helper()
+	mu.Lock()
+	c := cluster
+	mu.Unlock()
+	if c == nil {
+		tb.Fatal("pgtest.Exec before pgtest.URL")
+	}
+	admin, err := sql.Open("pgx", c.url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec(stmt); err != nil {
+		tb.Fatalf("%s: %v", stmt, err)
+	}
+}
+
+// Database returns the name of the database a URL from URL names.
+func Database(url string) string {
+	rest := url[strings.Index(url, "@/")+2:]
+	return rest[:strings.IndexByte(rest, '?')]
 }
 
 type errNotInstalled struct{ err error }
