@@ -163,6 +163,22 @@ func TestReplicasShareTheWork(t *testing.T) {
 	}
 	t.Logf("burst: %d uploads, %d answered once each, %d redeliveries ignored; handled per replica: %v", len(shares), len(shares), dups, handled)
 
+	// A slash command redelivered to another connection is answered once.
+	cmdEnv := fs.SlashCommand("/balance", "status", "CGROUP1", user)
+	waitFor("the command's ack", 20*time.Second, func() bool { _, ok := fs.Acked(cmdEnv); return ok })
+	fs.Redeliver(cmdEnv, "timeout")
+	waitFor("the redelivered command to be ignored", 20*time.Second, func() bool {
+		n := 0
+		for _, r := range replicas {
+			n += r.count("duplicate delivery ignored")
+		}
+		return n == dups+1
+	})
+	waitFor("the command's answer", 20*time.Second, func() bool { return len(fs.Responses()) >= 1 })
+	if n := len(fs.Responses()); n != 1 {
+		t.Errorf("/balance status redelivered got %d answers, want 1", n)
+	}
+
 	// The reminder slot due to all three went out once.
 	reminders := 0
 	for _, m := range fs.Messages() {

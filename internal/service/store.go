@@ -174,6 +174,10 @@ type JobStore interface {
 	// ReleaseJob gives up owner's lease on a job, for another replica (or
 	// the next start) to resume at once.
 	ReleaseJob(ctx context.Context, id int64, owner string) error
+	// SeenEnvelope records an envelope (a slash command's, an
+	// interaction's) by its id, and reports whether it was seen before:
+	// a redelivery, to this replica or another.
+	SeenEnvelope(ctx context.Context, id string) (dup bool, err error)
 }
 
 // LocationEntry is one line of a channel's location map: a name found in

@@ -324,12 +324,12 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 			b.sm.Ack(*evt.Request)
 		}
 	case socketmode.EventTypeSlashCommand:
-		if evt.Request != nil {
+		if evt.Request != nil && !b.redelivered(evt.Request) {
 			cmd, _ := evt.Data.(slack.SlashCommand)
 			b.onSlash(ctx, evt.Request, cmd)
 		}
 	case socketmode.EventTypeInteractive:
-		if evt.Request != nil {
+		if evt.Request != nil && !b.redelivered(evt.Request) {
 			cb, _ := evt.Data.(slack.InteractionCallback)
 			b.onInteractive(ctx, evt.Request, cb)
 		}
@@ -347,6 +347,23 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 			}
 		}
 	}
+}
+
+// redelivered reports (and acks) an envelope seen before, by this replica
+// or another: Slack redelivers one not acked in time, maybe to another
+// connection. A store that cannot tell lets it through: better a second
+// answer than none.
+func (b *Bot) redelivered(req *socketmode.Request) bool {
+	dup, err := b.cfg.Store.SeenEnvelope(context.Background(), req.EnvelopeID)
+	if err != nil {
+		b.log.Warn("cannot record an envelope", "envelope", req.EnvelopeID, "err", err.Error())
+		return false
+	}
+	if dup {
+		b.sm.Ack(*req)
+		b.log.Info("duplicate delivery ignored", "envelope", req.EnvelopeID, "retry_attempt", req.RetryAttempt)
+	}
+	return dup
 }
 
 // share is a message that shared files.

@@ -22,6 +22,7 @@ var copyTables = []struct {
 	{"jobs", []string{"id", "event_id", "channel", "payload", "status_ts", "result_ts", "state", "attempts", "created_at", "updated_at", "ended", "lease_owner", "lease_until"}, nil, true},
 	{"location_map", []string{"channel", "name_key", "name", "location", "set_by", "set_at"}, nil, false},
 	{"items", []string{"id", "channel", "location_key", "state", "first_seen", "closed_at", "purged", "body"}, nil, true},
+	{"envelopes", []string{"id", "seen_at"}, nil, false},
 }
 
 // Copied is how many rows of a table were copied.

@@ -32,6 +32,7 @@ func TestCopyToPostgres(t *testing.T) {
 	if err := src.SaveItems(ctx, "C1", []*rules.Item{it}); err != nil {
 		t.Fatal(err)
 	}
+	src.SeenEnvelope(ctx, "env-1")
 
 	dest, err := OpenPostgres(ctx, pgtest.URL(t))
 	if err != nil {
@@ -65,6 +66,9 @@ func TestCopyToPostgres(t *testing.T) {
 	}
 	if items, err := dest.Items(ctx, "C1"); err != nil || len(items) != 1 || items[0].ID != it.ID || items[0].FirstSeen != day(17) {
 		t.Errorf("items: %+v %v", items, err)
+	}
+	if dup, err := dest.SeenEnvelope(ctx, "env-1"); err != nil || !dup {
+		t.Errorf("the envelope seen was not copied: %v %v", dup, err)
 	}
 	// New rows are numbered after the copied ones.
 	next := upload("C1", "cas", rules.KindChargeAuditSummary, "Downtown", 16, 20)

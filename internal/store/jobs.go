@@ -89,3 +89,14 @@ func unixOrZero(t time.Time) int64 {
 	}
 	return t.Unix()
 }
+
+// SeenEnvelope records an envelope id, reporting whether it was recorded
+// before.
+func (db *DB) SeenEnvelope(ctx context.Context, id string) (bool, error) {
+	res, err := db.db.ExecContext(ctx, `INSERT INTO envelopes (id, seen_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, id, db.Now().Unix())
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 0, err
+}

@@ -200,6 +200,10 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	// Redeliveries come within minutes: a day of envelopes is plenty.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM envelopes WHERE seen_at < ?`, db.Now().Add(-24*time.Hour).Unix()); err != nil {
+		return 0, err
+	}
 	items, err := purgeItems(ctx, tx, cutoff, db.Now())
 	if err != nil {
 		return 0, err

@@ -425,6 +425,20 @@ func testJobLeases(t *testing.T, e backend) {
 	if claim("c") {
 		t.Error("a finished job was claimed")
 	}
+	// An envelope is seen once; a day later it is forgotten.
+	if dup, err := db.SeenEnvelope(ctx, "env-1"); err != nil || dup {
+		t.Errorf("first sight of an envelope: %v %v", dup, err)
+	}
+	if dup, _ := db.SeenEnvelope(ctx, "env-1"); !dup {
+		t.Error("a redelivered envelope was not recognised")
+	}
+	*now = now.Add(25 * time.Hour)
+	if _, err := db.Purge(ctx, now.Add(-35*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if dup, _ := db.SeenEnvelope(ctx, "env-1"); dup {
+		t.Error("an envelope seen a day ago was still kept")
+	}
 }
 
 // Uploads kept before the binary layout (gzipped JSON) still read back,
