@@ -317,7 +317,18 @@ func (b *Bot) writeThread(channel string, w *threadWork) {
 			}
 			delete(t.pending[channel], next.rec.ID)
 			t.mu.Unlock()
+			// One writer at a time across replicas, so the second reads
+			// what the first wrote and posts only what is left.
+			unlock := func() {}
+			if cl, ok := b.cfg.Store.(ChannelLocker); ok {
+				if u, err := cl.LockChannel(ctx, "thread "+channel); err == nil {
+					unlock = u
+				} else {
+					b.log.Warn("cannot take the thread's lock in the store", "err", err.Error())
+				}
+			}
 			b.postThread(ctx, channel, next)
+			unlock()
 		}
 	})
 }
