@@ -215,6 +215,12 @@ func TestBackupCommand(t *testing.T) {
 	if code := run([]string{"backup", filepath.Join(e.dir, "balancebot.db")}, &out, &errb); code == 0 {
 		t.Error("backup overwrote a file")
 	}
+	// On PostgreSQL, backups are pg_dump's.
+	t.Setenv("BALANCEBOT_DATABASE_URL", "postgres://balancebot@db/balancebot")
+	errb.Reset()
+	if code := run([]string{"backup", filepath.Join(t.TempDir(), "b.db")}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "pg_dump") {
+		t.Errorf("backup with the store on PostgreSQL: %d %q", code, errb.String())
+	}
 }
 
 // TestNoErrorReplyQuotesACell shares a file for each error a reader can

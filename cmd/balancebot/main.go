@@ -114,6 +114,10 @@ func runBackup(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "usage: balancebot backup FILE\n")
 		return 2
 	}
+	if os.Getenv("BALANCEBOT_DATABASE_URL") != "" {
+		fmt.Fprintf(stderr, "balancebot backup: the store is on PostgreSQL (BALANCEBOT_DATABASE_URL): back it up with pg_dump, as the README shows\n")
+		return 1
+	}
 	var cfg Config
 	// Only the data directory matters here; no Slack tokens are needed.
 	cfg.DataDir = os.Getenv("BALANCEBOT_DATA_DIR")
