@@ -258,6 +258,12 @@ func checkLocationsCSV(g *group, u *fakeslack.Upload) []string {
 	return wrong
 }
 
+// groupWays are the two ways the issue shares the group's period.
+var groupWays = []struct {
+	name     string
+	messages int
+}{{"one-pair", 1}, {"20-messages", 20}}
+
 // TestGroupOf100Clinics shares a 100-clinic group's period both ways the
 // issue names, at Slack's speed: as one pair of files, and as 100 clinic
 // pairs in 20 messages of 10 files a second apart. Each way gives one
@@ -265,10 +271,7 @@ func checkLocationsCSV(g *group, u *fakeslack.Upload) []string {
 // and the thread complete within 30 s of the last upload.
 func TestGroupOf100Clinics(t *testing.T) {
 	g := makeGroup(t, 100)
-	for _, c := range []struct {
-		name     string
-		messages int
-	}{{"one pair", 1}, {"20 messages", 20}} {
+	for _, c := range groupWays {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			e := startAtSlackSpeed(t)
@@ -297,10 +300,7 @@ func TestGroupOf100Clinics(t *testing.T) {
 // -count to take a median.
 func BenchmarkGroupOf100Clinics(b *testing.B) {
 	g := makeGroup(b, 100)
-	for _, c := range []struct {
-		name     string
-		messages int
-	}{{"one-pair", 1}, {"20-messages", 20}} {
+	for _, c := range groupWays {
 		b.Run(c.name, func(b *testing.B) {
 			var runs []groupRun
 			for range b.N {

@@ -148,14 +148,11 @@ func (db *DB) Ping(ctx context.Context) error { return db.db.PingContext(ctx) }
 // migrate applies the embedded migrations not yet applied, in name order,
 // each in its own transaction, up to last ("" for all).
 func (db *DB) migrate(ctx context.Context, last string) error {
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.migrationTx(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if err := db.lockMigrations(ctx, tx); err != nil {
-		return err
-	}
 	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
 		return err
 	}
@@ -179,14 +176,11 @@ func (db *DB) migrate(ctx context.Context, last string) error {
 }
 
 func (db *DB) migrateOne(ctx context.Context, name string) error {
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.migrationTx(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if err := db.lockMigrations(ctx, tx); err != nil {
-		return err
-	}
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = ?`, filepath.Base(name)).Scan(&n); err != nil {
 		return err
@@ -207,15 +201,20 @@ func (db *DB) migrateOne(ctx context.Context, name string) error {
 	return tx.Commit()
 }
 
-// lockMigrations makes replicas that start together apply each
-// migration once, one after the other: on PostgreSQL, a lock held until
-// tx ends. SQLite's file has one writer at a time already.
-func (db *DB) lockMigrations(ctx context.Context, tx *sqlTx) error {
-	if db.dialect != postgresDialect {
-		return nil
+// migrationTx begins a transaction of the migrations. Replicas that start
+// together apply each migration once, one after the other: on PostgreSQL
+// the transaction holds a lock until it ends; SQLite's file has one
+// writer at a time already.
+func (db *DB) migrationTx(ctx context.Context) (*sqlTx, error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil || db.dialect != postgresDialect {
+		return tx, err
 	}
-	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7314159265)`)
-	return err
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7314159265)`); err != nil {
+		tx.Rollback()
+		return nil, err
+	}
+	return tx, nil
 }
 
 // Migrations lists the migrations applied, in order.
