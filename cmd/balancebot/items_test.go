@@ -151,6 +151,13 @@ func TestOpenItemsCarryForward(t *testing.T) {
 	if list := e.response(e.slashAnswer(`open "Uptown"`)); !strings.Contains(list, "Nothing is open at *Uptown*") {
 		t.Errorf("/balance open Uptown:\n%s", list)
 	}
+	// Billing's name for the clinic, once mapped, lists the clinic's items.
+	if a := ackText(e.slash(`location "DOWNTOWN PT" = Downtown`)); !strings.Contains(a, "DOWNTOWN PT") {
+		t.Errorf("/balance location: %q", a)
+	}
+	if list := e.response(e.slashAnswer(`open "DOWNTOWN PT"`)); !strings.Contains(list, "*Open items: 3*") || !strings.Contains(list, "*Downtown*") {
+		t.Errorf("/balance open by billing's mapped name:\n%s", list)
+	}
 	e.settle()
 
 	e.stop()

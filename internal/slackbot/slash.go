@@ -73,6 +73,12 @@ func (b *Bot) openItems(ctx context.Context, channel, where string) string {
 	var locs []string
 	if where != "" {
 		locs = []string{where}
+		// A name the channel's location map knows means its location:
+		// billing's "DOWNTOWN PT" lists Downtown's items.
+		if m, err := b.cfg.Service.LocationMap(ctx, channel); err == nil && m.Has(where) {
+			where = m.Resolve(where)
+			locs = append(locs, where)
+		}
 	}
 	items, err := b.cfg.Store.Items(ctx, channel, locs...)
 	if err != nil {
