@@ -194,6 +194,9 @@ func TestBackupCommand(t *testing.T) {
 	e := start(t)
 	e.share("", examples(t, "soap2-week")...)
 	e.waitFor("the balance", func() bool { return len(e.summaries()) == 1 })
+	// The upload answered and its thread written: a backup of finished
+	// work (one taken mid-job resumes the job after a restore).
+	e.settle()
 	t.Setenv("BALANCEBOT_DATA_DIR", e.dir)
 	dest := filepath.Join(t.TempDir(), "backup.db")
 	var out, errb bytes.Buffer

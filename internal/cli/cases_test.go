@@ -101,6 +101,11 @@ func TestRealWorldCases(t *testing.T) {
 		{dir: "new-patients-differ", code: ExitBalanced, reasons: map[string]map[string]int{"": {}},
 			warnings: []string{"new_patients_differ"},
 			say:      []string{"billing 1 new\n  patient. Check", "evaluations: Able, Ann Mon 11/16 (97161, 1); Cole, Cy Tue 11/17 (97162, 1)."}},
+		// SOAP 2.0: the evaluations come from the Documented Units report,
+		// and are listed as well.
+		{dir: "new-patients-differ-soap2", code: ExitBalanced, reasons: map[string]map[string]int{"": {}},
+			warnings: []string{"new_patients_differ"},
+			say:      []string{"billing 1 new\n  patient. Check", "evaluations: Able, Ann Mon 11/16 (97161, 1); Cole, Cy Tue 11/17 (97162, 1)."}},
 	} {
 		t.Run(c.dir, func(t *testing.T) {
 			files, err := filepath.Glob(filepath.Join("testdata", "cases", c.dir, "*"))

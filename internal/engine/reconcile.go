@@ -128,8 +128,8 @@ type reconciler struct {
 	duUnits    []float64
 	duUnitsAny float64
 	duHasUnits bool
-	duIE       []map[ieKey]float64
-	duIEAny    map[ieKey]float64
+	duIE       []*rules.Evaluations
+	duIEAny    *rules.Evaluations
 	warnings   []rules.Warning
 	// unpaired holds, per side, its locations that lack the other side and
 	// pair with none, when both sides have such.
@@ -556,13 +556,6 @@ type patientDay struct {
 	dos rules.Date
 }
 
-// ieKey is a patient and day of the Documented Units report, for its
-// initial evaluations.
-type ieKey struct {
-	who string
-	dos rules.Date
-}
-
 type keyVisits struct {
 	who whoKey
 	// check is the first visit's NameCheck, kept here so matching the two
@@ -889,8 +882,8 @@ func (rc *reconciler) gatherChecks() {
 	rc.checks = make([]*checkIndex, n)
 	rc.anyCheck = &checkIndex{items: map[checkSlot][]checkItem{}}
 	rc.duUnits = make([]float64, n)
-	rc.duIE = make([]map[ieKey]float64, n)
-	rc.duIEAny = map[ieKey]float64{}
+	rc.duIE = make([]*rules.Evaluations, n)
+	rc.duIEAny = &rules.Evaluations{}
 	for ri, r := range rc.reports {
 		if r.Kind.Role() != rules.RoleCheck || r.Kind == rules.KindInsuranceClassSummary {
 			continue
@@ -918,23 +911,27 @@ func (rc *reconciler) gatherChecks() {
 			if !du {
 				continue
 			}
-			pd := ieKey{rules.NameKey(p.Name) + "\x00" + p.ID, v.DOS}
+			var ev rules.Evaluation
+			if v.IEUnits > 0 {
+				ev = rules.Evaluation{Patient: p.Name, PatientID: p.ID, DateOfService: v.DOS, Code: r.DetailOf(v).Code, Units: v.IEUnits}
+			}
+			who := rules.NameKey(p.Name) + "\x00" + p.ID
 			if loc >= 0 {
 				if r.Columns.Units {
 					rc.duUnits[loc] += v.Units
 				}
 				if v.IEUnits > 0 {
 					if rc.duIE[loc] == nil {
-						rc.duIE[loc] = map[ieKey]float64{}
+						rc.duIE[loc] = &rules.Evaluations{}
 					}
-					rc.duIE[loc][pd] += v.IEUnits
+					rc.duIE[loc].Add(who, ev)
 				}
 			} else {
 				if r.Columns.Units {
 					rc.duUnitsAny += v.Units
 				}
 				if v.IEUnits > 0 {
-					rc.duIEAny[pd] += v.IEUnits
+					rc.duIEAny.Add(who, ev)
 				}
 			}
 		}
@@ -1170,21 +1167,12 @@ func (rc *reconciler) newPatients(loc int32, emr *sideVisits) *rules.NewPatients
 		return np
 	}
 	// SOAP 2.0: initial evaluations come from the Documented Units report.
-	ie := map[ieKey]float64{}
-	for k, n := range rc.duIE[loc] {
-		ie[k] += n
+	units, same, visits := rules.MergeEvaluations(rc.duIE[loc], rc.duIEAny)
+	np := rules.CompareNewPatients(units, same, billing)
+	if rules.NewPatientsDiffer(np) {
+		np.Evaluations = visits
 	}
-	for k, n := range rc.duIEAny {
-		ie[k] += n
-	}
-	var units, same float64
-	for _, n := range ie {
-		units += n
-		if n > 1 {
-			same += n - 1
-		}
-	}
-	return rules.CompareNewPatients(units, same, billing)
+	return np
 }
 
 // pendingMismatch is a mismatch whose reason may still be dos_mismatch,

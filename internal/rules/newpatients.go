@@ -43,3 +43,49 @@ func NewPatientsDiffer(np *NewPatients) bool {
 	}
 	return !(np.SameDay > 0 && math.Abs(np.EMR-np.SameDay-np.Billing) < 0.001)
 }
+
+// Evaluations gathers initial-evaluation visits from a report that lists
+// them line by line (SOAP 2.0's Documented Units): per patient and day,
+// the units summed, in the order first seen. The zero value is empty; a
+// nil *Evaluations adds nothing to a merge.
+type Evaluations struct {
+	at   map[patientDay]int
+	list []Evaluation
+	who  []string
+}
+
+// Add counts e's units for the patient who (an identity key) on e's date.
+func (es *Evaluations) Add(who string, e Evaluation) {
+	k := patientDay{who, e.DateOfService}
+	if i, ok := es.at[k]; ok {
+		es.list[i].Units += e.Units
+		return
+	}
+	if es.at == nil {
+		es.at = map[patientDay]int{}
+	}
+	es.at[k] = len(es.list)
+	es.list = append(es.list, e)
+	es.who = append(es.who, who)
+}
+
+// MergeEvaluations merges gathered evaluations (a location's, then those
+// for every location) and returns their units, the part of them that
+// same-day evaluations explain (billing counts a patient once a day), and
+// the visits, to list when new patients differ.
+func MergeEvaluations(all ...*Evaluations) (units, sameDay float64, visits []Evaluation) {
+	var merged Evaluations
+	for _, es := range all {
+		if es == nil {
+			continue
+		}
+		for i, e := range es.list {
+			merged.Add(es.who[i], e)
+		}
+	}
+	for _, e := range merged.list {
+		units += e.Units
+		sameDay += max(e.Units-1, 0)
+	}
+	return units, sameDay, merged.list
+}

@@ -111,7 +111,7 @@ type balancer struct {
 	// location key.
 	duHasUnits bool
 	duUnits    map[string]float64
-	duIE       map[string]map[patientDay]float64
+	duIE       map[string]*Evaluations
 }
 
 type checkAt struct {
@@ -413,7 +413,7 @@ func (b *balancer) identity(loc string) (Identity, error) {
 func (b *balancer) indexChecks() {
 	b.checks = map[checkAt][]checkItem{}
 	b.duUnits = map[string]float64{}
-	b.duIE = map[string]map[patientDay]float64{}
+	b.duIE = map[string]*Evaluations{}
 	for ri, r := range b.reports {
 		if r.Kind.Role() != RoleCheck || r.Kind == KindInsuranceClassSummary {
 			continue
@@ -435,9 +435,10 @@ func (b *balancer) indexChecks() {
 			}
 			if v.IEUnits > 0 {
 				if b.duIE[loc] == nil {
-					b.duIE[loc] = map[patientDay]float64{}
+					b.duIE[loc] = &Evaluations{}
 				}
-				b.duIE[loc][patientDay{NameKey(v.Patient.Name) + "\x00" + v.Patient.ID, v.DOS}] += v.IEUnits
+				b.duIE[loc].Add(NameKey(v.Patient.Name)+"\x00"+v.Patient.ID, Evaluation{Patient: v.Patient.Name, PatientID: v.Patient.ID,
+					DateOfService: v.DOS, Code: v.Detail.Code, Units: v.IEUnits})
 			}
 		}
 	}
@@ -776,17 +777,12 @@ func (b *balancer) newPatients(loc string, emr *side) *NewPatients {
 		return np
 	}
 	// SOAP 2.0: initial evaluations come from the Documented Units report.
-	ie := map[patientDay]float64{}
-	for _, l := range []string{loc, anyLocation} {
-		for k, n := range b.duIE[l] {
-			ie[k] += n
-		}
+	units, sameDay, visits := MergeEvaluations(b.duIE[loc], b.duIE[anyLocation])
+	np := CompareNewPatients(units, sameDay, billing)
+	if NewPatientsDiffer(np) {
+		np.Evaluations = visits
 	}
-	for _, n := range ie {
-		units += n
-		sameDay += max(n-1, 0)
-	}
-	return CompareNewPatients(units, sameDay, billing)
+	return np
 }
 
 func (b *balancer) reportFacts() []ReportFacts {
