@@ -160,3 +160,24 @@ func TestGoldenReminder(t *testing.T) {
 		t.Run(c.golden, func(t *testing.T) { goldenText(t, c.golden, reminderMessage(c.r, c.soap)) })
 	}
 }
+
+// TestGoldenSummaryKeptCurrent renders what keeping a summary current
+// writes: the head of an update in the thread (new locations, changed
+// ones, with and without differences) and the note on a superseded
+// summary.
+func TestGoldenSummaryKeptCurrent(t *testing.T) {
+	at := time.Date(2026, 11, 23, 9, 42, 0, 0, time.UTC)
+	var b strings.Builder
+	for _, c := range []struct {
+		added, changed int
+		mismatches     bool
+	}{{5, 0, true}, {1, 0, false}, {0, 2, true}, {3, 1, true}} {
+		text := updateHead(at, c.added, c.changed, c.mismatches)
+		checkText(t, "update head", text)
+		b.WriteString(text + "\n")
+	}
+	note := supersededNote(week, "https://fake.slack.com/archives/C1/p1764000000000300")
+	checkText(t, "superseded note", note)
+	b.WriteString(note + "\n")
+	golden.Check(t, "summary-kept-current.txt", []byte(b.String()))
+}

@@ -32,28 +32,19 @@ func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result,
 	ledger, items := b.reevaluate(ctx, channel, res)
 	sum := b.cfg.Render.Summary(res, ledger, b.cfg.FullNames)
 	now := b.cfg.Clock.Now()
-	current, older := b.summariesReplaced(ctx, channel, res, now)
-	if a != nil && a.job != nil && a.job.Attempts > 1 {
-		// A resumed job may have posted its summary before it stopped:
-		// that one is adopted (and brought up to date), not posted again.
-		if m := a.mark("summary"); m != nil {
-			if ts := b.find(ctx, channel, "", m); ts != "" {
-				adopted := b.recordOf(ctx, channel, res, ts)
-				if adopted == nil {
-					older = b.withoutTS(older, ts)
-					rec, err := b.recordNew(ctx, channel, res, ts, now)
-					if err != nil {
-						return "", err
-					}
-					return b.finishPost(ctx, channel, res, items, rec, older, a)
-				}
-				prev := current
-				current, older = adopted, b.withoutTS(older, ts)
-				if prev != nil && prev.TS != ts {
-					older = append(older, prev)
-				}
-			}
+	current, older, all := b.summariesReplaced(ctx, channel, res, now)
+	if ts := b.postedBefore(ctx, channel, a); ts != "" {
+		// A resumed job posted its summary before it stopped: that one
+		// is adopted (and brought up to date), not posted again.
+		older = withoutTS(older, ts)
+		adopted := withTS(all, ts)
+		if adopted == nil {
+			return b.finishPost(ctx, channel, res, items, b.recordNew(ctx, channel, res, ts, now), older, a), nil
 		}
+		if current != nil && current.TS != ts {
+			older = append(older, current)
+		}
+		current = adopted
 	}
 	if current != nil {
 		err := b.call(ctx, "chat.update", func(ctx context.Context) error {
@@ -71,7 +62,7 @@ func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result,
 				b.log.Warn("cannot record the balance updated", "err", err.Error())
 			}
 			b.log.Info("summary updated in place", "channel", channel, "revision", current.Revision, "locations", len(res.Locations))
-			return b.finishPost(ctx, channel, res, items, current, older, a)
+			return b.finishPost(ctx, channel, res, items, current, older, a), nil
 		}
 		if ctx.Err() != nil || isNetErr(err) || isServerErr(err) || isNotInChannel(err) {
 			return "", err
@@ -84,28 +75,38 @@ func (b *Bot) postResult(ctx context.Context, channel string, res *rules.Result,
 	if err != nil {
 		return "", err
 	}
-	rec, err := b.recordNew(ctx, channel, res, ts, now)
-	if err != nil {
-		return "", err
+	return b.finishPost(ctx, channel, res, items, b.recordNew(ctx, channel, res, ts, now), older, a), nil
+}
+
+// postedBefore returns the summary a resumed job posted before it
+// stopped, if any: looked for by the job's mark.
+func (b *Bot) postedBefore(ctx context.Context, channel string, a *answer) string {
+	if a == nil || a.job == nil || a.job.Attempts <= 1 {
+		return ""
 	}
-	return b.finishPost(ctx, channel, res, items, rec, older, a)
+	m := a.mark("summary")
+	if m == nil {
+		return ""
+	}
+	return b.find(ctx, channel, "", m)
 }
 
 // recordNew records a summary just posted (or adopted), with its link.
-func (b *Bot) recordNew(ctx context.Context, channel string, res *rules.Result, ts string, now time.Time) (*service.Posted, error) {
+// A record that cannot be kept is logged: the summary stands, only not
+// kept current.
+func (b *Bot) recordNew(ctx context.Context, channel string, res *rules.Result, ts string, now time.Time) *service.Posted {
 	rec := &service.Posted{Channel: channel, TS: ts, Link: b.permalink(ctx, channel, ts)}
 	b.describe(rec, res, now)
 	if err := b.cfg.Store.SaveResult(context.WithoutCancel(ctx), rec); err != nil {
-		// Posted all the same: it is only not kept current.
 		b.log.Warn("cannot record the balance posted", "err", err.Error())
 	}
-	return rec, nil
+	return rec
 }
 
 // finishPost marks the summaries replaced as superseded, hands the thread
 // to the channel's writer, and returns the summary's link.
 func (b *Bot) finishPost(ctx context.Context, channel string, res *rules.Result, items map[rules.ItemKey]*rules.Item,
-	rec *service.Posted, older []*service.Posted, a *answer) (string, error) {
+	rec *service.Posted, older []*service.Posted, a *answer) string {
 	if a != nil && a.posted != nil {
 		a.posted(rec.TS)
 	}
@@ -113,7 +114,7 @@ func (b *Bot) finishPost(ctx context.Context, channel string, res *rules.Result,
 		b.supersede(ctx, channel, old, rec)
 	}
 	b.writeThread(channel, &threadWork{rec: *rec, res: res, items: items})
-	return rec.Link, nil
+	return rec.Link
 }
 
 // describe sets what a summary record says of the balance.
@@ -144,11 +145,11 @@ func (b *Bot) permalink(ctx context.Context, channel, ts string) string {
 // any (the latest recent one), and the older ones it supersedes: the
 // channel's summaries not yet superseded whose period lies within the
 // balance's and whose every location it balances again.
-func (b *Bot) summariesReplaced(ctx context.Context, channel string, res *rules.Result, now time.Time) (current *service.Posted, older []*service.Posted) {
+func (b *Bot) summariesReplaced(ctx context.Context, channel string, res *rules.Result, now time.Time) (current *service.Posted, older, all []*service.Posted) {
 	got, err := b.cfg.Store.Summaries(ctx, channel, res.Period())
 	if err != nil {
 		b.log.Warn("cannot read the summaries posted", "err", err.Error())
-		return nil, nil
+		return nil, nil, nil
 	}
 	here := map[string]bool{}
 	for i := range res.Locations {
@@ -168,16 +169,12 @@ func (b *Bot) summariesReplaced(ctx context.Context, channel string, res *rules.
 		}
 		older = append(older, p)
 	}
-	return current, older
+	return current, older, got
 }
 
-// recordOf returns the record of the summary posted as ts, if kept.
-func (b *Bot) recordOf(ctx context.Context, channel string, res *rules.Result, ts string) *service.Posted {
-	got, err := b.cfg.Store.Summaries(ctx, channel, res.Period())
-	if err != nil {
-		return nil
-	}
-	for _, p := range got {
+// withTS returns the summary posted as ts among ps, or nil.
+func withTS(ps []*service.Posted, ts string) *service.Posted {
+	for _, p := range ps {
 		if p.TS == ts {
 			return p
 		}
@@ -185,7 +182,7 @@ func (b *Bot) recordOf(ctx context.Context, channel string, res *rules.Result, t
 	return nil
 }
 
-func (b *Bot) withoutTS(ps []*service.Posted, ts string) []*service.Posted {
+func withoutTS(ps []*service.Posted, ts string) []*service.Posted {
 	var out []*service.Posted
 	for _, p := range ps {
 		if p.TS != ts {
@@ -201,9 +198,7 @@ const supersededBlockID = "superseded"
 // supersede marks an older summary as replaced by rec, with a link, and
 // records it. The old figures stay below the note, for the record.
 func (b *Bot) supersede(ctx context.Context, channel string, old, rec *service.Posted) {
-	note := fmt.Sprintf(":arrows_counterclockwise: *Superseded* by a later balance of %s: <%s|see the current one>. This one is kept for the record.",
-		rec.Period.Short(), rec.Link)
-	blocks := []slack.Block{slack.NewContextBlock(supersededBlockID, slack.NewTextBlockObject(slack.MarkdownType, note, false, false))}
+	blocks := []slack.Block{slack.NewContextBlock(supersededBlockID, slack.NewTextBlockObject(slack.MarkdownType, supersededNote(rec.Period, rec.Link), false, false))}
 	text := "Superseded by a later balance."
 	if msg := b.message(ctx, channel, old.TS); msg != nil {
 		for _, bl := range msg.Blocks.BlockSet {
@@ -224,6 +219,12 @@ func (b *Bot) supersede(ctx context.Context, channel string, old, rec *service.P
 	if err := b.cfg.Store.UpdateResult(context.WithoutCancel(ctx), old); err != nil {
 		b.log.Warn("cannot record a summary superseded", "err", err.Error())
 	}
+}
+
+// supersededNote heads a summary a later balance replaced.
+func supersededNote(later rules.Period, link string) string {
+	return fmt.Sprintf(":arrows_counterclockwise: *Superseded* by a later balance of %s: <%s|see the current one>. This one is kept for the record.",
+		later.Short(), link)
 }
 
 // message reads one of the channel's messages as it is now, or nil.
@@ -386,13 +387,7 @@ func (b *Bot) postThread(ctx context.Context, channel string, w *threadWork) {
 	}
 	ok := true
 	if !first {
-		head := fmt.Sprintf(":arrows_counterclockwise: *Updated* at %s: %s. The summary above is current; ",
-			b.cfg.Clock.Now().In(b.cfg.TZ).Format("3:04 PM"), changeCounts(added, len(changed)-added))
-		if mismatches == 0 {
-			head += "every visit at these locations matched."
-		} else {
-			head += "below are the differences at these locations, and the full list as CSV."
-		}
+		head := updateHead(b.cfg.Clock.Now().In(b.cfg.TZ), added, len(changed)-added, mismatches > 0)
 		if _, err := b.postMarked(ctx, m("head"), channel, rec.TS, head, nil, slack.SlackMetadata{}); err != nil {
 			b.log.Warn("cannot post thread details", "err", err.Error())
 			return
@@ -444,6 +439,16 @@ func (b *Bot) postThread(ctx context.Context, channel string, w *threadWork) {
 	if err := b.cfg.Store.SaveThread(context.WithoutCancel(ctx), channel, rec.ID, thread); err != nil {
 		b.log.Warn("cannot record what the thread shows", "err", err.Error())
 	}
+}
+
+// updateHead opens what an update of a summary posts in its thread.
+func updateHead(at time.Time, added, changed int, mismatches bool) string {
+	head := fmt.Sprintf(":arrows_counterclockwise: *Updated* at %s: %s. The summary above is current; ",
+		at.Format("3:04 PM"), changeCounts(added, changed))
+	if !mismatches {
+		return head + "every visit at these locations matched."
+	}
+	return head + "below are the differences at these locations, and the full list as CSV."
 }
 
 // changeCounts says how many locations are new and how many changed.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime"
+	"sort"
 	"strings"
 	"time"
 
@@ -251,30 +252,25 @@ func (b *Bot) runBatch(ctx context.Context, channel string, a *answer, part int)
 	if bt == nil {
 		return outcome{}
 	}
-	// Group the parts whose periods overlap, transitively.
-	group := make([]int, len(bt.parts))
+	// Group the parts whose periods overlap, transitively: in order of
+	// their first date, a part joins the group before it when it starts
+	// before that group ends.
 	spans := make([]rules.Period, len(bt.parts))
+	order := make([]int, len(bt.parts))
 	for i, ups := range bt.parts {
-		group[i] = i
+		order[i] = i
 		for _, u := range ups {
 			spans[i] = spans[i].Union(u.Period())
 		}
 	}
-	for changed := true; changed; {
-		changed = false
-		for i := range bt.parts {
-			for j := range i {
-				if group[i] != group[j] && spans[i].From <= spans[j].To && spans[j].From <= spans[i].To {
-					g, h := min(group[i], group[j]), max(group[i], group[j])
-					for k := range group {
-						if group[k] == h {
-							group[k] = g
-						}
-					}
-					spans[i], spans[j] = spans[i].Union(spans[j]), spans[i].Union(spans[j])
-					changed = true
-				}
-			}
+	sort.SliceStable(order, func(x, y int) bool { return spans[order[x]].From < spans[order[y]].From })
+	group := make([]int, len(bt.parts))
+	var end rules.Date
+	for n, i := range order {
+		if n == 0 || spans[i].From > end {
+			group[i], end = i, spans[i].To
+		} else {
+			group[i], end = group[order[n-1]], max(end, spans[i].To)
 		}
 	}
 	results := map[int]outcome{}
