@@ -718,8 +718,9 @@ func (s *Server) serveOne(c *wsConn) {
 	s.mu.Lock()
 	s.conns = append(s.conns, c)
 	s.conn = c
+	n := len(s.conns)
 	s.mu.Unlock()
-	c.writeJSON(map[string]any{"type": "hello", "num_connections": len(s.conns),
+	c.writeJSON(map[string]any{"type": "hello", "num_connections": n,
 		"connection_info": map[string]string{"app_id": "A1"}, "debug_info": map[string]any{"host": "fake"}})
 	go s.ping(c)
 	defer func() {
